@@ -1,0 +1,182 @@
+package core
+
+import (
+	"fmt"
+)
+
+// ArtifactFielder is implemented by formats that say whether their
+// documents carry image-spec 1.1's artifactType, subject and
+// document-level annotations. A format that does not implement it is
+// taken to carry them.
+type ArtifactFielder interface {
+	ArtifactFields() bool
+}
+
+func hasArtifactFields(f Format) bool {
+	if a, ok := f.(ArtifactFielder); ok {
+		return a.ArtifactFields()
+	}
+	return true
+}
+
+// ConvertOptions control a conversion between formats.
+type ConvertOptions struct {
+	// Permissive writes kinds the target cannot express faithfully with
+	// the names its table has for them (concil's Docker names for zstd,
+	// encrypted and squashfs layers) and drops fields the target lacks
+	// (artifactType, subject, document annotations in Docker), instead of
+	// failing.
+	Permissive bool
+}
+
+// lookupType returns f's media type for kind and whether f has one.
+func lookupType(f Format, kind string) (string, bool) {
+	if l, ok := f.(interface {
+		LookupMediaType(string) (string, bool)
+	}); ok {
+		return l.LookupMediaType(kind)
+	}
+	mt := f.MediaType(kind)
+	return mt, mt != kind
+}
+
+// ConvertMediaType maps a concrete media type of format from to the
+// media type of the same kind in format to. A type that is not of any
+// known kind passes through unchanged; a kind that to cannot express is
+// an error wrapping [ErrNotConvertible] unless permissive and to's table
+// names it.
+func ConvertMediaType(mediaType string, from, to Format, permissive bool) (string, error) {
+	kind := from.Kind(mediaType)
+	if kind == mediaType && !IsKind(mediaType) {
+		return mediaType, nil // not a type of any known kind: pass through
+	}
+	target, ok := lookupType(to, kind)
+	if !ok {
+		return "", fmt.Errorf("%w: %s has no media type for kind %q (%s)", ErrNotConvertible, to.Name(), kind, mediaType)
+	}
+	if !to.Supports(kind) && !permissive {
+		return "", fmt.Errorf("%w: %s cannot express kind %q (%s) faithfully; a permissive conversion writes %s", ErrNotConvertible, to.Name(), kind, mediaType, target)
+	}
+	return target, nil
+}
+
+func convertDescriptor(d Descriptor, field string, from, to Format, opts ConvertOptions) (Descriptor, error) {
+	d = d.Clone()
+	mt, err := ConvertMediaType(d.MediaType, from, to, opts.Permissive)
+	if err != nil {
+		return d, fmt.Errorf("%s (%s): %w", field, d.Digest, err)
+	}
+	d.MediaType = mt
+	return d, nil
+}
+
+func convertArtifactFields(what string, artifactType *string, subject **Descriptor, annotations *map[string]string, to Format, opts ConvertOptions) error {
+	if hasArtifactFields(to) {
+		return nil
+	}
+	if opts.Permissive {
+		*artifactType, *subject, *annotations = "", nil, nil
+		return nil
+	}
+	switch {
+	case *artifactType != "":
+		return fmt.Errorf("%s: artifactType %q: %w: %s has no artifactType", what, *artifactType, ErrNotConvertible, to.Name())
+	case *subject != nil:
+		return fmt.Errorf("%s: subject: %w: %s has no subject", what, ErrNotConvertible, to.Name())
+	case len(*annotations) > 0:
+		return fmt.Errorf("%s: annotations: %w: %s has no document annotations", what, ErrNotConvertible, to.Name())
+	}
+	return nil
+}
+
+// ConvertManifest converts m from format from to format to: every media
+// type (config, layers, subject) through the kind tables. A layer the
+// target cannot express is an error naming it (field and digest), unless
+// opts.Permissive.
+func ConvertManifest(m Manifest, from, to Format, opts ConvertOptions) (Manifest, error) {
+	if from == nil || to == nil {
+		return Manifest{}, ErrNilFormat
+	}
+	out := m.Clone()
+	if err := convertArtifactFields("manifest", &out.ArtifactType, &out.Subject, &out.Annotations, to, opts); err != nil {
+		return Manifest{}, err
+	}
+	var err error
+	if out.Config, err = convertDescriptor(out.Config, "config", from, to, opts); err != nil {
+		return Manifest{}, err
+	}
+	for i := range out.Layers {
+		if out.Layers[i], err = convertDescriptor(out.Layers[i], fmt.Sprintf("layers[%d]", i), from, to, opts); err != nil {
+			return Manifest{}, err
+		}
+	}
+	if out.Subject != nil {
+		s, err := convertDescriptor(*out.Subject, "subject", from, to, opts)
+		if err != nil {
+			return Manifest{}, err
+		}
+		out.Subject = &s
+	}
+	return out, nil
+}
+
+// ConvertIndex converts an index (OCI image index ↔ Docker manifest
+// list): the media types of its entries through the kind tables. The
+// manifests the entries point to are not converted here: their digests
+// change when they are, so a caller that converts them (package layout
+// does) replaces the entries.
+func ConvertIndex(ix Index, from, to Format, opts ConvertOptions) (Index, error) {
+	if from == nil || to == nil {
+		return Index{}, ErrNilFormat
+	}
+	if to.IndexMediaType() == "" {
+		return Index{}, fmt.Errorf("%w: %s has no index", ErrNotConvertible, to.Name())
+	}
+	out := ix.Clone()
+	if err := convertArtifactFields("index", &out.ArtifactType, &out.Subject, &out.Annotations, to, opts); err != nil {
+		return Index{}, err
+	}
+	var err error
+	for i := range out.Manifests {
+		if out.Manifests[i], err = convertDescriptor(out.Manifests[i], fmt.Sprintf("manifests[%d]", i), from, to, opts); err != nil {
+			return Index{}, err
+		}
+	}
+	if out.Subject != nil {
+		s, err := convertDescriptor(*out.Subject, "subject", from, to, opts)
+		if err != nil {
+			return Index{}, err
+		}
+		out.Subject = &s
+	}
+	return out, nil
+}
+
+// For returns a copy of m with every media type that is a kind
+// translated to f's media type.
+func (m Manifest) For(f Format) Manifest {
+	m = m.Clone()
+	m.Config = m.Config.For(f)
+	for i := range m.Layers {
+		m.Layers[i] = m.Layers[i].For(f)
+	}
+	if m.Subject != nil {
+		s := m.Subject.For(f)
+		m.Subject = &s
+	}
+	return m
+}
+
+// For returns a copy of ix with every media type that is a kind
+// translated to f's media type.
+func (ix Index) For(f Format) Index {
+	ix = ix.Clone()
+	for i := range ix.Manifests {
+		ix.Manifests[i] = ix.Manifests[i].For(f)
+	}
+	if ix.Subject != nil {
+		s := ix.Subject.For(f)
+		ix.Subject = &s
+	}
+	return ix
+}

@@ -1,0 +1,205 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+
+	digest "github.com/opencontainers/go-digest"
+)
+
+// Encoding is a JSON spelling of documents.
+type Encoding int
+
+const (
+	// EncodingCompact is the default: image-spec field order, no
+	// whitespace, no HTML escaping of <, > and &. The bytes equal
+	// encoding/json's for the specs-go/v1 types with SetEscapeHTML(false).
+	EncodingCompact Encoding = iota
+	// EncodingConcil is byte-identical to concil's Python output
+	// (json.dumps defaults): concil's key order (size before digest),
+	// ", " and ": " separators, ASCII-only escapes, no mediaType on OCI
+	// documents, annotations sorted by key. Fields concil does not know
+	// (urls, data, platform, artifactType, subject) follow its own, in
+	// image-spec order.
+	EncodingConcil
+	// EncodingCanonical is RFC 8785 (JSON Canonicalization Scheme).
+	EncodingCanonical
+)
+
+// Encodings lists the encodings in order.
+var Encodings = []Encoding{EncodingCompact, EncodingConcil, EncodingCanonical}
+
+// String returns "compact", "concil" or "canonical".
+func (e Encoding) String() string {
+	switch e {
+	case EncodingCompact:
+		return "compact"
+	case EncodingConcil:
+		return "concil"
+	case EncodingCanonical:
+		return "canonical"
+	}
+	return fmt.Sprintf("Encoding(%d)", int(e))
+}
+
+// ParseEncoding is the inverse of [Encoding.String].
+func ParseEncoding(s string) (Encoding, error) {
+	for _, e := range Encodings {
+		if strings.EqualFold(s, e.String()) {
+			return e, nil
+		}
+	}
+	return 0, fmt.Errorf("%w %q (want compact, concil or canonical)", ErrUnknownEncoding, s)
+}
+
+func (e Encoding) style() (style, error) {
+	switch e {
+	case EncodingCompact:
+		return compactStyle, nil
+	case EncodingConcil:
+		return concilStyle, nil
+	case EncodingCanonical:
+		return canonicalStyle, nil
+	}
+	return style{}, fmt.Errorf("%w: %v", ErrUnknownEncoding, e)
+}
+
+// MarshalDescriptor writes one descriptor in encoding enc, its media
+// type as it is.
+func MarshalDescriptor(d Descriptor, enc Encoding) ([]byte, error) {
+	st, err := enc.style()
+	if err != nil {
+		return nil, err
+	}
+	return st.marshal(descriptorTree(d, enc))
+}
+
+func descriptorTree(d Descriptor, enc Encoding) object {
+	o := make(object, 0, 8)
+	o.add("mediaType", d.MediaType)
+	if enc == EncodingConcil {
+		o.add("size", d.Size)
+		o.add("digest", string(d.Digest))
+		if len(d.Annotations) > 0 {
+			o.add("annotations", stringMap(d.Annotations))
+		}
+		if len(d.URLs) > 0 {
+			o.add("urls", stringList(d.URLs))
+		}
+	} else {
+		o.add("digest", string(d.Digest))
+		o.add("size", d.Size)
+		if len(d.URLs) > 0 {
+			o.add("urls", stringList(d.URLs))
+		}
+		if len(d.Annotations) > 0 {
+			o.add("annotations", stringMap(d.Annotations))
+		}
+	}
+	if len(d.Data) > 0 {
+		o.add("data", base64String(d.Data))
+	}
+	if d.Platform != nil {
+		o.add("platform", platformTree(*d.Platform))
+	}
+	if d.ArtifactType != "" {
+		o.add("artifactType", d.ArtifactType)
+	}
+	return o
+}
+
+func platformTree(p Platform) object {
+	o := make(object, 0, 5)
+	o.add("architecture", p.Architecture)
+	o.add("os", p.OS)
+	if p.OSVersion != "" {
+		o.add("os.version", p.OSVersion)
+	}
+	if len(p.OSFeatures) > 0 {
+		o.add("os.features", stringList(p.OSFeatures))
+	}
+	if p.Variant != "" {
+		o.add("variant", p.Variant)
+	}
+	return o
+}
+
+func descriptorList(ds []Descriptor, enc Encoding, translate func(string) string) []any {
+	out := make([]any, len(ds))
+	for i, d := range ds {
+		d.MediaType = translate(d.MediaType)
+		out[i] = descriptorTree(d, enc)
+	}
+	return out
+}
+
+// documentTree builds a manifest (list = "layers", with config) or an
+// index (list = "manifests") in the member order of enc.
+func documentTree(mediaType string, writeMediaType bool, artifactType string, config *Descriptor, listKey string, list []Descriptor, subject *Descriptor, annotations map[string]string, enc Encoding, translate func(string) string) object {
+	o := make(object, 0, 7)
+	o.add("schemaVersion", int64(2))
+	if writeMediaType {
+		o.add("mediaType", mediaType)
+	}
+	if enc != EncodingConcil && artifactType != "" {
+		o.add("artifactType", artifactType)
+	}
+	if config != nil {
+		c := *config
+		c.MediaType = translate(c.MediaType)
+		o.add("config", descriptorTree(c, enc))
+	}
+	o.add(listKey, descriptorList(list, enc, translate))
+	if enc == EncodingConcil && artifactType != "" {
+		o.add("artifactType", artifactType)
+	}
+	if subject != nil {
+		s := *subject
+		s.MediaType = translate(s.MediaType)
+		o.add("subject", descriptorTree(s, enc))
+	}
+	if len(annotations) > 0 {
+		o.add("annotations", stringMap(annotations))
+	}
+	return o
+}
+
+// DigestOf returns the sha256 digest of an encoded document.
+func DigestOf(data []byte) digest.Digest { return DescriptorFromBytes("", data).Digest }
+
+// EncodeManifest writes m as a manifest of format f in encoding enc.
+// Each descriptor's MediaType that is one of f's kinds is translated to
+// f's media type; any other value is written as it is.
+func EncodeManifest(f Format, m Manifest, enc Encoding) ([]byte, error) {
+	if f == nil {
+		return nil, ErrNilFormat
+	}
+	return f.EncodeManifest(m, enc)
+}
+
+// EncodeManifestDescriptor encodes m and returns the bytes with their
+// descriptor (f's manifest media type, size, sha256 digest).
+func EncodeManifestDescriptor(f Format, m Manifest, enc Encoding) ([]byte, Descriptor, error) {
+	b, err := EncodeManifest(f, m, enc)
+	if err != nil {
+		return nil, Descriptor{}, err
+	}
+	return b, DescriptorFromBytes(f.ManifestMediaType(), b), nil
+}
+
+// EncodeIndex writes ix as an index of format f, which must implement
+// [IndexFormat].
+func EncodeIndex(f Format, ix Index, enc Encoding) ([]byte, error) {
+	inf, ok := f.(IndexFormat)
+	if !ok || f.IndexMediaType() == "" {
+		return nil, fmt.Errorf("core: format %q has no index: %w", formatName(f), errUnsupported)
+	}
+	return inf.EncodeIndex(ix, enc)
+}
+
+func formatName(f Format) string {
+	if f == nil {
+		return "<nil>"
+	}
+	return f.Name()
+}

@@ -1,0 +1,214 @@
+package core
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Manifest and index media types of the two built-in formats, and the
+// directory transport marker, exactly as concil.oci_spec defines them.
+const (
+	MediaTypeOCIManifest    = "application/vnd.oci.image.manifest.v1+json"
+	MediaTypeOCIIndex       = "application/vnd.oci.image.index.v1+json"
+	MediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
+	MediaTypeDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
+
+	// MediaTypeEmpty is the OCI empty descriptor's media type (the content
+	// is the two bytes "{}").
+	MediaTypeEmpty = "application/vnd.oci.empty.v1+json"
+
+	// DirectoryTransport is the content of the version file of a version
+	// 1.1 dir: layout, with its trailing newline.
+	DirectoryTransport = "Directory Transport Version: 1.1\n"
+)
+
+// Kinds: the format-independent names of the things a manifest refers to.
+// The first nine are concil's MEDIA_TYPES keys; the rest complete the
+// image-spec 1.1 and Docker schema 2 vocabularies.
+const (
+	KindConfig               = "config"
+	KindTar                  = "tar"
+	KindTarGzip              = "tar+gzip"
+	KindTarZstd              = "tar+zstd"
+	KindTarEncrypted         = "tar+encrypted"
+	KindTarGzipEncrypted     = "tar+gzip+encrypted"
+	KindTarZstdEncrypted     = "tar+zstd+encrypted"
+	KindSquashfs             = "squashfs"
+	KindSquashfsEncrypted    = "squashfs+encrypted"
+	KindManifest             = "manifest"
+	KindIndex                = "index"
+	KindEmpty                = "empty"
+	KindNondistributable     = "nondistributable.tar"
+	KindNondistributableGzip = "nondistributable.tar+gzip"
+	KindNondistributableZstd = "nondistributable.tar+zstd"
+)
+
+// SeedKinds lists concil's nine kinds in the order of its MEDIA_TYPES table.
+var SeedKinds = []string{
+	KindConfig, KindTar, KindTarGzip, KindTarZstd,
+	KindTarEncrypted, KindTarGzipEncrypted, KindTarZstdEncrypted,
+	KindSquashfs, KindSquashfsEncrypted,
+}
+
+// Compression is the compression part of a layer media type or kind.
+type Compression int
+
+const (
+	Uncompressed Compression = iota
+	Gzip
+	Zstd
+)
+
+// String returns "none", "gzip" or "zstd".
+func (c Compression) String() string {
+	switch c {
+	case Uncompressed:
+		return "none"
+	case Gzip:
+		return "gzip"
+	case Zstd:
+		return "zstd"
+	}
+	return fmt.Sprintf("Compression(%d)", int(c))
+}
+
+// ParseCompression accepts "none" (or ""), "gzip" and "zstd".
+func ParseCompression(s string) (Compression, error) {
+	switch strings.ToLower(s) {
+	case "", "none":
+		return Uncompressed, nil
+	case "gzip":
+		return Gzip, nil
+	case "zstd":
+		return Zstd, nil
+	}
+	return 0, fmt.Errorf("%w: unknown compression %q (want none, gzip or zstd)", ErrInvalidMediaType, s)
+}
+
+const (
+	encryptedSuffix = "+encrypted"
+	dockerPrefix    = "application/vnd.docker."
+)
+
+// NormalizeMediaType returns mt in the form used for lookups: parameters
+// (";charset=utf-8") and surrounding space removed, lower case.
+func NormalizeMediaType(mt string) string {
+	if i := strings.IndexByte(mt, ';'); i >= 0 {
+		mt = mt[:i]
+	}
+	return strings.ToLower(strings.TrimSpace(mt))
+}
+
+// MediaTypeParts is a media type or kind split by the algebra:
+// Base, then an optional compression, then an optional "+encrypted".
+type MediaTypeParts struct {
+	Base        string
+	Compression Compression
+	Encrypted   bool
+}
+
+// ParseMediaType splits a concrete media type or a kind into its parts.
+// Both spellings of compression are understood: the structured suffixes
+// of OCI ("+gzip", "+zstd") and Docker's ".gzip", ".zstd" after ".tar".
+// The input is normalised first.
+func ParseMediaType(mt string) MediaTypeParts {
+	mt = NormalizeMediaType(mt)
+	var p MediaTypeParts
+	if b, ok := strings.CutSuffix(mt, encryptedSuffix); ok {
+		mt, p.Encrypted = b, true
+	}
+	for _, c := range []struct {
+		suffix string
+		c      Compression
+	}{{"+gzip", Gzip}, {"+zstd", Zstd}, {".tar.gzip", Gzip}, {".tar.zstd", Zstd}} {
+		if b, ok := strings.CutSuffix(mt, c.suffix); ok {
+			if strings.HasPrefix(c.suffix, ".tar") {
+				b += ".tar"
+			}
+			mt, p.Compression = b, c.c
+			break
+		}
+	}
+	p.Base = mt
+	return p
+}
+
+// String joins the parts back into a media type or kind, spelling the
+// compression the way the base's family does (Docker's ".gzip" after a
+// ".tar" base of an application/vnd.docker type, "+gzip" otherwise).
+func (p MediaTypeParts) String() string {
+	s := p.Base
+	if p.Compression != Uncompressed {
+		if strings.HasPrefix(s, dockerPrefix) && strings.HasSuffix(s, ".tar") {
+			s += "." + p.Compression.String()
+		} else {
+			s += "+" + p.Compression.String()
+		}
+	}
+	if p.Encrypted {
+		s += encryptedSuffix
+	}
+	return s
+}
+
+// WithEncryption returns mt with "+encrypted" added (once).
+func WithEncryption(mt string) string {
+	p := ParseMediaType(mt)
+	p.Encrypted = true
+	return p.String()
+}
+
+// WithoutEncryption returns mt with any "+encrypted" removed.
+func WithoutEncryption(mt string) string {
+	p := ParseMediaType(mt)
+	p.Encrypted = false
+	return p.String()
+}
+
+// WithCompression returns mt with its compression replaced by c. Only
+// layer types (tar bases) take a compression; anything else is an error.
+func WithCompression(mt string, c Compression) (string, error) {
+	p := ParseMediaType(mt)
+	if c != Uncompressed && !strings.HasSuffix(p.Base, "tar") {
+		return "", fmt.Errorf("%w: %q is not a tar layer type and cannot be compressed with %s", ErrInvalidMediaType, mt, c)
+	}
+	p.Compression = c
+	return p.String(), nil
+}
+
+// ValidateMediaType checks mt against RFC 6838's grammar:
+// type "/" subtype, each a restricted-name of 1 to 127 characters, with
+// optional parameters after ";".
+func ValidateMediaType(mt string) error {
+	base, _, _ := strings.Cut(mt, ";")
+	typ, sub, ok := strings.Cut(base, "/")
+	if !ok {
+		return fmt.Errorf("%w: %q has no \"/\"", ErrInvalidMediaType, mt)
+	}
+	if !restrictedName(typ) {
+		return fmt.Errorf("%w: %q: type %q is not an RFC 6838 restricted-name", ErrInvalidMediaType, mt, typ)
+	}
+	if !restrictedName(sub) {
+		return fmt.Errorf("%w: %q: subtype %q is not an RFC 6838 restricted-name", ErrInvalidMediaType, mt, sub)
+	}
+	return nil
+}
+
+// restrictedName reports whether s is an RFC 6838 restricted-name:
+// an alphanumeric first character, then up to 126 of
+// ALPHA DIGIT ! # $ & - ^ _ . +
+func restrictedName(s string) bool {
+	if len(s) == 0 || len(s) > 127 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+		case i > 0 && strings.IndexByte("!#$&-^_.+", c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,18 @@
+// Package docker is the built-in Docker image format: image manifest
+// schema 2 and the manifest list.
+//
+// Importing the package registers [Format] in core.Default as "docker";
+// [Format] is also an exported value, for a private core.Registry:
+//
+//	import "github.com/concil-go/ocispec/formats/docker"
+//
+//	b, err := docker.Format.EncodeManifest(m, core.EncodingConcil)
+//
+// Its table is concil's MEDIA_TYPES column for the Docker manifest type
+// plus manifest, index (manifest list) and foreign layers. Docker's own
+// tools understand only the kinds in [Supported]; concil's names for
+// zstd, encrypted and squashfs layers are in the table but a strict
+// conversion to Docker refuses them (core.ConvertOptions.Permissive
+// writes them). Documents must carry mediaType and have no artifactType,
+// subject or document annotations.
+package docker

@@ -120,14 +120,15 @@ func (r *Registry) ValidateDigest(d digest.Digest) error {
 // CheckSupported returns nil when this registry can compute digests of
 // d's algorithm, and an error wrapping [ErrUnsupportedDigest] otherwise.
 func (r *Registry) CheckSupported(alg digest.Algorithm) error {
-	_, err := r.newHash(alg)
+	_, err := r.NewHash(alg)
 	return err
 }
 
-// newHash returns a hash for alg: the registered Digester, else the
-// standard library's sha256 or sha512 so that core alone can check the
-// common digests.
-func (r *Registry) newHash(alg digest.Algorithm) (hash.Hash, error) {
+// NewHash returns a hash for alg: the registered Digester's, else the
+// standard library's sha256 or sha512 (so that core alone can check the
+// common digests), else an error wrapping [ErrUnsupportedDigest] that
+// says what to import.
+func (r *Registry) NewHash(alg digest.Algorithm) (hash.Hash, error) {
 	if dg, err := r.Digester(alg); err == nil {
 		return dg.New(), nil
 	}
@@ -142,7 +143,7 @@ func (r *Registry) newHash(alg digest.Algorithm) (hash.Hash, error) {
 
 // FromBytes returns the digest of data with algorithm alg.
 func (r *Registry) FromBytes(alg digest.Algorithm, data []byte) (digest.Digest, error) {
-	h, err := r.newHash(alg)
+	h, err := r.NewHash(alg)
 	if err != nil {
 		return "", err
 	}

@@ -1,0 +1,125 @@
+package digesters
+
+import (
+	"encoding/hex"
+
+	"fmt"
+	"hash"
+	"io"
+
+	"github.com/concil-go/ocispec/core"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// VerifyingReader reads a blob against its descriptor. It hands out at
+// most Size bytes, reads at most Size+1 bytes from the source, and ends
+// with io.EOF only when the blob had exactly Size bytes and the digest
+// matched; otherwise the bytes already handed out are followed by an
+// error naming the blob that wraps a *core.SizeMismatchError or a
+// *core.DigestMismatchError. It is not safe for concurrent use.
+type VerifyingReader struct {
+	r    io.Reader
+	desc core.Descriptor
+	h    hash.Hash
+	n    int64 // bytes handed out
+	err  error // sticky final error
+
+}
+
+// NewVerifyingReader wraps r to be verified against d, with the
+// digesters of core.Default. A descriptor whose digest is malformed or of
+// an algorithm no digester serves, or whose size is negative, is an error
+// before anything is read.
+func NewVerifyingReader(r io.Reader, d core.Descriptor) (*VerifyingReader, error) {
+	return NewVerifyingReaderWith(core.Default, r, d)
+}
+
+// NewVerifyingReaderWith is NewVerifyingReader with the digesters of reg.
+func NewVerifyingReaderWith(reg *core.Registry, r io.Reader, d core.Descriptor) (*VerifyingReader, error) {
+	h, err := newHash(reg, d)
+	if err != nil {
+		return nil, err
+	}
+	return &VerifyingReader{r: r, desc: d, h: h}, nil
+}
+
+func newHash(reg *core.Registry, d core.Descriptor) (hash.Hash, error) {
+	if err := reg.ValidateDigest(d.Digest); err != nil {
+		return nil, fmt.Errorf("digesters: blob %q: %w", d.Digest, err)
+	}
+	if d.Size < 0 {
+		return nil, fmt.Errorf("digesters: blob %s: %w: negative size %d", d.Digest, core.ErrInvalidDescriptor, d.Size)
+	}
+	h, err := reg.NewHash(d.Digest.Algorithm())
+	if err != nil {
+		return nil, fmt.Errorf("digesters: blob %s: %w", d.Digest, err)
+	}
+	return h, nil
+}
+
+// Read implements io.Reader.
+func (v *VerifyingReader) Read(p []byte) (int, error) {
+	if v.err != nil {
+		return 0, v.err
+	}
+	// Ask for one byte past the end so a longer blob is noticed, and
+	// never more.
+	if rem := v.desc.Size + 1 - v.n; int64(len(p)) > rem {
+		p = p[:rem]
+	}
+	n, err := v.r.Read(p)
+	if over := v.n + int64(n) - v.desc.Size; over > 0 {
+		n -= int(over)
+		v.h.Write(p[:n])
+		v.n += int64(n)
+		v.err = v.fail(&core.SizeMismatchError{Want: v.desc.Size, Got: v.desc.Size + over})
+		return n, v.err
+	}
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	switch {
+	case err == io.EOF:
+		v.err = v.finish()
+		return n, v.err
+	case err != nil:
+		v.err = fmt.Errorf("digesters: blob %s: read after %d bytes: %w", v.desc.Digest, v.n, err)
+		return n, v.err
+	}
+	return n, nil
+}
+
+// finish checks size and digest at the end of the source.
+func (v *VerifyingReader) finish() error {
+	if v.n != v.desc.Size {
+		return v.fail(&core.SizeMismatchError{Want: v.desc.Size, Got: v.n})
+	}
+	got := digest.Digest(string(v.desc.Digest.Algorithm()) + ":" + hex.EncodeToString(v.h.Sum(nil)))
+	if got != v.desc.Digest {
+		return v.fail(&core.DigestMismatchError{Want: v.desc.Digest, Got: got})
+	}
+	return io.EOF
+}
+
+func (v *VerifyingReader) fail(err error) error {
+	return fmt.Errorf("digesters: blob %s: %w", v.desc.Digest, err)
+}
+
+// Verified reports whether the whole blob has been read and matched its
+// descriptor.
+func (v *VerifyingReader) Verified() bool { return v.err == io.EOF }
+
+// Descriptor returns the descriptor the reader verifies against.
+func (v *VerifyingReader) Descriptor() core.Descriptor { return v.desc }
+
+// VerifyReader reads r to the end against d and returns nil when it
+// matched, without keeping the bytes.
+func VerifyReader(r io.Reader, d core.Descriptor) error {
+	vr, err := NewVerifyingReader(r, d)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.Discard, vr); err != nil {
+		return err
+	}
+	return nil
+}

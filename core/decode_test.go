@@ -1,0 +1,230 @@
+package core_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
+)
+
+const (
+	cfg   = `{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}`
+	layer = `{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee","size":9}`
+	dcfg  = `{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2}`
+	entry = `{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee","size":9,"platform":{"architecture":"amd64","os":"linux"}}`
+)
+
+func TestDecodeDetects(t *testing.T) {
+	tests := []struct {
+		name, doc, format string
+		index             bool
+	}{
+		{"oci manifest with mediaType", `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":` + cfg + `,"layers":[` + layer + `]}`, "oci", false},
+		{"oci manifest without mediaType", `{"schemaVersion":2,"config":` + cfg + `,"layers":[` + layer + `]}`, "oci", false},
+		{"docker manifest", `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":` + dcfg + `,"layers":[]}`, "docker", false},
+		{"oci index", `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[` + entry + `]}`, "oci", true},
+		{"oci index without mediaType", `{"schemaVersion":2,"manifests":[` + entry + `]}`, "oci", true},
+		{"docker list", `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[]}`, "docker", true},
+		{"parameters in mediaType", `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json; charset=utf-8","config":` + dcfg + `,"layers":[]}`, "docker", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			det, err := core.Default.Detect([]byte(tt.doc))
+			if err != nil {
+				t.Fatalf("Detect = %v", err)
+			}
+			if det.Format.Name() != tt.format || det.Index != tt.index {
+				t.Errorf("Detect = %s index=%v, want %s index=%v", det.Format.Name(), det.Index, tt.format, tt.index)
+			}
+			if tt.index {
+				if _, f, err := core.DecodeIndex([]byte(tt.doc)); err != nil || f.Name() != tt.format {
+					t.Errorf("DecodeIndex = %v, %v", f, err)
+				}
+				if _, _, err := core.DecodeManifest([]byte(tt.doc)); !errors.Is(err, core.ErrNotManifest) {
+					t.Errorf("DecodeManifest(index) = %v, want ErrNotManifest", err)
+				}
+			} else {
+				m, f, err := core.DecodeManifest([]byte(tt.doc))
+				if err != nil || f.Name() != tt.format {
+					t.Fatalf("DecodeManifest = %v, %v", f, err)
+				}
+				if kinds := core.Default.DescriptorKinds(m); kinds[0] != "config" {
+					t.Errorf("DescriptorKinds = %v", kinds)
+				}
+				if _, _, err := core.DecodeIndex([]byte(tt.doc)); !errors.Is(err, core.ErrNotIndex) {
+					t.Errorf("DecodeIndex(manifest) = %v, want ErrNotIndex", err)
+				}
+			}
+		})
+	}
+}
+
+// TestDecodeBadInput feeds malformed documents: each must give an error
+// whose text names what is wrong.
+func TestDecodeBadInput(t *testing.T) {
+	tests := []struct {
+		name, doc string
+		sentinel  error
+		mention   string
+	}{
+		{"empty", ``, core.ErrInvalidDocument, "empty"},
+		{"truncated", `{"schemaVersion":2,"config":` + cfg[:40], core.ErrInvalidDocument, "truncated"},
+		{"syntax", `{"schemaVersion":2,,}`, core.ErrInvalidDocument, "byte"},
+		{"not an object", `[1,2]`, core.ErrInvalidDocument, "object"},
+		{"trailing data", `{"schemaVersion":2,"config":` + cfg + `,"layers":[]} {}`, core.ErrInvalidDocument, "after"},
+		{"wrong type", `{"schemaVersion":"2","config":` + cfg + `,"layers":[]}`, core.ErrInvalidDocument, "schemaVersion"},
+		{"wrong nested type", `{"schemaVersion":2,"config":` + cfg + `,"layers":[{"size":"9"}]}`, core.ErrInvalidDocument, "layers.size"},
+		{"schemaVersion 1", `{"schemaVersion":1,"config":` + cfg + `,"layers":[]}`, core.ErrInvalidDocument, "schemaVersion"},
+		{"schema 1 manifest", `{"schemaVersion":1,"name":"x","fsLayers":[]}`, core.ErrUnknownDocument, "schema 1"},
+		{"missing schemaVersion", `{"config":` + cfg + `,"layers":[]}`, core.ErrInvalidDocument, "schemaVersion"},
+		{"negative size", `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":-2`, 1) + `,"layers":[]}`, core.ErrInvalidDocument, "config.size"},
+		{"absurd size", `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":1e300`, 1) + `,"layers":[]}`, core.ErrInvalidDocument, "size"},
+		{"path digest", `{"schemaVersion":2,"config":` + strings.Replace(cfg, "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a", "sha256:../../x", 1) + `,"layers":[]}`, core.ErrInvalidDigest, "config.digest"},
+		{"upper-case digest", `{"schemaVersion":2,"config":` + strings.Replace(cfg, "44136fa", "44136FA", 1) + `,"layers":[]}`, core.ErrInvalidDigest, "lowercase"},
+		{"mixed", `{"schemaVersion":2,"config":` + cfg + `,"layers":[],"manifests":[]}`, core.ErrMixedDocument, "manifests"},
+		{"no shape", `{"schemaVersion":2}`, core.ErrUnknownDocument, "neither"},
+		{"unknown mediaType", `{"schemaVersion":2,"mediaType":"application/vnd.example.thing","layers":[]}`, core.ErrUnknownDocument, "application/vnd.example.thing"},
+		{"missing config", `{"schemaVersion":2,"layers":[` + layer + `]}`, core.ErrInvalidDocument, "config"},
+		{"missing layers", `{"schemaVersion":2,"config":` + cfg + `}`, core.ErrInvalidDocument, "layers"},
+		{"missing size", `{"schemaVersion":2,"config":` + cfg + `,"layers":[{"mediaType":"a/b","digest":"sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee"}]}`, core.ErrInvalidDocument, "layers[0].size"},
+		{"bad media type", `{"schemaVersion":2,"config":` + strings.Replace(cfg, "application/vnd.oci.image.config.v1+json", "not a type", 1) + `,"layers":[]}`, core.ErrInvalidMediaType, "config.mediaType"},
+		{"data mismatch", `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":2,"data":"e30K"`, 1) + `,"layers":[]}`, core.ErrSizeMismatch, "config.data"},
+		{"data not base64", `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":2,"data":"!!"`, 1) + `,"layers":[]}`, core.ErrInvalidDocument, "base64"},
+		{"empty config needs artifactType", `{"schemaVersion":2,"config":` + strings.Replace(cfg, "application/vnd.oci.image.config.v1+json", "application/vnd.oci.empty.v1+json", 1) + `,"layers":[]}`, core.ErrInvalidDocument, "artifactType"},
+		{"docker without mediaType field checks", `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":` + dcfg + `,"layers":[],"subject":` + cfg + `}`, core.ErrNotConvertible, "subject"},
+		{"bad platform", `{"schemaVersion":2,"manifests":[` + strings.Replace(entry, `"os":"linux"`, `"os":""`, 1) + `]}`, core.ErrInvalidDocument, "manifests[0].platform.os"},
+		{"bad url", `{"schemaVersion":2,"config":` + cfg + `,"layers":[` + strings.Replace(layer, `"size":9`, `"size":9,"urls":["not a url"]`, 1) + `]}`, core.ErrInvalidDescriptor, "layers[0].urls[0]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := core.DecodeManifest([]byte(tt.doc))
+			if strings.Contains(tt.doc, `"manifests":[{`) {
+				_, _, err = core.DecodeIndex([]byte(tt.doc))
+			}
+			if err == nil {
+				t.Fatalf("decode(%s) = nil error", tt.doc)
+			}
+			if !errors.Is(err, tt.sentinel) {
+				t.Errorf("decode error = %v, want %v", err, tt.sentinel)
+			}
+			if !strings.Contains(err.Error(), tt.mention) {
+				t.Errorf("decode error = %q, want it to mention %q", err, tt.mention)
+			}
+		})
+	}
+}
+
+func TestDecodeReportsEveryProblem(t *testing.T) {
+	doc := `{"schemaVersion":2,"config":{"mediaType":"bad","digest":"sha256:x","size":-1},"layers":[{"mediaType":"a/b","digest":"md5:","size":1}]}`
+	_, _, err := core.DecodeManifest([]byte(doc))
+	problems := core.Problems(err)
+	fields := map[string]bool{}
+	for _, p := range problems {
+		var fe *core.FieldError
+		if errors.As(p, &fe) {
+			fields[fe.Field] = true
+		}
+	}
+	for _, want := range []string{"config.mediaType", "config.digest", "config.size", "layers[0].digest"} {
+		if !fields[want] {
+			t.Errorf("problems %v do not include %s", problems, want)
+		}
+	}
+}
+
+func TestDecodeSizeLimit(t *testing.T) {
+	// A 100 MB document is refused before it is parsed.
+	huge := make([]byte, 100<<20)
+	copy(huge, `{"schemaVersion":2,"layers":[`)
+	_, _, err := core.DecodeManifest(huge)
+	if !errors.Is(err, core.ErrDocumentTooLarge) {
+		t.Fatalf("DecodeManifest(100 MB) = %v, want ErrDocumentTooLarge", err)
+	}
+	// The limit is settable.
+	doc := []byte(`{"schemaVersion":2,"config":` + cfg + `,"layers":[` + layer + `]}`)
+	if _, _, err := core.Default.DecodeManifest(doc, core.WithMaxSize(int64(len(doc)-1))); !errors.Is(err, core.ErrDocumentTooLarge) {
+		t.Errorf("DecodeManifest(limit len-1) = %v, want ErrDocumentTooLarge", err)
+	}
+	if _, _, err := core.Default.DecodeManifest(doc, core.WithMaxSize(int64(len(doc)))); err != nil {
+		t.Errorf("DecodeManifest(limit len) = %v", err)
+	}
+	// ReadDocument reads at most limit+1 bytes.
+	r := &countingReader{r: bytes.NewReader(huge)}
+	if _, err := core.ReadDocument(r, 1024); !errors.Is(err, core.ErrDocumentTooLarge) || r.n > 1025 {
+		t.Errorf("ReadDocument = %v after %d bytes", err, r.n)
+	}
+}
+
+type countingReader struct {
+	r interface{ Read([]byte) (int, error) }
+	n int
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += n
+	return n, err
+}
+
+func TestDecodeKeepsConcreteTypes(t *testing.T) {
+	doc := `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":` + dcfg + `,"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","digest":"sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee","size":9}]}`
+	m, f, err := core.DecodeManifest([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f != core.Format(docker.Format) {
+		t.Errorf("format = %s", f.Name())
+	}
+	if m.Layers[0].MediaType != docker.MediaTypeLayerGzip || m.Config.MediaType != docker.MediaTypeConfig {
+		t.Errorf("media types not as written: %+v", m)
+	}
+	if got := f.Kind(m.Layers[0].MediaType); got != "tar+gzip" {
+		t.Errorf("Kind = %q", got)
+	}
+}
+
+func TestEncodeRefusesInvalid(t *testing.T) {
+	m := core.Manifest{Config: core.Descriptor{MediaType: "config", Digest: "sha256:../../x", Size: 2}}
+	if _, err := core.EncodeManifest(oci.Format, m, core.EncodingCompact); !errors.Is(err, core.ErrInvalidDigest) {
+		t.Errorf("EncodeManifest(bad digest) = %v", err)
+	}
+	if _, err := core.EncodeManifest(nil, m, core.EncodingCompact); !errors.Is(err, core.ErrNilFormat) {
+		t.Errorf("EncodeManifest(nil format) = %v", err)
+	}
+	good := core.Manifest{Config: core.DescriptorFromBytes("config", []byte("{}"))}
+	if _, err := core.EncodeManifest(oci.Format, good, core.Encoding(9)); !errors.Is(err, core.ErrUnknownEncoding) {
+		t.Errorf("EncodeManifest(encoding 9) = %v", err)
+	}
+	withSubject := good
+	withSubject.Subject = &good.Config
+	if _, err := core.EncodeManifest(docker.Format, withSubject, core.EncodingCompact); !errors.Is(err, core.ErrNotConvertible) {
+		t.Errorf("EncodeManifest(docker, subject) = %v, want ErrNotConvertible", err)
+	}
+}
+
+func TestEncodingNames(t *testing.T) {
+	for _, e := range core.Encodings {
+		got, err := core.ParseEncoding(e.String())
+		if err != nil || got != e {
+			t.Errorf("ParseEncoding(%q) = %v, %v", e.String(), got, err)
+		}
+	}
+	if _, err := core.ParseEncoding("pretty"); !errors.Is(err, core.ErrUnknownEncoding) {
+		t.Errorf("ParseEncoding(pretty) = %v", err)
+	}
+}
+
+func TestDigestOfEncoded(t *testing.T) {
+	m := core.Manifest{Config: core.DescriptorFromBytes("config", []byte("{}")), Layers: []core.Descriptor{core.DescriptorFromBytes("tar+gzip", []byte("some data"))}}
+	b, d, err := core.EncodeManifestDescriptor(docker.Format, m, core.EncodingConcil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.MediaType != docker.MediaTypeManifest || d.Size != int64(len(b)) || d.Digest != core.DigestOf(b) {
+		t.Errorf("EncodeManifestDescriptor = %+v", d)
+	}
+}

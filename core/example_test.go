@@ -1,0 +1,94 @@
+package core_test
+
+import (
+	"fmt"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	_ "github.com/concil-go/ocispec/formats/oci"
+)
+
+func ExampleDescriptorFromBytes() {
+	d := core.DescriptorFromBytes(core.KindTarGzip, []byte("some data"))
+	fmt.Println(d.Size, d.Digest)
+	// Output: 9 sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee
+}
+
+func ExampleEncodeManifest() {
+	f, err := core.Default.Format("docker")
+	if err != nil {
+		panic(err)
+	}
+	m := core.Manifest{
+		Config: core.DescriptorFromBytes(core.KindConfig, []byte("{}")),
+		Layers: []core.Descriptor{core.DescriptorFromBytes(core.KindTarGzip, []byte("some data"))},
+	}
+	b, err := core.EncodeManifest(f, m, core.EncodingConcil)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(b))
+	fmt.Println(core.DigestOf(b))
+	// Output:
+	// {"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": {"mediaType": "application/vnd.docker.container.image.v1+json", "size": 2, "digest": "sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"}, "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", "size": 9, "digest": "sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee"}]}
+	// sha256:bf7e956a25d46acbbf37209b9934e838660429e9bfa93cfe0d72ca345b9b6598
+}
+
+func ExampleDecodeManifest() {
+	doc := []byte(`{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":"sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee","size":9}]}`)
+	m, f, err := core.DecodeManifest(doc)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(f.Name(), f.Kind(m.Layers[0].MediaType))
+	// Output: oci tar+zstd
+}
+
+func ExampleConvertManifest() {
+	m := core.Manifest{
+		Config: core.DescriptorFromBytes(core.KindConfig, []byte("{}")),
+		Layers: []core.Descriptor{core.DescriptorFromBytes(core.KindTarZstd, []byte("some data"))},
+	}
+	oci, _ := core.Default.Format("oci")
+	_, err := core.ConvertManifest(m.For(oci), oci, docker.Format, core.ConvertOptions{})
+	fmt.Println(err != nil)
+	d, _ := core.ConvertManifest(m.For(oci), oci, docker.Format, core.ConvertOptions{Permissive: true})
+	fmt.Println(d.Layers[0].MediaType)
+	// Output:
+	// true
+	// application/vnd.docker.image.rootfs.diff.tar.zstd
+}
+
+func ExampleFormat_MediaType() {
+	f, _ := core.Default.Format("oci")
+	fmt.Println(f.MediaType("tar+gzip"))
+	fmt.Println(f.MediaType("application/x-custom")) // not a kind: passes through
+	fmt.Println(f.Kind("application/vnd.docker.image.rootfs.diff.tar.gzip"))
+	// Output:
+	// application/vnd.oci.image.layer.v1.tar+gzip
+	// application/x-custom
+	// tar+gzip
+}
+
+func ExampleSelectManifest() {
+	var ix core.Index
+	for _, p := range []string{"linux/amd64", "linux/arm64/v8"} {
+		pl, _ := core.ParsePlatform(p)
+		d := core.DescriptorFromBytes(core.MediaTypeOCIManifest, []byte(p))
+		d.Platform = &pl
+		ix.Manifests = append(ix.Manifests, d)
+	}
+	want := core.Platform{OS: "linux", Architecture: "aarch64"}
+	d, err := core.SelectManifest(ix, &want)
+	fmt.Println(d.Platform, err)
+	// Output: linux/arm64/v8 <nil>
+}
+
+func ExampleWithCompression() {
+	mt, _ := core.WithCompression("application/vnd.docker.image.rootfs.diff.tar.gzip", core.Zstd)
+	fmt.Println(mt)
+	fmt.Println(core.WithEncryption("application/vnd.oci.image.layer.v1.tar+gzip"))
+	// Output:
+	// application/vnd.docker.image.rootfs.diff.tar.zstd
+	// application/vnd.oci.image.layer.v1.tar+gzip+encrypted
+}

@@ -89,7 +89,6 @@ func TestKindTables(t *testing.T) {
 	}
 }
 
-
 func TestSeedTables(t *testing.T) {
 	mt := formats.MediaTypes()
 	rev := formats.ReversedMediaTypes()

@@ -176,12 +176,14 @@ func WithCompression(mt string, c Compression) (string, error) {
 	return p.String(), nil
 }
 
-// ValidateMediaType checks mt against RFC 6838's grammar:
-// type "/" subtype, each a restricted-name of 1 to 127 characters, with
-// optional parameters after ";".
+// ValidateMediaType checks mt against RFC 6838's grammar as image-spec's
+// schema applies it to descriptors: type "/" subtype, each a
+// restricted-name of 1 to 127 characters, and no parameters.
 func ValidateMediaType(mt string) error {
-	base, _, _ := strings.Cut(mt, ";")
-	typ, sub, ok := strings.Cut(base, "/")
+	if strings.IndexByte(mt, ';') >= 0 {
+		return fmt.Errorf("%w: %q: parameters are not allowed in a descriptor's media type", ErrInvalidMediaType, mt)
+	}
+	typ, sub, ok := strings.Cut(mt, "/")
 	if !ok {
 		return fmt.Errorf("%w: %q has no \"/\"", ErrInvalidMediaType, mt)
 	}

@@ -97,7 +97,7 @@ func TestValidateMediaType(t *testing.T) {
 	}{
 		{"application/vnd.oci.image.manifest.v1+json", true},
 		{"application/vnd.cncf.helm.chart.content.v1.tar+gzip", true},
-		{"text/plain; charset=utf-8", true},
+		{"text/plain; charset=utf-8", false},
 		{"a/b", true},
 		{"application", false},
 		{"/json", false},

@@ -1,12 +1,10 @@
 package core
 
 import (
-	"bytes"
 	"encoding/base64"
-	"encoding/json"
+
 	"errors"
 	"fmt"
-	"io"
 
 	"strings"
 
@@ -258,22 +256,6 @@ func (c *Codec) checkShape(w *wireDocument, index bool) error {
 	return nil
 }
 
-// wireDocument holds every top-level field of manifests and indexes, so
-// a document that mixes the two can be recognised.
-type wireDocument struct {
-	SchemaVersion *int64            `json:"schemaVersion"`
-	MediaType     *string           `json:"mediaType"`
-	ArtifactType  string            `json:"artifactType"`
-	Config        *wireDescriptor   `json:"config"`
-	Layers        []wireDescriptor  `json:"layers"`
-	Manifests     []wireDescriptor  `json:"manifests"`
-	Subject       *wireDescriptor   `json:"subject"`
-	Annotations   map[string]string `json:"annotations"`
-	// FSLayers is Docker schema 1's layer list, recognised only to be
-	// refused with a clear message.
-	FSLayers json.RawMessage `json:"fsLayers"`
-}
-
 func (w *wireDocument) isManifest() bool { return w.Config != nil || w.Layers != nil }
 func (w *wireDocument) isIndex() bool    { return w.Manifests != nil }
 
@@ -289,25 +271,6 @@ func (w *wireDocument) checkMixed() error {
 		return fmt.Errorf("%w: it has \"manifests\" (index) and %s (manifest)", ErrMixedDocument, strings.Join(which, " and "))
 	}
 	return nil
-}
-
-type wirePlatform struct {
-	Architecture string   `json:"architecture"`
-	OS           string   `json:"os"`
-	OSVersion    string   `json:"os.version"`
-	OSFeatures   []string `json:"os.features"`
-	Variant      string   `json:"variant"`
-}
-
-type wireDescriptor struct {
-	MediaType    *string           `json:"mediaType"`
-	Digest       *string           `json:"digest"`
-	Size         *int64            `json:"size"`
-	URLs         []string          `json:"urls"`
-	Annotations  map[string]string `json:"annotations"`
-	Data         *string           `json:"data"`
-	Platform     *wirePlatform     `json:"platform"`
-	ArtifactType string            `json:"artifactType"`
 }
 
 // descriptor converts a wire descriptor, reporting a missing size and
@@ -335,48 +298,8 @@ func (w *wireDescriptor) descriptor() (Descriptor, error) {
 		}
 		d.Data = b
 	}
-	if w.Platform != nil {
-		d.Platform = &Platform{
-			Architecture: w.Platform.Architecture, OS: w.Platform.OS,
-			OSVersion: w.Platform.OSVersion, OSFeatures: w.Platform.OSFeatures,
-			Variant: w.Platform.Variant,
-		}
+	if p := w.Platform; p != nil {
+		d.Platform = &Platform{Architecture: p.Architecture, OS: p.OS, OSVersion: p.OSVersion, OSFeatures: p.OSFeatures, Variant: p.Variant}
 	}
 	return d, errors.Join(errs...)
-}
-
-// parseDocument decodes JSON into a wireDocument, turning encoding/json's
-// errors into ones that name the field or byte offset.
-func parseDocument(data []byte) (*wireDocument, error) {
-	var w wireDocument
-	dec := json.NewDecoder(bytes.NewReader(data))
-	if err := dec.Decode(&w); err != nil {
-		return nil, jsonError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the JSON document", ErrInvalidDocument)
-	}
-	if w.FSLayers != nil {
-		return nil, fmt.Errorf("%w: a Docker schema 1 manifest (fsLayers); only schema 2 is supported", ErrUnknownDocument)
-	}
-	return &w, nil
-}
-
-func jsonError(err error) error {
-	var se *json.SyntaxError
-	var te *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("%w: invalid JSON at byte %d: %v", ErrInvalidDocument, se.Offset, se)
-	case errors.As(err, &te):
-		if te.Field == "" {
-			return fmt.Errorf("%w: want a JSON object, got %s", ErrInvalidDocument, te.Value)
-		}
-		return fmt.Errorf("%w: %w", ErrInvalidDocument, &FieldError{te.Field, fmt.Errorf("cannot be a JSON %s (want %s)", te.Value, te.Type)})
-	case errors.Is(err, io.EOF):
-		return fmt.Errorf("%w: empty document", ErrInvalidDocument)
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: truncated JSON", ErrInvalidDocument)
-	}
-	return fmt.Errorf("%w: %v", ErrInvalidDocument, err)
 }

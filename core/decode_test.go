@@ -77,7 +77,7 @@ func TestDecodeBadInput(t *testing.T) {
 		{"not an object", `[1,2]`, core.ErrInvalidDocument, "object"},
 		{"trailing data", `{"schemaVersion":2,"config":` + cfg + `,"layers":[]} {}`, core.ErrInvalidDocument, "after"},
 		{"wrong type", `{"schemaVersion":"2","config":` + cfg + `,"layers":[]}`, core.ErrInvalidDocument, "schemaVersion"},
-		{"wrong nested type", `{"schemaVersion":2,"config":` + cfg + `,"layers":[{"size":"9"}]}`, core.ErrInvalidDocument, "layers.size"},
+		{"wrong nested type", `{"schemaVersion":2,"config":` + cfg + `,"layers":[{"size":"9"}]}`, core.ErrInvalidDocument, "layers[0].size"},
 		{"schemaVersion 1", `{"schemaVersion":1,"config":` + cfg + `,"layers":[]}`, core.ErrInvalidDocument, "schemaVersion"},
 		{"schema 1 manifest", `{"schemaVersion":1,"name":"x","fsLayers":[]}`, core.ErrUnknownDocument, "schema 1"},
 		{"missing schemaVersion", `{"config":` + cfg + `,"layers":[]}`, core.ErrInvalidDocument, "schemaVersion"},
@@ -226,5 +226,18 @@ func TestDigestOfEncoded(t *testing.T) {
 	}
 	if d.MediaType != docker.MediaTypeManifest || d.Size != int64(len(b)) || d.Digest != core.DigestOf(b) {
 		t.Errorf("EncodeManifestDescriptor = %+v", d)
+	}
+}
+
+// TestDecodeKeysAreCaseSensitive: the spec's keys are case-sensitive; a
+// key in another case is an unknown key, not the field.
+func TestDecodeKeysAreCaseSensitive(t *testing.T) {
+	doc := `{"SchemaVersion":2,"Config":` + cfg + `,"Layers":[` + layer + `]}`
+	if _, err := core.Default.Detect([]byte(doc)); err == nil {
+		t.Errorf("Detect(%s) = nil error; keys matched case-insensitively", doc)
+	}
+	doc = `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size"`, `"Size"`, 1) + `,"layers":[]}`
+	if _, _, err := core.DecodeManifest([]byte(doc)); err == nil || !strings.Contains(err.Error(), "config.size: missing") {
+		t.Errorf("DecodeManifest(Size) = %v, want config.size missing", err)
 	}
 }

@@ -1,0 +1,29 @@
+package docker_test
+
+import (
+	"fmt"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+)
+
+func ExampleFormat() {
+	fmt.Println(docker.Format.MediaType(core.KindTarGzip))
+	fmt.Println(docker.Format.Supports(core.KindTarZstd))
+	fmt.Println(docker.Format.MediaType(core.KindTarZstd)) // concil's name, for permissive conversions
+	// Output:
+	// application/vnd.docker.image.rootfs.diff.tar.gzip
+	// false
+	// application/vnd.docker.image.rootfs.diff.tar.zstd
+}
+
+func ExampleFormat_EncodeIndex() {
+	m := core.DescriptorFromBytes(core.KindManifest, []byte("a manifest"))
+	m.Platform = &core.Platform{OS: "linux", Architecture: "amd64"}
+	b, err := docker.Format.EncodeIndex(core.Index{Manifests: []core.Descriptor{m}}, core.EncodingCompact)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(b))
+	// Output: {"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","digest":"sha256:e59625a822497c164d60705eb3fd6975c375ca213b8140137a826a77790986a9","size":10,"platform":{"architecture":"amd64","os":"linux"}}]}
+}

@@ -3,6 +3,7 @@ package core
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"sync"
@@ -91,6 +92,9 @@ func ValidateFormatName(name string) error {
 func ValidateFormat(f Format) error {
 	if f == nil {
 		return ErrNilFormat
+	}
+	if v := reflect.ValueOf(f); v.Kind() == reflect.Pointer && v.IsNil() {
+		return fmt.Errorf("%w (a nil %T)", ErrNilFormat, f)
 	}
 	name := f.Name()
 	if err := ValidateFormatName(name); err != nil {

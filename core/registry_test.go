@@ -21,6 +21,9 @@ func TestRegisterFormatErrors(t *testing.T) {
 	if err := r.RegisterFormat(nil); !errors.Is(err, core.ErrNilFormat) {
 		t.Errorf("RegisterFormat(nil) = %v, want ErrNilFormat", err)
 	}
+	if err := r.RegisterFormat((*core.BasicFormat)(nil)); !errors.Is(err, core.ErrNilFormat) {
+		t.Errorf("RegisterFormat(typed nil) = %v, want ErrNilFormat", err)
+	}
 	if err := r.RegisterFormat(oci.Format); err != nil {
 		t.Fatalf("RegisterFormat(oci) = %v", err)
 	}

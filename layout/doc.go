@@ -1,0 +1,53 @@
+// Package layout reads, writes and verifies container images stored in a
+// folder, in the two ways the tools that own them do:
+//
+//   - the dir: transport of containers/image (skopeo's dir:PATH): a
+//     version file, manifest.json, and one file per blob, named by the
+//     hex of its sha256 digest, or "<algorithm>-<hex>" for other
+//     algorithms, in which case the version file says 1.2 instead of
+//     1.1 ([Dir]);
+//   - the OCI image layout (skopeo's and umoci's oci:PATH:TAG):
+//     oci-layout, index.json and blobs/<algorithm>/<hex>, several images
+//     told apart by their org.opencontainers.image.ref.name tag or their
+//     platform ([OCI]).
+//
+// [Open] detects the kind of a folder; [Create] makes a new layout or
+// opens one of the wanted kind for writing, and refuses a folder that is
+// not empty and not a layout. Reading goes through verifying readers: a
+// blob whose size or digest does not match its descriptor is an error
+// naming it, and the bytes already handed out are followed by that
+// error, never by io.EOF. Writing is crash-safe: each blob is hashed
+// while it is written to a temporary file in the folder, checked against
+// its descriptor, synced and renamed into place; the manifest and then
+// index.json (or manifest.json and version) are written last the same
+// way, so a reader never sees a manifest whose blobs are missing, and a
+// crash leaves the old image or the new one. [Verify] checks a whole
+// layout and reports every problem; [Copy] copies an image between
+// layouts and converts it between formats, reusing its blobs.
+//
+// Digests never become paths without validation against the spec's
+// grammar, and every file is reached through an os.Root on the folder:
+// no name or symbolic link leads outside it.
+//
+// Formats come from the registry (core.Default unless [WithRegistry]
+// says otherwise), so import the ones you need:
+//
+//	import (
+//		"github.com/concil-go/ocispec/core"
+//		_ "github.com/concil-go/ocispec/formats/oci"
+//		"github.com/concil-go/ocispec/layout"
+//	)
+//
+//	l, err := layout.Create("/images/app", layout.OCI)
+//	f, err := core.Default.Format("oci")
+//	config := core.DescriptorFromBytes(core.KindConfig, configJSON)
+//	layer := core.DescriptorFromBytes(core.KindTarGzip, layerBytes)
+//	m := core.Manifest{Config: config, Layers: []core.Descriptor{layer}}
+//	blobs := layout.Blobs{config.Digest: layout.FromBytes(configJSON), layer.Digest: layout.FromFile("layer.tar.gz")}
+//	d, err := l.WriteImage(ctx, f, m, blobs, &layout.WriteOptions{Tag: "v1"})
+//
+//	img, err := l.Image(ctx, layout.Selector{Tag: "v1"})
+//	r, err := l.OpenBlob(ctx, img.Manifest.Layers[0]) // verified while read
+//
+//	err = layout.Verify(ctx, "/images/app") // nil, or every problem joined
+package layout

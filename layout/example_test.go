@@ -1,0 +1,120 @@
+package layout_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/concil-go/ocispec/core"
+	_ "github.com/concil-go/ocispec/formats/docker"
+	_ "github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/layout"
+)
+
+// exampleImage is the image the examples write: a config and one layer.
+func exampleImage() (core.Manifest, layout.Blobs) {
+	configJSON := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
+	layerBytes := []byte("not really a tarball")
+	config := core.DescriptorFromBytes(core.KindConfig, configJSON)
+	layer := core.DescriptorFromBytes(core.KindTarGzip, layerBytes)
+	m := core.Manifest{Config: config, Layers: []core.Descriptor{layer}}
+	return m, layout.Blobs{config.Digest: layout.FromBytes(configJSON), layer.Digest: layout.FromBytes(layerBytes)}
+}
+
+func ExampleLayout_WriteImage() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	l, err := layout.Create(filepath.Join(dir, "app"), layout.OCI)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	defer l.Close()
+	f, _ := core.Default.Format("oci")
+	m, blobs := exampleImage()
+	d, err := l.WriteImage(ctx, f, m, blobs, &layout.WriteOptions{Tag: "v1"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(d.MediaType, d.Size)
+
+	img, _ := l.Image(ctx, layout.Selector{Tag: "v1"})
+	r, _ := l.OpenBlob(ctx, img.Manifest.Layers[0])
+	b, _ := io.ReadAll(r)
+	r.Close()
+	fmt.Printf("%s: %s\n", img.Format.Name(), b)
+	// Output:
+	// application/vnd.oci.image.manifest.v1+json 399
+	// oci: not really a tarball
+}
+
+func ExampleVerify() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	path := filepath.Join(dir, "app")
+	l, _ := layout.Create(path, layout.Dir)
+	f, _ := core.Default.Format("docker")
+	m, blobs := exampleImage()
+	l.WriteImage(ctx, f, m, blobs, nil)
+	l.Close()
+	fmt.Println(layout.Verify(ctx, path))
+
+	// Damage both blobs: every problem is reported.
+	os.WriteFile(filepath.Join(path, m.Layers[0].Digest.Encoded()), []byte("not really a tarbalL"), 0o644)
+	os.Remove(filepath.Join(path, m.Config.Digest.Encoded()))
+	err := layout.Verify(ctx, path)
+	for _, p := range err.(interface{ Unwrap() []error }).Unwrap() {
+		var be *layout.BlobError
+		errors.As(p, &be)
+		fmt.Printf("%s: %v %v\n", be.Ref, errors.Is(p, layout.ErrMissing), errors.Is(p, core.ErrDigestMismatch))
+	}
+	// Output:
+	// <nil>
+	// config of manifest.json: true false
+	// layers[0] of manifest.json: false true
+}
+
+func ExampleCopy() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	src, _ := layout.Create(filepath.Join(dir, "src"), layout.Dir)
+	defer src.Close()
+	docker, _ := core.Default.Format("docker")
+	m, blobs := exampleImage()
+	src.WriteImage(ctx, docker, m, blobs, nil)
+
+	// Docker manifest in a dir: folder → OCI manifest in an OCI layout.
+	dst, _ := layout.Create(filepath.Join(dir, "dst"), layout.OCI)
+	defer dst.Close()
+	oci, _ := core.Default.Format("oci")
+	d, err := layout.Copy(ctx, dst, src, layout.Selector{}, &layout.CopyOptions{
+		WriteOptions: layout.WriteOptions{Tag: "latest"},
+		Format:       oci,
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	img, _ := dst.Image(ctx, layout.Selector{Tag: "latest"})
+	fmt.Println(d.MediaType)
+	fmt.Println(img.Manifest.Layers[0].MediaType, img.Manifest.Layers[0].Digest == m.Layers[0].Digest)
+	// Output:
+	// application/vnd.oci.image.manifest.v1+json
+	// application/vnd.oci.image.layer.v1.tar+gzip true
+}
+
+func ExampleParseReference() {
+	r, _ := layout.ParseReference("oci:/images/app:v1")
+	fmt.Println(r.Kind, r.Path, r.Selector.Tag)
+	// Output: oci /images/app v1
+}

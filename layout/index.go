@@ -1,0 +1,186 @@
+package layout
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/concil-go/ocispec/core"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// indexCodec reads and writes index.json, which is always an OCI image
+// index whatever the formats of the manifests it lists. Media types are
+// written as they are given.
+func indexCodec(reg *core.Registry) *core.Codec {
+	return &core.Codec{
+		ManifestMediaType: core.MediaTypeOCIManifest,
+		IndexMediaType:    core.MediaTypeOCIIndex,
+		MediaTypeOptional: true,
+		ArtifactFields:    true,
+		Translate:         func(s string) string { return s },
+		Registry:          reg,
+	}
+}
+
+// encodeIndexJSON writes index.json in the compact encoding (image-spec
+// field order), as OCI tools do; its bytes are hashed by nobody.
+func encodeIndexJSON(reg *core.Registry, ix core.Index) ([]byte, error) {
+	b, err := indexCodec(reg).EncodeIndex(ix, core.EncodingCompact)
+	if err != nil {
+		return nil, blobErr(ociIndexFile, "", "", err)
+	}
+	return b, nil
+}
+
+// readIndexJSON reads and decodes index.json. A missing or invalid
+// index.json is an error naming it.
+func (l *Layout) readIndexJSON() (core.Index, error) {
+	b, err := readSmallFile(l.root, ociIndexFile, l.opts.maxDoc)
+	if err != nil {
+		return core.Index{}, blobErr(ociIndexFile, "", "", err)
+	}
+	ix, err := indexCodec(l.reg).DecodeIndex(b)
+	if err != nil {
+		return core.Index{}, blobErr(ociIndexFile, "", "", err)
+	}
+	return ix, nil
+}
+
+// updateIndexJSON applies fn to index.json under the layout's lock and
+// writes the result back atomically.
+func (l *Layout) updateIndexJSON(ctx context.Context, fn func(*core.Index) error) error {
+	unlock, err := l.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	ix, err := l.readIndexJSON()
+	if err != nil {
+		return err
+	}
+	if err := fn(&ix); err != nil {
+		return err
+	}
+	b, err := encodeIndexJSON(l.reg, ix)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(l.root, ociIndexFile, b); err != nil {
+		return blobErr(ociIndexFile, "", "", err)
+	}
+	return nil
+}
+
+// lock takes the layout's write lock: the mutex for this process, flock
+// on the folder for others.
+func (l *Layout) lock(ctx context.Context) (func(), error) {
+	l.mu.Lock()
+	unlockFolder, err := lockFolder(ctx, l.root)
+	if err != nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("layout: lock %s: %w", l.path, err)
+	}
+	return func() {
+		unlockFolder()
+		l.mu.Unlock()
+	}, nil
+}
+
+// tagOf returns an index.json entry's tag.
+func tagOf(d core.Descriptor) string { return d.Annotations[AnnotationRefName] }
+
+// samePlatform reports whether two optional platforms are the same
+// after normalisation (both absent counts as the same).
+func samePlatform(a, b *core.Platform) bool {
+	if a == nil || b == nil {
+		return a == nil && b == nil
+	}
+	na, nb := core.NormalizePlatform(*a), core.NormalizePlatform(*b)
+	return na.OS == nb.OS && na.Architecture == nb.Architecture && na.Variant == nb.Variant &&
+		na.OSVersion == nb.OSVersion && slices.Equal(na.OSFeatures, nb.OSFeatures)
+}
+
+// putEntry adds d to index.json's manifests: an entry with the same tag
+// and platform is replaced (a tag moves); an untagged entry replaces an
+// untagged entry of the same digest.
+func putEntry(ix *core.Index, d core.Descriptor) {
+	tag := tagOf(d)
+	out := ix.Manifests[:0:0]
+	for _, e := range ix.Manifests {
+		switch {
+		case tag != "" && tagOf(e) == tag && samePlatform(e.Platform, d.Platform):
+			continue
+		case tag == "" && tagOf(e) == "" && e.Digest == d.Digest:
+			continue
+		}
+		out = append(out, e)
+	}
+	ix.Manifests = append(out, d)
+}
+
+// Tag points tag at the image sel selects in an OCI layout (moving the
+// tag if another image had it). A dir: layout has no tags (ErrNoTags).
+func (l *Layout) Tag(ctx context.Context, sel Selector, tag string) error {
+	if l.kind != OCI {
+		return ErrNoTags
+	}
+	if err := ValidateTag(tag); err != nil {
+		return err
+	}
+	n, err := l.Find(ctx, sel)
+	if err != nil {
+		return err
+	}
+	d := n.Descriptor.Clone()
+	if d.Annotations == nil {
+		d.Annotations = map[string]string{}
+	}
+	d.Annotations[AnnotationRefName] = tag
+	return l.updateIndexJSON(ctx, func(ix *core.Index) error {
+		putEntry(ix, d)
+		return nil
+	})
+}
+
+// Untag removes the index.json entries tagged tag (their blobs stay).
+// It returns ErrNotFound when no entry has the tag.
+func (l *Layout) Untag(ctx context.Context, tag string) error {
+	if l.kind != OCI {
+		return ErrNoTags
+	}
+	return l.updateIndexJSON(ctx, func(ix *core.Index) error {
+		n := len(ix.Manifests)
+		ix.Manifests = slices.DeleteFunc(ix.Manifests, func(e core.Descriptor) bool { return tagOf(e) == tag })
+		if len(ix.Manifests) == n {
+			return fmt.Errorf("%w: no entry of index.json is tagged %q", ErrNotFound, tag)
+		}
+		return nil
+	})
+}
+
+// isIndexType reports whether mt is the index (manifest list) media
+// type of a registered format, or of OCI or Docker.
+func isIndexType(reg *core.Registry, mt string) bool {
+	n := core.NormalizeMediaType(mt)
+	if n == core.MediaTypeOCIIndex || n == core.MediaTypeDockerList {
+		return true
+	}
+	if f, err := reg.FormatByMediaType(n); err == nil {
+		return core.NormalizeMediaType(f.IndexMediaType()) == n
+	}
+	return false
+}
+
+// digestsOf lists the digests of the descriptors, without repeats.
+func digestsOf(ds ...core.Descriptor) []digest.Digest {
+	seen := map[digest.Digest]bool{}
+	var out []digest.Digest
+	for _, d := range ds {
+		if d.Digest != "" && !seen[d.Digest] {
+			seen[d.Digest] = true
+			out = append(out, d.Digest)
+		}
+	}
+	return out
+}

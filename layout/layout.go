@@ -1,0 +1,289 @@
+package layout
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"runtime"
+	"sync"
+
+	"github.com/concil-go/ocispec/core"
+)
+
+// Layout is an image layout on disk, open for reading and writing. Its
+// methods are safe for concurrent use; writers (in this process and,
+// where flock exists, in others) update the layout's root files one at
+// a time. Every file is reached through an os.Root on the folder, so no
+// name and no symbolic link leads outside it.
+type Layout struct {
+	path string
+	kind Kind
+	root *os.Root
+	reg  *core.Registry
+	opts options
+
+	mu     sync.Mutex // serialises writers of index.json, manifest.json and version
+	closed bool
+
+	// wrapWriter, set by tests, wraps the files blobs are written to (to
+	// simulate a full disk).
+	wrapWriter func(io.Writer) io.Writer
+}
+
+// Option changes how a layout is opened.
+type Option func(*options)
+
+type options struct {
+	reg     *core.Registry
+	maxDoc  int64
+	workers int
+}
+
+// WithRegistry sets the registry whose formats decode manifests and
+// whose digesters hash blobs (default core.Default).
+func WithRegistry(r *core.Registry) Option {
+	return func(o *options) {
+		if r != nil {
+			o.reg = r
+		}
+	}
+}
+
+// WithMaxDocumentSize sets the largest manifest, index, config or
+// index.json read into memory (default core.DefaultMaxDocumentSize,
+// 4 MiB); n <= 0 keeps the default. Larger documents are refused before
+// they are read.
+func WithMaxDocumentSize(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxDoc = n
+		}
+	}
+}
+
+// WithWorkers sets how many blobs are hashed or written at once
+// (default GOMAXPROCS); n <= 0 keeps the default.
+func WithWorkers(n int) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.workers = n
+		}
+	}
+}
+
+func makeOptions(opts []Option) options {
+	o := options{reg: core.Default, maxDoc: core.DefaultMaxDocumentSize, workers: runtime.GOMAXPROCS(0)}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	return o
+}
+
+// Detect says which kind of layout the folder at path holds: OCI when it
+// has an oci-layout file, Dir when it has a version file. A folder with
+// neither, or with both, is an error wrapping ErrNotLayout. Detect does
+// not check the files' contents; Open does.
+func Detect(path string) (Kind, error) {
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return 0, fmt.Errorf("layout: open %s: %w", path, err)
+	}
+	defer root.Close()
+	return detect(root, path)
+}
+
+func detect(root *os.Root, path string) (Kind, error) {
+	hasOCI, hasDir, err := markers(root)
+	if err != nil {
+		return 0, fmt.Errorf("layout: %s: %w", path, err)
+	}
+	switch {
+	case hasOCI && hasDir:
+		return 0, fmt.Errorf("%w: %s has both an oci-layout file (OCI image layout) and a version file (dir:)", ErrNotLayout, path)
+	case hasOCI:
+		return OCI, nil
+	case hasDir:
+		return Dir, nil
+	}
+	return 0, fmt.Errorf("%w: %s has neither an oci-layout file (OCI image layout) nor a version file (dir:)", ErrNotLayout, path)
+}
+
+// markers reports which of the two marker files the folder has.
+func markers(root *os.Root) (hasOCI, hasDir bool, err error) {
+	if hasOCI, err = exists(root, ociLayoutFile); err != nil {
+		return false, false, err
+	}
+	hasDir, err = exists(root, dirVersionFile)
+	return hasOCI, hasDir, err
+}
+
+// Open opens the layout in the folder at path, detecting its kind, and
+// checks its version: oci-layout must say imageLayoutVersion 1.0.0; a
+// dir: version file must be exactly "Directory Transport Version: 1.1\n"
+// or "... 1.2\n". Anything else is refused (ErrNotLayout,
+// ErrUnsupportedVersion). Close the layout when done.
+func Open(path string, opts ...Option) (*Layout, error) {
+	o := makeOptions(opts)
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return nil, fmt.Errorf("layout: open %s: %w", path, err)
+	}
+	kind, err := detect(root, path)
+	if err == nil {
+		err = checkVersion(root, kind)
+	}
+	if err != nil {
+		root.Close()
+		return nil, err
+	}
+	return &Layout{path: path, kind: kind, root: root, reg: o.reg, opts: o}, nil
+}
+
+// Create opens the layout of the given kind at path for writing,
+// creating it when the folder does not exist or is empty. A folder that
+// holds a layout of the other kind, or that is not empty and holds no
+// layout, is refused with an error wrapping ErrNotEmpty: nothing in it
+// is touched.
+func Create(path string, kind Kind, opts ...Option) (*Layout, error) {
+	if kind != OCI && kind != Dir {
+		return nil, fmt.Errorf("layout: create %s: unknown kind %v", path, kind)
+	}
+	if err := os.MkdirAll(path, 0o755); err != nil {
+		return nil, fmt.Errorf("layout: create %s: %w", path, err)
+	}
+	o := makeOptions(opts)
+	root, err := os.OpenRoot(path)
+	if err != nil {
+		return nil, fmt.Errorf("layout: create %s: %w", path, err)
+	}
+	l := &Layout{path: path, kind: kind, root: root, reg: o.reg, opts: o}
+	if err := l.initialize(path, kind); err != nil {
+		root.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+func (l *Layout) initialize(path string, kind Kind) error {
+	unlock, err := lockFolder(context.Background(), l.root)
+	if err != nil {
+		return fmt.Errorf("layout: lock %s: %w", path, err)
+	}
+	defer unlock()
+	hasOCI, hasDir, err := markers(l.root)
+	if err != nil {
+		return fmt.Errorf("layout: %s: %w", path, err)
+	}
+	if hasOCI || hasDir {
+		found, err := detect(l.root, path)
+		if err != nil {
+			return err
+		}
+		if found != kind {
+			return fmt.Errorf("%w: %s holds a %s layout, not %s", ErrNotEmpty, path, found, kind)
+		}
+		return checkVersion(l.root, kind)
+	}
+	d, err := l.root.Open(".")
+	if err != nil {
+		return fmt.Errorf("layout: %s: %w", path, err)
+	}
+	names, err := d.Readdirnames(1)
+	d.Close()
+	if len(names) > 0 {
+		return fmt.Errorf("%w: %s holds %q and no layout", ErrNotEmpty, path, names[0])
+	}
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("layout: %s: %w", path, err)
+	}
+	// The marker file goes first: a folder that holds it is ours, so a
+	// write cut short can be retried into it; the image itself (a
+	// manifest.json, an index.json entry) is what readers look for.
+	switch kind {
+	case OCI:
+		if err := writeFileAtomic(l.root, ociLayoutFile, []byte(`{"imageLayoutVersion":"`+ImageLayoutVersion+`"}`)); err != nil {
+			return fmt.Errorf("layout: %s: %w", path, err)
+		}
+		if err := l.root.Mkdir(ociBlobsDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("layout: %s: %w", path, err)
+		}
+		b, err := encodeIndexJSON(l.reg, core.Index{Manifests: []core.Descriptor{}})
+		if err != nil {
+			return err
+		}
+		if err := writeFileAtomic(l.root, ociIndexFile, b); err != nil {
+			return fmt.Errorf("layout: %s: %w", path, err)
+		}
+	case Dir:
+		if err := writeFileAtomic(l.root, dirVersionFile, []byte(DirVersion11)); err != nil {
+			return fmt.Errorf("layout: %s: %w", path, err)
+		}
+	}
+	return nil
+}
+
+// checkVersion reads the marker file of a layout of the given kind.
+func checkVersion(root *os.Root, kind Kind) error {
+	switch kind {
+	case OCI:
+		b, err := readSmallFile(root, ociLayoutFile, 64<<10)
+		if err != nil {
+			return blobErr(ociLayoutFile, "", "", err)
+		}
+		var v struct {
+			ImageLayoutVersion *string `json:"imageLayoutVersion"`
+		}
+		if err := json.Unmarshal(b, &v); err != nil {
+			return blobErr(ociLayoutFile, "", "", fmt.Errorf("%w: not a JSON object: %v", ErrNotLayout, err))
+		}
+		switch {
+		case v.ImageLayoutVersion == nil:
+			return blobErr(ociLayoutFile, "", "", fmt.Errorf("%w: no imageLayoutVersion", ErrNotLayout))
+		case *v.ImageLayoutVersion != ImageLayoutVersion:
+			return blobErr(ociLayoutFile, "", "", fmt.Errorf("%w: imageLayoutVersion %q (want %q)", ErrUnsupportedVersion, truncate(*v.ImageLayoutVersion, 64), ImageLayoutVersion))
+		}
+		return nil
+	case Dir:
+		_, err := readDirVersion(root)
+		return err
+	}
+	return fmt.Errorf("layout: unknown kind %v", kind)
+}
+
+func readDirVersion(root *os.Root) (string, error) {
+	b, err := readSmallFile(root, dirVersionFile, 256)
+	if err != nil {
+		return "", blobErr(dirVersionFile, "", "", fmt.Errorf("%w: %s", ErrNotLayout, trimPrefix(err)))
+	}
+	v, err := parseDirVersion(b)
+	if err != nil {
+		return "", blobErr(dirVersionFile, "", "", err)
+	}
+	return v, nil
+}
+
+// Path returns the folder the layout was opened at.
+func (l *Layout) Path() string { return l.path }
+
+// Kind returns the layout's kind.
+func (l *Layout) Kind() Kind { return l.kind }
+
+// String returns "oci:PATH" or "dir:PATH".
+func (l *Layout) String() string { return l.kind.String() + ":" + l.path }
+
+// Close releases the layout's folder; later calls fail with an error
+// wrapping os.ErrClosed. Readers opened from it stay usable until they
+// are closed.
+func (l *Layout) Close() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return nil
+	}
+	l.closed = true
+	return l.root.Close()
+}

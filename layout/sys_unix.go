@@ -1,0 +1,48 @@
+//go:build unix
+
+package layout
+
+import (
+	"context"
+	"errors"
+	"os"
+	"syscall"
+	"time"
+)
+
+// openNonblock keeps opening a named pipe from blocking.
+const openNonblock = syscall.O_NONBLOCK
+
+func syncUnsupported(err error) bool {
+	return errors.Is(err, syscall.EINVAL) || errors.Is(err, syscall.ENOTSUP)
+}
+
+// lockFolder takes an exclusive advisory lock (flock) on the layout's
+// folder, so that writers in other processes update index.json,
+// manifest.json and version one at a time. It waits, honouring ctx.
+func lockFolder(ctx context.Context, root *os.Root) (unlock func(), err error) {
+	d, err := root.Open(".")
+	if err != nil {
+		return nil, err
+	}
+	fd := int(d.Fd())
+	for {
+		err := syscall.Flock(fd, syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			return func() {
+				syscall.Flock(fd, syscall.LOCK_UN)
+				d.Close()
+			}, nil
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			d.Close()
+			return nil, err
+		}
+		select {
+		case <-ctx.Done():
+			d.Close()
+			return nil, ctx.Err()
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+}

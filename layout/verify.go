@@ -1,0 +1,210 @@
+package layout
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+
+	"github.com/concil-go/ocispec/core"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// Verify checks the image layout at path (either kind, detected): every
+// manifest and index it names, and every config and layer they refer
+// to, must exist and match its descriptor's size and digest, and every
+// document must decode. It returns nil when the layout is whole;
+// otherwise an error that lists every problem found, not only the
+// first: errors.Join of *BlobError values, each naming the blob or file
+// and what refers to it. A folder that is not a layout, or that holds
+// no image, is a single error.
+func Verify(ctx context.Context, path string) error {
+	l, err := Open(path)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	return l.Verify(ctx)
+}
+
+// Verify checks the layout as the package-level [Verify] does, hashing
+// blobs with the layout's workers. Each blob is read once however many
+// manifests refer to it.
+func (l *Layout) Verify(ctx context.Context) error {
+	v := &verifier{l: l, seen: map[digest.Digest]bool{}, queued: map[blobKey]bool{}}
+	switch l.kind {
+	case OCI:
+		ix, err := l.readIndexJSON()
+		if err != nil {
+			return errors.Join(err)
+		}
+		for i, d := range ix.Manifests {
+			v.document(ctx, d, fmt.Sprintf("index.json manifests[%d]", i), 0)
+		}
+	case Dir:
+		d, det, raw, err := l.dirTop()
+		if err != nil {
+			return errors.Join(err)
+		}
+		v.seen[d.Digest] = true
+		v.decoded(ctx, d, dirManifestFile, det.Index, raw, "", 0)
+	}
+	v.checkBlobs(ctx)
+	if err := ctx.Err(); err != nil {
+		v.problems = append(v.problems, err)
+	}
+	return errors.Join(v.problems...)
+}
+
+type blobKey struct {
+	d    digest.Digest
+	size int64
+}
+
+type blobCheck struct {
+	d   core.Descriptor
+	ref string
+}
+
+type verifier struct {
+	l        *Layout
+	seen     map[digest.Digest]bool // documents visited
+	queued   map[blobKey]bool
+	blobs    []blobCheck
+	problems []error
+}
+
+func (v *verifier) problem(path string, d digest.Digest, ref string, err error) {
+	v.problems = append(v.problems, blobErr(path, d, ref, err))
+}
+
+// document checks a manifest or index a parent refers to.
+func (v *verifier) document(ctx context.Context, d core.Descriptor, ref string, depth int) {
+	if v.seen[d.Digest] || ctx.Err() != nil {
+		return
+	}
+	v.seen[d.Digest] = true
+	if depth > maxDepth {
+		v.problem("", d.Digest, ref, fmt.Errorf("%w: indexes nest deeper than %d", core.ErrInvalidDocument, maxDepth))
+		return
+	}
+	raw, name, err := v.l.readDocument(ctx, d)
+	if err != nil {
+		v.problems = append(v.problems, withRef(err, ref))
+		return
+	}
+	det, err := v.l.reg.Detect(raw, core.WithMaxSize(v.l.opts.maxDoc))
+	if err != nil {
+		v.problem(name, d.Digest, ref, err)
+		return
+	}
+	if d.MediaType != "" && core.NormalizeMediaType(d.MediaType) != core.NormalizeMediaType(det.MediaType) {
+		v.problem(name, d.Digest, ref, fmt.Errorf("%w: the descriptor says media type %q, the document is %q", core.ErrInvalidDescriptor, d.MediaType, det.MediaType))
+	}
+	v.decoded(ctx, d, name, det.Index, raw, ref, depth)
+}
+
+// decoded checks the content of a manifest or index that was read.
+func (v *verifier) decoded(ctx context.Context, d core.Descriptor, name string, isIndex bool, raw []byte, ref string, depth int) {
+	reg := v.l.reg
+	what := "manifest " + string(d.Digest)
+	if name == dirManifestFile {
+		what = dirManifestFile
+	}
+	if isIndex {
+		ix, _, err := reg.DecodeIndex(raw, core.WithMaxSize(v.l.opts.maxDoc))
+		if err != nil {
+			v.problem(name, d.Digest, ref, err)
+			return
+		}
+		if name != dirManifestFile {
+			what = "index " + string(d.Digest)
+		}
+		for i, c := range ix.Manifests {
+			v.document(ctx, c, fmt.Sprintf("manifests[%d] of %s", i, what), depth+1)
+		}
+		return
+	}
+	m, _, err := reg.DecodeManifest(raw, core.WithMaxSize(v.l.opts.maxDoc))
+	if err != nil {
+		v.problem(name, d.Digest, ref, err)
+		return
+	}
+	v.queue(m.Config, "config of "+what)
+	for i, l := range m.Layers {
+		v.queue(l, fmt.Sprintf("layers[%d] of %s", i, what))
+	}
+}
+
+func (v *verifier) queue(d core.Descriptor, ref string) {
+	k := blobKey{d.Digest, d.Size}
+	if v.queued[k] {
+		return
+	}
+	v.queued[k] = true
+	v.blobs = append(v.blobs, blobCheck{d, ref})
+}
+
+// checkBlobs hashes the queued blobs with the layout's workers and
+// records their problems in queue order.
+func (v *verifier) checkBlobs(ctx context.Context) {
+	errs := make([]error, len(v.blobs))
+	sem := make(chan struct{}, v.l.opts.workers)
+	var wg sync.WaitGroup
+	for i, b := range v.blobs {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			errs[i] = v.checkBlob(ctx, b)
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			v.problems = append(v.problems, err)
+		}
+	}
+}
+
+func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
+	d := b.d
+	if d.Data != nil {
+		if err := v.l.reg.VerifyBytes(d.Data, d.Size, d.Digest); err != nil {
+			return &BlobError{Digest: d.Digest, Ref: b.ref + ", embedded data", Err: err}
+		}
+	}
+	name, err := v.l.blobName(d.Digest)
+	if err != nil {
+		return withRef(err, b.ref)
+	}
+	d.Data = nil
+	r, err := v.l.openVerified(ctx, name, d)
+	if err != nil {
+		if errors.Is(err, ErrMissing) && len(d.URLs) > 0 {
+			return nil // non-distributable: fetched from its URLs
+		}
+		return withRef(err, b.ref)
+	}
+	defer r.Close()
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	if _, err := io.CopyBuffer(io.Discard, r, *buf); err != nil {
+		return withRef(err, b.ref)
+	}
+	return nil
+}
+
+// withRef adds what refers to a blob to its error.
+func withRef(err error, ref string) error {
+	var be *BlobError
+	if errors.As(err, &be) {
+		return blobErr(be.Path, be.Digest, ref, err)
+	}
+	return &BlobError{Ref: ref, Err: err}
+}

@@ -1,8 +1,8 @@
 package digesters
 
 import (
+	"context"
 	"encoding/hex"
-
 	"fmt"
 	"hash"
 	"io"
@@ -68,6 +68,10 @@ func (v *VerifyingReader) Read(p []byte) (int, error) {
 		p = p[:rem]
 	}
 	n, err := v.r.Read(p)
+	if n < 0 || n > len(p) {
+		v.err = fmt.Errorf("digesters: blob %s: %w: Read returned %d for a buffer of %d", v.desc.Digest, ErrBadReader, n, len(p))
+		return 0, v.err
+	}
 	if over := v.n + int64(n) - v.desc.Size; over > 0 {
 		n -= int(over)
 		v.h.Write(p[:n])
@@ -111,15 +115,37 @@ func (v *VerifyingReader) Verified() bool { return v.err == io.EOF }
 // Descriptor returns the descriptor the reader verifies against.
 func (v *VerifyingReader) Descriptor() core.Descriptor { return v.desc }
 
+// WriteTo writes the rest of the blob to w in BufferSize pieces (so
+// io.Copy does not use its 32 KiB buffer) and ends with the error Read
+// would give: nil when the blob matched its descriptor.
+func (v *VerifyingReader) WriteTo(w io.Writer) (int64, error) {
+	bp := bufPool.Get().(*[]byte)
+	defer bufPool.Put(bp)
+	var total int64
+	for {
+		n, err := v.Read(*bp)
+		if n > 0 {
+			m, werr := w.Write((*bp)[:n])
+			total += int64(m)
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 // VerifyReader reads r to the end against d and returns nil when it
-// matched, without keeping the bytes.
+// matched, without keeping the bytes. It is [Engine.Verify] with the
+// default engine and no deadline.
 func VerifyReader(r io.Reader, d core.Descriptor) error {
-	vr, err := NewVerifyingReader(r, d)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(io.Discard, vr); err != nil {
-		return err
-	}
-	return nil
+	return (&Engine{}).Verify(context.Background(), r, d)
 }

@@ -1,0 +1,354 @@
+package digesters
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/concil-go/ocispec/core"
+	digest "github.com/opencontainers/go-digest"
+	"go.uber.org/goleak"
+)
+
+// Every bad input gives an error naming the blob and leaves no
+// goroutine behind.
+
+func TestReaderFailsMidway(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tarb := makeTar(t, 3*BufferSize)
+	zsHead, gzHead := zstded(t, tarb)[:1000], gzipped(t, tarb)[:1000]
+	calls := map[string]func(r io.Reader) error{
+		"DigestReader": func(r io.Reader) error {
+			_, err := DigestReader(context.Background(), r, core.SHA256, core.SHA512)
+			return err
+		},
+		"DigestReader pipeline": func(r io.Reader) error {
+			_, err := (&Engine{DirectLimit: -1}).DigestReader(context.Background(), r)
+			return err
+		},
+		"DigestLayer plain": func(r io.Reader) error {
+			_, _, err := DigestLayer(context.Background(), r)
+			return err
+		},
+		"DigestLayer zstd": func(r io.Reader) error {
+			_, _, err := DigestLayer(context.Background(), io.MultiReader(bytes.NewReader(zsHead), r))
+			return err
+		},
+		"DigestLayer gzip": func(r io.Reader) error {
+			_, _, err := DigestLayer(context.Background(), io.MultiReader(bytes.NewReader(gzHead), r))
+			return err
+		},
+		"Verify": func(r io.Reader) error {
+			return VerifyReader(r, core.Descriptor{Digest: reference(core.SHA256, nil), Size: 10 * BufferSize})
+		},
+	}
+	for name, call := range calls {
+		for _, after := range []int{0, 100, 2*BufferSize + 1} {
+			err := call(&failing{n: after})
+			if !errors.Is(err, errBoom) || !strings.HasPrefix(err.Error(), "digesters: ") {
+				t.Errorf("%s(fails after %d) = %v, want an error wrapping %v", name, after, err, errBoom)
+			}
+		}
+	}
+}
+
+func TestFileChangesWhileRead(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	data := pattern(4 * BufferSize)
+	tests := []struct {
+		name   string
+		change func(path string) error
+		want   string
+	}{
+		{"shrinks", func(p string) error { return os.Truncate(p, BufferSize) }, "could be read"},
+		{"grows", func(p string) error {
+			f, err := os.OpenFile(p, os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.Write([]byte("more"))
+			return err
+		}, "grew"},
+		{"rewritten", func(p string) error {
+			f, err := os.OpenFile(p, os.O_WRONLY, 0)
+			if err != nil {
+				return err
+			}
+			defer f.Close()
+			_, err = f.WriteAt([]byte("x"), 3*BufferSize)
+			return err
+		}, "modified"},
+	}
+	for _, tt := range tests {
+		for _, layer := range []bool{false, true} {
+			path := writeFile(t, "blob", data)
+			once := false
+			// Progress runs after the first DirectLimit bytes, before
+			// the pipeline has read anything more.
+			e := &Engine{Progress: func(int64) {
+				if !once {
+					once = true
+					if err := tt.change(path); err != nil {
+						t.Fatal(err)
+					}
+				}
+			}}
+			var err error
+			if layer {
+				_, _, err = e.DigestLayerFile(context.Background(), path, CompressionNone)
+			} else {
+				_, err = e.DigestFile(context.Background(), path)
+			}
+			if !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("DigestFile(file that %s, layer=%v) = %v, want ErrFileChanged naming it (%q)", tt.name, layer, err, tt.want)
+			}
+		}
+	}
+}
+
+func TestBadFiles(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	dir := t.TempDir()
+	if _, err := DigestFile(context.Background(), dir); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("DigestFile(directory) = %v, want ErrNotRegular", err)
+	}
+	if _, err := DigestFile(context.Background(), dir+"/nope"); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope") {
+		t.Errorf("DigestFile(missing) = %v, want ErrNotExist naming it", err)
+	}
+}
+
+func TestBadDescriptors(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	blob := pattern(2*BufferSize + 1)
+	good := core.Descriptor{Digest: reference(core.SHA256, blob), Size: int64(len(blob))}
+	tests := []struct {
+		name string
+		d    core.Descriptor
+		want error
+	}{
+		{"negative size", core.Descriptor{Digest: good.Digest, Size: -1}, core.ErrInvalidDescriptor},
+		{"size larger than the blob", core.Descriptor{Digest: good.Digest, Size: good.Size + 1}, core.ErrSizeMismatch},
+		{"size smaller than the blob", core.Descriptor{Digest: good.Digest, Size: good.Size - 1}, core.ErrSizeMismatch},
+		{"digest of something else", core.Descriptor{Digest: reference(core.SHA256, blob[1:]), Size: good.Size}, core.ErrDigestMismatch},
+		{"unknown algorithm", core.Descriptor{Digest: "md5:d41d8cd98f00b204e9800998ecf8427e", Size: good.Size}, core.ErrUnsupportedDigest},
+		{"malformed digest", core.Descriptor{Digest: "sha256:xyz", Size: good.Size}, core.ErrInvalidDigest},
+	}
+	for _, tt := range tests {
+		src := &countingReader{r: bytes.NewReader(blob)}
+		err := (&Engine{}).Verify(context.Background(), src, tt.d)
+		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), string(tt.d.Digest)) {
+			t.Errorf("Verify(%s) = %v, want %v naming the blob", tt.name, err, tt.want)
+		}
+		if tt.d.Size >= 0 && src.n > tt.d.Size+1 {
+			t.Errorf("Verify(%s) read %d bytes, want at most size+1 = %d", tt.name, src.n, tt.d.Size+1)
+		}
+		d := tt.d
+		d.Data = blob
+		if err := VerifyData(d); !errors.Is(err, tt.want) {
+			t.Errorf("VerifyData(%s) = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+	if err := (&Engine{}).Verify(context.Background(), bytes.NewReader(blob), good); err != nil {
+		t.Errorf("Verify(good) = %v", err)
+	}
+	good.Data = blob
+	if err := VerifyData(good); err != nil {
+		t.Errorf("VerifyData(good) = %v", err)
+	}
+	if err := VerifyData(core.Descriptor{Digest: "sha256:bad", Size: 3}); err != nil {
+		t.Errorf("VerifyData(no data) = %v, want nil", err)
+	}
+	var dm *core.DigestMismatchError
+	d := core.Descriptor{Digest: reference(core.SHA256, []byte("abc")), Size: 3, Data: []byte("abd")}
+	if err := VerifyData(d); !errors.As(err, &dm) || dm.Want != d.Digest || dm.Got != reference(core.SHA256, []byte("abd")) {
+		t.Errorf("VerifyData(abd for abc) = %v, want *DigestMismatchError with want and got", err)
+	}
+}
+
+func TestCorruptLayers(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tarb := makeTar(t, BufferSize)
+	gz := gzipped(t, tarb)
+	zs := zstded(t, tarb)
+	flip := func(b []byte, i int) []byte {
+		b = bytes.Clone(b)
+		b[i] ^= 0xff
+		return b
+	}
+	// A zstd frame header that claims a 2 GiB window.
+	hugeWindow := []byte{0x28, 0xb5, 0x2f, 0xfd, 0x00, 21 << 3, 0x01, 0x00, 0x00}
+	tests := []struct {
+		name string
+		in   []byte
+		c    Compression
+		want error
+	}{
+		{"gzip flipped", flip(gz, len(gz)/2), CompressionAuto, ErrCorruptLayer},
+		{"gzip truncated", gz[:len(gz)/2], CompressionAuto, ErrCorruptLayer},
+		{"gzip trailer flipped", flip(gz, len(gz)-6), CompressionAuto, ErrCorruptLayer},
+		{"gzip then garbage", append(bytes.Clone(gz), "garbage"...), CompressionAuto, ErrCorruptLayer},
+		{"gzip header only", gz[:5], CompressionAuto, ErrCorruptLayer},
+		{"zstd flipped", flip(zs, len(zs)/2), CompressionAuto, ErrCorruptLayer},
+		{"zstd truncated", zs[:len(zs)/2], CompressionAuto, ErrCorruptLayer},
+		{"zstd then garbage", append(bytes.Clone(zs), "garbage"...), CompressionAuto, ErrCorruptLayer},
+		{"zstd huge window", hugeWindow, CompressionAuto, ErrCorruptLayer},
+		{"plain declared gzip", tarb, CompressionGzip, ErrCorruptLayer},
+		{"plain declared zstd", tarb, CompressionZstd, ErrCorruptLayer},
+		{"empty declared gzip", nil, CompressionGzip, ErrCorruptLayer},
+		{"unknown compression", gz, "lz4", ErrUnknownCompression},
+	}
+	for _, tt := range tests {
+		_, _, err := DigestLayerAs(context.Background(), bytes.NewReader(tt.in), tt.c)
+		if !errors.Is(err, tt.want) || !strings.HasPrefix(err.Error(), "digesters: layer: ") {
+			t.Errorf("DigestLayerAs(%s) = %v, want %v naming the layer", tt.name, err, tt.want)
+		}
+	}
+}
+
+func TestUnknownAlgorithms(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	tests := []struct {
+		alg  digest.Algorithm
+		want error
+	}{
+		{"md5", core.ErrUnsupportedDigest},
+		{"SHA256", core.ErrInvalidDigest},
+		{"sha256+", core.ErrInvalidDigest},
+	}
+	path := writeFile(t, "blob", []byte("x"))
+	for _, tt := range tests {
+		if _, err := DigestReader(context.Background(), strings.NewReader("x"), core.SHA256, tt.alg); !errors.Is(err, tt.want) || !strings.Contains(err.Error(), string(tt.alg)) {
+			t.Errorf("DigestReader(%q) = %v, want %v naming it", tt.alg, err, tt.want)
+		}
+		if _, err := DigestFile(context.Background(), path, tt.alg); !errors.Is(err, tt.want) || !strings.Contains(err.Error(), path) {
+			t.Errorf("DigestFile(%q) = %v, want %v naming the file", tt.alg, err, tt.want)
+		}
+		if _, err := DigestFiles(context.Background(), []string{path}, tt.alg); !errors.Is(err, tt.want) {
+			t.Errorf("DigestFiles(%q) = %v, want %v", tt.alg, err, tt.want)
+		}
+		if _, _, err := DigestLayerAs(context.Background(), strings.NewReader("x"), CompressionAuto, tt.alg); !errors.Is(err, tt.want) {
+			t.Errorf("DigestLayerAs(%q) = %v, want %v", tt.alg, err, tt.want)
+		}
+		if _, err := DescriptorFromReader(context.Background(), strings.NewReader("x"), "", tt.alg); !errors.Is(err, tt.want) {
+			t.Errorf("DescriptorFromReader(%q) = %v, want %v", tt.alg, err, tt.want)
+		}
+	}
+	if _, err := (&Engine{Registry: core.NewRegistry()}).DigestReader(context.Background(), strings.NewReader("x"), core.BLAKE3); !errors.Is(err, core.ErrUnsupportedDigest) || !strings.Contains(err.Error(), "import") {
+		t.Errorf("DigestReader(blake3, empty registry) = %v, want ErrUnsupportedDigest saying what to import", err)
+	}
+}
+
+func TestCancelled(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := DigestReader(ctx, &endless{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("DigestReader(cancelled) = %v, want context.Canceled", err)
+	}
+	if _, _, err := DigestLayer(ctx, &endless{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("DigestLayer(cancelled) = %v, want context.Canceled", err)
+	}
+	if err := (&Engine{}).Verify(ctx, &endless{}, core.Descriptor{Digest: reference(core.SHA256, nil), Size: 1 << 40}); !errors.Is(err, context.Canceled) {
+		t.Errorf("Verify(cancelled) = %v, want context.Canceled", err)
+	}
+	gz := gzipped(t, makeTar(t, 256<<10))
+	endlessLayer := func() io.Reader { return io.MultiReader(bytes.NewReader(gz[:len(gz)/2]), &endless{}) }
+	for _, tt := range []struct {
+		name string
+		call func(e *Engine, ctx context.Context) error
+	}{
+		{"DigestReader", func(e *Engine, ctx context.Context) error {
+			_, err := e.DigestReader(ctx, &endless{}, core.SHA256, core.SHA512)
+			return err
+		}},
+		{"DigestReader pipeline", func(e *Engine, ctx context.Context) error {
+			e.DirectLimit = -1
+			_, err := e.DigestReader(ctx, &endless{})
+			return err
+		}},
+		{"DigestLayer plain", func(e *Engine, ctx context.Context) error {
+			_, _, err := e.DigestLayer(ctx, &endless{})
+			return err
+		}},
+		{"DigestLayer zstd", func(e *Engine, ctx context.Context) error {
+			_, _, err := e.DigestLayerAs(ctx, &endless{}, CompressionZstd)
+			return err
+		}},
+		{"DigestLayer gzip", func(e *Engine, ctx context.Context) error {
+			_, _, err := e.DigestLayer(ctx, endlessLayer())
+			return err
+		}},
+	} {
+		ctx, cancel := context.WithCancel(context.Background())
+		calls := 0
+		e := &Engine{Progress: func(int64) {
+			if calls++; calls == 3 {
+				cancel()
+			}
+		}}
+		err := tt.call(e, ctx)
+		cancel()
+		if !errors.Is(err, context.Canceled) && !(tt.name != "DigestReader" && errors.Is(err, ErrCorruptLayer)) {
+			t.Errorf("%s(cancelled midway) = %v, want context.Canceled", tt.name, err)
+		}
+		if errors.Is(err, context.Canceled) && !strings.Contains(err.Error(), "stopped after") {
+			t.Errorf("%s(cancelled midway) = %v, want it to say how far it got", tt.name, err)
+		}
+	}
+}
+
+// liar breaks the io.Reader contract.
+type liar struct{ n int }
+
+func (l liar) Read(p []byte) (int, error) { return l.n, nil }
+
+func TestBadReaders(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, e := range []*Engine{{}, {DirectLimit: -1}} {
+		for _, n := range []int{-1, BufferSize + 1} {
+			if _, err := e.DigestReader(context.Background(), liar{n}); !errors.Is(err, ErrBadReader) {
+				t.Errorf("DigestReader(reader returning %d) = %v, want ErrBadReader", n, err)
+			}
+		}
+		if _, err := e.DigestReader(context.Background(), liar{0}); !errors.Is(err, io.ErrNoProgress) {
+			t.Errorf("DigestReader(reader returning 0, nil forever) = %v, want io.ErrNoProgress", err)
+		}
+	}
+	vr := mustVerifier(t, liar{1 << 30}, core.DescriptorFromBytes("", []byte("abc")))
+	if _, err := io.ReadAll(vr); !errors.Is(err, ErrBadReader) {
+		t.Errorf("VerifyingReader(reader returning too much) = %v, want ErrBadReader", err)
+	}
+}
+
+type panicky struct{ after int }
+
+func (p *panicky) Read(b []byte) (int, error) {
+	if p.after <= 0 {
+		panic("reader exploded")
+	}
+	n := min(len(b), p.after)
+	p.after -= n
+	return n, nil
+}
+
+// TestReaderPanics: a panic of the source reader surfaces on the
+// caller's goroutine, as it would without the pipeline, and the
+// pipeline's goroutines end.
+func TestReaderPanics(t *testing.T) {
+	defer goleak.VerifyNone(t)
+	for _, after := range []int{10, 3 * BufferSize} {
+		func() {
+			defer func() {
+				if v := recover(); v != "reader exploded" {
+					t.Errorf("DigestReader(panicking reader after %d) recovered %v, want the reader's panic", after, v)
+				}
+			}()
+			DigestReader(context.Background(), &panicky{after: after})
+		}()
+	}
+}

@@ -1,0 +1,7 @@
+//go:build !linux
+
+package digesters
+
+import "os"
+
+func adviseSequential(*os.File) {}

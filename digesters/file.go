@@ -1,0 +1,90 @@
+package digesters
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+
+	digest "github.com/opencontainers/go-digest"
+)
+
+// DigestFile reads the file at path once and returns its size and
+// digests. The file is read in BufferSize reads, never past the size it
+// had when opened plus one byte; a regular file whose size or
+// modification time changes while it is read is an error wrapping
+// [ErrFileChanged]. Errors name the file.
+func DigestFile(ctx context.Context, path string, algs ...digest.Algorithm) (Result, error) {
+	return (&Engine{}).DigestFile(ctx, path, algs...)
+}
+
+// DigestFile is [DigestFile] with this engine's settings.
+func (e *Engine) DigestFile(ctx context.Context, path string, algs ...digest.Algorithm) (Result, error) {
+	return e.digestFile(ctx, path, algs, 1)
+}
+
+func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algorithm, streams int) (Result, error) {
+	hs, err := e.newHashSet(algs)
+	if err != nil {
+		return Result{}, fmt.Errorf("digesters: file %q: %w", path, err)
+	}
+	var res Result
+	err = withFile(path, func(f *os.File, r io.Reader, check func(int64) error) error {
+		n, err := e.stream(ctx, r, hs.hs, parallelHashing(len(hs.hs), streams))
+		if err != nil {
+			return streamErr(fmt.Sprintf("file %q", path), n, err)
+		}
+		if err := check(n); err != nil {
+			return err
+		}
+		res = hs.result(n)
+		return nil
+	})
+	return res, err
+}
+
+// withFile opens path for one sequential read and calls fn with the file,
+// a reader that stops one byte past the size the file had when opened,
+// and a check to call with the number of bytes read, which fails when
+// the file changed meanwhile.
+func withFile(path string, fn func(f *os.File, r io.Reader, check func(n int64) error) error) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("digesters: %w", err)
+	}
+	defer f.Close()
+	before, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("digesters: file %q: %w", path, err)
+	}
+	if before.IsDir() {
+		return fmt.Errorf("digesters: file %q: %w: it is a directory", path, ErrNotRegular)
+	}
+	regular := before.Mode().IsRegular()
+	var r io.Reader = f
+	if regular {
+		adviseSequential(f)
+		r = io.LimitReader(f, before.Size()+1)
+	}
+	check := func(n int64) error {
+		if !regular {
+			return nil
+		}
+		if n > before.Size() {
+			return fmt.Errorf("digesters: file %q: %w: it grew past the %d bytes it had when opened", path, ErrFileChanged, before.Size())
+		}
+		if n < before.Size() {
+			return fmt.Errorf("digesters: file %q: %w: it had %d bytes when opened, %d could be read", path, ErrFileChanged, before.Size(), n)
+		}
+		after, err := f.Stat()
+		if err != nil {
+			return fmt.Errorf("digesters: file %q: %w", path, err)
+		}
+		if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
+			return fmt.Errorf("digesters: file %q: %w: size %d → %d, modified %s → %s", path, ErrFileChanged,
+				before.Size(), after.Size(), before.ModTime().Format("15:04:05.000000000"), after.ModTime().Format("15:04:05.000000000"))
+		}
+		return nil
+	}
+	return fn(f, r, check)
+}

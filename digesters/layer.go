@@ -1,0 +1,332 @@
+package digesters
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync/atomic"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/klauspost/compress/gzip"
+	"github.com/klauspost/compress/zstd"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// Compression names how a layer is compressed.
+type Compression string
+
+// The compressions DigestLayer knows. CompressionAuto detects one from
+// the magic bytes at the start of the layer: gzip (1f 8b), zstd
+// (28 b5 2f fd), anything else is uncompressed.
+const (
+	CompressionAuto Compression = ""
+	CompressionNone Compression = "none"
+	CompressionGzip Compression = "gzip"
+	CompressionZstd Compression = "zstd"
+)
+
+// MaxZstdWindow is the largest window a zstd layer may ask for (what
+// `zstd --long=27` writes); a frame that claims more is refused instead
+// of allocated.
+const MaxZstdWindow = 128 << 20
+
+var (
+	gzipMagic = []byte{0x1f, 0x8b}
+	zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+)
+
+// DetectCompression returns the compression whose magic bytes head
+// starts with, or CompressionNone.
+func DetectCompression(head []byte) Compression {
+	switch {
+	case bytes.HasPrefix(head, gzipMagic):
+		return CompressionGzip
+	case bytes.HasPrefix(head, zstdMagic):
+		return CompressionZstd
+	}
+	return CompressionNone
+}
+
+// CompressionOf returns the compression of a layer kind ("tar",
+// "tar+gzip", "tar+zstd", "nondistributable.tar+gzip") or of a concrete
+// layer media type known to core.Default. An unknown name is an error
+// wrapping [ErrUnknownCompression].
+func CompressionOf(kindOrMediaType string) (Compression, error) {
+	kind := core.Default.Kind(kindOrMediaType)
+	kind = strings.TrimSuffix(kind, "+encrypted")
+	switch {
+	case strings.HasSuffix(kind, "+gzip"), strings.HasSuffix(kind, ".gzip"):
+		return CompressionGzip, nil
+	case strings.HasSuffix(kind, "+zstd"), strings.HasSuffix(kind, ".zstd"):
+		return CompressionZstd, nil
+	case kind == core.KindTar, strings.HasSuffix(kind, ".tar"):
+		return CompressionNone, nil
+	}
+	return "", fmt.Errorf("%w: %q is not a tar layer kind or media type", ErrUnknownCompression, kindOrMediaType)
+}
+
+// DigestLayer reads a layer once and returns the size and sha256 of its
+// bytes as they are (the layer digest of the manifest) and of its
+// decompressed stream (the diffID of the image config). The compression
+// is detected from the magic bytes; an uncompressed layer gets the same
+// result twice. The decompressor (github.com/klauspost/compress) and
+// the hash of the decompressed stream run on goroutines of their own,
+// overlapping the read and the hash of the compressed bytes. A stream
+// that does not decompress, or has data after its end, is an error
+// wrapping [ErrCorruptLayer].
+func DigestLayer(ctx context.Context, r io.Reader) (compressed, uncompressed Result, err error) {
+	return (&Engine{}).DigestLayer(ctx, r)
+}
+
+// DigestLayer is [DigestLayer] with this engine's settings.
+func (e *Engine) DigestLayer(ctx context.Context, r io.Reader) (compressed, uncompressed Result, err error) {
+	return e.DigestLayerAs(ctx, r, CompressionAuto)
+}
+
+// DigestLayerAs is [DigestLayer] with the compression given (or
+// CompressionAuto) and the algorithms given (sha256 when none), in the
+// same order for both results. [Engine.Progress] counts compressed
+// bytes.
+func DigestLayerAs(ctx context.Context, r io.Reader, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+	return (&Engine{}).DigestLayerAs(ctx, r, c, algs...)
+}
+
+// DigestLayerAs is [DigestLayerAs] with this engine's settings.
+func (e *Engine) DigestLayerAs(ctx context.Context, r io.Reader, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+	return e.digestLayer(ctx, "layer", r, c, algs)
+}
+
+// DigestLayerFile is [DigestLayerAs] over the file at path, with the
+// checks of [DigestFile]; errors name the file.
+func DigestLayerFile(ctx context.Context, path string, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+	return (&Engine{}).DigestLayerFile(ctx, path, c, algs...)
+}
+
+// DigestLayerFile is [DigestLayerFile] with this engine's settings.
+func (e *Engine) DigestLayerFile(ctx context.Context, path string, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+	err = withFile(path, func(_ *os.File, r io.Reader, check func(int64) error) error {
+		var err error
+		compressed, uncompressed, err = e.digestLayer(ctx, fmt.Sprintf("file %q", path), r, c, algs)
+		if err == nil {
+			err = check(compressed.Size)
+		}
+		return err
+	})
+	if err != nil {
+		return Result{}, Result{}, err
+	}
+	return compressed, uncompressed, nil
+}
+
+func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c Compression, algs []digest.Algorithm) (Result, Result, error) {
+	switch c {
+	case CompressionAuto, CompressionNone, CompressionGzip, CompressionZstd:
+	default:
+		return Result{}, Result{}, fmt.Errorf("digesters: %s: %w %q (want gzip, zstd or none)", name, ErrUnknownCompression, c)
+	}
+	chs, err := e.newHashSet(algs)
+	if err != nil {
+		return Result{}, Result{}, fmt.Errorf("digesters: %s: %w", name, err)
+	}
+	uhs, _ := e.newHashSet(algs)
+	if err := ctx.Err(); err != nil {
+		return Result{}, Result{}, streamErr(name, 0, err)
+	}
+	p := startReader(ctx, r)
+	first := <-p.full
+	if c == CompressionAuto {
+		c = CompressionNone
+		if first != nil {
+			c = DetectCompression(first.bytes())
+		}
+	}
+	if c == CompressionNone {
+		var n int64
+		if first != nil {
+			n, err = e.consume(ctx, p, chs.hs, parallelHashing(len(chs.hs), 1), first, 0)
+		} else {
+			p.finish()
+			err = p.err
+		}
+		if err != nil {
+			return Result{}, Result{}, streamErr(name, n, err)
+		}
+		res := chs.result(n)
+		return res, chs.result(n), nil
+	}
+	return e.decompressLayer(ctx, name, p, first, c, chs, uhs)
+}
+
+// errDecoderEnded marks compressed bytes left over after the decoder
+// reached the end of its stream.
+var errDecoderEnded = errors.New("data after the end of the compressed stream")
+
+// decompressLayer hashes the compressed chunks of p on the calling
+// goroutine and feeds them to a decoder goroutine whose output a third
+// goroutine hashes.
+func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, first *chunk, c Compression, chs, uhs *hashSet) (Result, Result, error) {
+	feed := &chunkFeed{in: make(chan *chunk, pipelineDepth), p: p}
+	dec := &decoder{c: c, src: feed}
+	out := startReader(ctx, dec)
+	quiet := *e
+	quiet.Progress = nil
+	var (
+		utotal int64
+		uerr   error
+		uDone  = make(chan struct{})
+	)
+	go func() {
+		defer close(uDone)
+		defer dec.close()
+		defer func() {
+			if v := recover(); v != nil {
+				uerr = fmt.Errorf("%w: %s decoder panicked: %v", ErrCorruptLayer, c, v)
+			}
+		}()
+		utotal, uerr = quiet.consume(ctx, out, uhs.hs, false, nil, 0)
+	}()
+
+	var (
+		ctotal  int64
+		stopped error
+	)
+	for ch := range withPending(first, p.full) {
+		if stopped != nil {
+			p.free <- ch
+			continue
+		}
+		ch.refs.Store(2)
+		select {
+		case feed.in <- ch:
+		case <-uDone:
+			ch.refs.Add(-1)
+			stopped = errDecoderEnded
+			p.halt()
+		}
+		for _, h := range chs.hs {
+			h.Write(ch.bytes())
+		}
+		n := ch.n
+		p.done(ch)
+		ctotal += int64(n)
+		e.progress(n)
+		if err := ctx.Err(); err != nil && stopped == nil {
+			stopped = err
+			p.halt()
+		}
+	}
+	close(feed.in)
+	<-uDone
+	for ch := range feed.in {
+		p.done(ch)
+	}
+	feed.release()
+	p.finish()
+	switch {
+	case stopped != nil && stopped != errDecoderEnded:
+		return Result{}, Result{}, streamErr(name, ctotal, stopped)
+	case p.err != nil:
+		return Result{}, Result{}, streamErr(name, ctotal, p.err)
+	case uerr != nil:
+		if errors.Is(uerr, context.Canceled) || errors.Is(uerr, context.DeadlineExceeded) {
+			return Result{}, Result{}, streamErr(name, ctotal, uerr)
+		}
+		return Result{}, Result{}, fmt.Errorf("digesters: %s: %w", name, uerr)
+	case stopped == errDecoderEnded:
+		return Result{}, Result{}, fmt.Errorf("digesters: %s: %w: %s: %w after %d compressed bytes", name, ErrCorruptLayer, c, errDecoderEnded, feed.consumed.Load())
+	}
+	return chs.result(ctotal), uhs.result(utotal), nil
+}
+
+// chunkFeed is an io.Reader over the chunks sent on in; it drops its
+// reference to each chunk once it has handed out all of its bytes.
+type chunkFeed struct {
+	in       chan *chunk
+	p        *reader
+	cur      *chunk
+	off      int
+	consumed atomic.Int64
+}
+
+func (f *chunkFeed) Read(b []byte) (int, error) {
+	if f.cur == nil {
+		c, ok := <-f.in
+		if !ok {
+			return 0, io.EOF
+		}
+		f.cur, f.off = c, 0
+	}
+	n := copy(b, f.cur.bytes()[f.off:])
+	f.off += n
+	f.consumed.Add(int64(n))
+	if f.off == f.cur.n {
+		f.p.done(f.cur)
+		f.cur = nil
+	}
+	return n, nil
+}
+
+// release drops the chunk the decoder stopped in (after it ended).
+func (f *chunkFeed) release() {
+	if f.cur != nil {
+		f.p.done(f.cur)
+		f.cur = nil
+	}
+}
+
+// decoder opens the decompressor on its first Read, on the goroutine
+// that reads it, and marks its errors as ErrCorruptLayer.
+type decoder struct {
+	c    Compression
+	src  *chunkFeed
+	r    io.Reader
+	stop func()
+}
+
+func (d *decoder) Read(p []byte) (int, error) {
+	if d.r == nil {
+		if err := d.open(); err != nil {
+			return 0, d.corrupt(err)
+		}
+	}
+	n, err := d.r.Read(p)
+	if err != nil && err != io.EOF {
+		err = d.corrupt(err)
+	}
+	return n, err
+}
+
+func (d *decoder) open() error {
+	switch d.c {
+	case CompressionGzip:
+		zr, err := gzip.NewReader(d.src)
+		if err != nil {
+			return err
+		}
+		d.r, d.stop = zr, func() { zr.Close() }
+	case CompressionZstd:
+		zr, err := zstd.NewReader(d.src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(MaxZstdWindow))
+		if err != nil {
+			return err
+		}
+		d.r, d.stop = zr, zr.Close
+	}
+	return nil
+}
+
+func (d *decoder) corrupt(err error) error {
+	if err == io.EOF {
+		err = io.ErrUnexpectedEOF
+	}
+	return fmt.Errorf("%w: %s after %d compressed bytes: %w", ErrCorruptLayer, d.c, d.src.consumed.Load(), err)
+}
+
+func (d *decoder) close() {
+	if d.stop != nil {
+		d.stop()
+	}
+}

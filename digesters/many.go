@@ -1,0 +1,77 @@
+package digesters
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sync"
+
+	digest "github.com/opencontainers/go-digest"
+	"golang.org/x/sync/errgroup"
+)
+
+// DigestFiles digests the files at paths, [Engine.Workers] at a time
+// (one per core by default), each as [DigestFile] does. The results are
+// in the order of paths. The first error stops the files not yet
+// finished and is the one returned; the results are then nil.
+func DigestFiles(ctx context.Context, paths []string, algs ...digest.Algorithm) ([]Result, error) {
+	return (&Engine{}).DigestFiles(ctx, paths, algs...)
+}
+
+// DigestFiles is [DigestFiles] with this engine's settings.
+func (e *Engine) DigestFiles(ctx context.Context, paths []string, algs ...digest.Algorithm) ([]Result, error) {
+	return e.many(ctx, len(paths), func(ctx context.Context, sub *Engine, i, streams int) (Result, error) {
+		return sub.digestFile(ctx, paths[i], algs, streams)
+	})
+}
+
+// DigestReaders is [DigestFiles] over readers; errors name a reader by
+// its index ("reader 3").
+func DigestReaders(ctx context.Context, rs []io.Reader, algs ...digest.Algorithm) ([]Result, error) {
+	return (&Engine{}).DigestReaders(ctx, rs, algs...)
+}
+
+// DigestReaders is [DigestReaders] with this engine's settings.
+func (e *Engine) DigestReaders(ctx context.Context, rs []io.Reader, algs ...digest.Algorithm) ([]Result, error) {
+	return e.many(ctx, len(rs), func(ctx context.Context, sub *Engine, i, streams int) (Result, error) {
+		return sub.digestReader(ctx, fmt.Sprintf("reader %d", i), rs[i], algs, streams)
+	})
+}
+
+// many runs one job per blob on at most e.workers() goroutines. sub is
+// e with its Progress serialised, since jobs report concurrently.
+func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, sub *Engine, i, streams int) (Result, error)) ([]Result, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("digesters: %d blobs: %w", n, err)
+	}
+	sub := *e
+	if e.Progress != nil {
+		var mu sync.Mutex
+		sub.Progress = func(k int64) {
+			mu.Lock()
+			defer mu.Unlock()
+			e.Progress(k)
+		}
+	}
+	workers := min(e.workers(), n)
+	results := make([]Result, n)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(workers)
+	for i := range n {
+		if gctx.Err() != nil {
+			break
+		}
+		g.Go(func() error {
+			res, err := job(gctx, &sub, i, workers)
+			results[i] = res
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("digesters: %d blobs: %w", n, err)
+	}
+	return results, nil
+}

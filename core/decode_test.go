@@ -241,3 +241,19 @@ func TestDecodeKeysAreCaseSensitive(t *testing.T) {
 		t.Errorf("DecodeManifest(Size) = %v, want config.size missing", err)
 	}
 }
+
+// TestDecodeRefusesDuplicateKeys: parsers disagree on which of two equal
+// keys wins, so a document with one must not be accepted.
+func TestDecodeRefusesDuplicateKeys(t *testing.T) {
+	for _, doc := range []string{
+		`{"schemaVersion":2,"config":` + cfg + `,"layers":[],"layers":[` + layer + `]}`,
+		`{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":2,"size":3`, 1) + `,"layers":[]}`,
+		`{"schemaVersion":2,"config":` + cfg + `,"layers":[` + strings.Replace(layer, `"size":9`, `"size":9,"digest":""`, 1) + `]}`,
+		`{"schemaVersion":2,"config":` + cfg + `,"layers":[],"annotations":{"a":"1","a":"2"}}`,
+	} {
+		_, _, err := core.DecodeManifest([]byte(doc))
+		if err == nil || !strings.Contains(err.Error(), "more than once") {
+			t.Errorf("DecodeManifest(%s) = %v, want a duplicate-key error", doc, err)
+		}
+	}
+}

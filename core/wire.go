@@ -51,15 +51,54 @@ type jsonObject map[string]json.RawMessage
 
 func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
 
+// decodeObject splits a JSON object into its members. A key that occurs
+// twice is an error: parsers disagree on which occurrence wins (Go's
+// keeps the last, others the first), and a document that reads one way
+// here and another way elsewhere must not be accepted.
 func decodeObject(raw json.RawMessage, path string) (jsonObject, error) {
 	if isNull(raw) {
 		return nil, nil
 	}
-	var o jsonObject
-	if err := json.Unmarshal(raw, &o); err != nil {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	tok, err := dec.Token()
+	if err != nil {
 		return nil, typeError(path, err, "an object")
 	}
+	if d, ok := tok.(json.Delim); !ok || d != '{' {
+		return nil, typeError(path, &json.UnmarshalTypeError{Value: jsonKind(tok)}, "an object")
+	}
+	o := jsonObject{}
+	for dec.More() {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil, typeError(path, err, "an object")
+		}
+		key, _ := tok.(string)
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil, typeError(joinPath(path, key), err, "a JSON value")
+		}
+		if _, dup := o[key]; dup {
+			return nil, &FieldError{Field: joinPath(path, key), Err: errors.New("key appears more than once")}
+		}
+		o[key] = v
+	}
 	return o, nil
+}
+
+// jsonKind names the JSON type of a token for error messages.
+func jsonKind(tok json.Token) string {
+	switch tok.(type) {
+	case json.Delim:
+		return "array"
+	case string:
+		return "string"
+	case float64, json.Number:
+		return "number"
+	case bool:
+		return "bool"
+	}
+	return "null"
 }
 
 // take decodes member key of o into v (nil members leave v unchanged)
@@ -122,9 +161,24 @@ func (o jsonObject) strings(key, path string, errs *[]error) []string {
 }
 
 func (o jsonObject) stringMap(key, path string, errs *[]error) map[string]string {
-	var m map[string]string
-	if _, err := o.take(key, path, &m, "an object of strings"); err != nil {
+	raw, ok := o[key]
+	if !ok || isNull(raw) {
+		return nil
+	}
+	p := joinPath(path, key)
+	members, err := decodeObject(raw, p)
+	if err != nil {
 		*errs = append(*errs, err)
+		return nil
+	}
+	m := make(map[string]string, len(members))
+	for k := range members {
+		var v string
+		if _, err := members.take(k, p, &v, "a string"); err != nil {
+			*errs = append(*errs, err)
+			continue
+		}
+		m[k] = v
 	}
 	return m
 }

@@ -1,0 +1,193 @@
+package layout_test
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/layout"
+)
+
+// TestCopyMatrix copies an image between every pair of layout kinds,
+// keeping its format or converting it: the blobs keep their digests,
+// the manifest is of the wanted format, and the copy is whole.
+func TestCopyMatrix(t *testing.T) {
+	kinds := []layout.Kind{layout.Dir, layout.OCI}
+	for _, from := range kinds {
+		for _, to := range kinds {
+			for _, srcFormat := range []string{"oci", "docker"} {
+				for _, dstFormat := range []string{"", "oci", "docker"} {
+					name := from.String() + "-" + srcFormat + "/" + to.String() + "-" + dstFormat
+					t.Run(name, func(t *testing.T) {
+						img := newTestImage(t, core.SHA256, nil)
+						srcDir, _ := writeImage(t, from, srcFormat, img, &layout.WriteOptions{Tag: tagFor(from, "src")})
+						src := mustOpen(t, srcDir)
+						_, dst := newLayout(t, to)
+						opts := &layout.CopyOptions{WriteOptions: layout.WriteOptions{Tag: tagFor(to, "dst")}}
+						if dstFormat != "" {
+							opts.Format = mustFormat(t, dstFormat)
+						}
+						d, err := layout.Copy(ctx, dst, src, layout.Selector{Tag: tagFor(from, "src")}, opts)
+						if err != nil {
+							t.Fatalf("Copy = %v", err)
+						}
+						got, err := dst.Image(ctx, layout.Selector{Tag: tagFor(to, "dst")})
+						if err != nil {
+							t.Fatal(err)
+						}
+						wantFormat := dstFormat
+						if wantFormat == "" {
+							wantFormat = srcFormat
+						}
+						if got.Format.Name() != wantFormat || got.Descriptor.Digest != d.Digest {
+							t.Errorf("copied image: format %s digest %s, want %s %s", got.Format.Name(), got.Descriptor.Digest, wantFormat, d.Digest)
+						}
+						srcImg, _ := src.Image(ctx, layout.Selector{Tag: tagFor(from, "src")})
+						if dstFormat == "" && !bytes.Equal(got.Bytes, srcImg.Bytes) {
+							t.Errorf("manifest bytes changed without a conversion")
+						}
+						if got.Manifest.Config.Digest != img.manifest.Config.Digest || got.Manifest.Layers[0].Digest != img.manifest.Layers[0].Digest {
+							t.Errorf("blob digests changed: %+v", got.Manifest)
+						}
+						f := got.Format
+						if got.Manifest.Layers[0].MediaType != f.MediaType(core.KindTarGzip) || got.Manifest.Config.MediaType != f.MediaType(core.KindConfig) {
+							t.Errorf("media types not converted: %s, %s", got.Manifest.Config.MediaType, got.Manifest.Layers[0].MediaType)
+						}
+						if err := dst.Verify(ctx); err != nil {
+							t.Error(err)
+						}
+					})
+				}
+			}
+		}
+	}
+}
+
+// TestConvertInPlace converts an image within its own layout: only a
+// new manifest is written, the blobs are reused untouched.
+func TestConvertInPlace(t *testing.T) {
+	for _, kind := range []layout.Kind{layout.Dir, layout.OCI} {
+		t.Run(kind.String(), func(t *testing.T) {
+			img := newTestImage(t, core.SHA256, nil)
+			dir, old := writeImage(t, kind, "docker", img, &layout.WriteOptions{Tag: tagFor(kind, "v1")})
+			l := mustOpen(t, dir)
+			layerPath := filepath.Join(dir, blobRel(kind, img.manifest.Layers[0].Digest))
+			before, _ := os.Stat(layerPath)
+			d, err := layout.Copy(ctx, l, l, layout.Selector{Tag: tagFor(kind, "v1")}, &layout.CopyOptions{Format: mustFormat(t, "oci")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Digest == old.Digest {
+				t.Fatal("conversion kept the manifest digest")
+			}
+			after, _ := os.Stat(layerPath)
+			if !os.SameFile(before, after) {
+				t.Error("the layer was written again")
+			}
+			got, err := l.Image(ctx, layout.Selector{Tag: tagFor(kind, "v1")})
+			if err != nil || got.Format.Name() != "oci" || got.Descriptor.Digest != d.Digest {
+				t.Fatalf("Image(v1) after conversion = %+v, %v", got, err)
+			}
+			entries, _ := l.List(ctx)
+			if len(entries) != 1 {
+				t.Errorf("List has %d entries, want 1 (the tag moved)", len(entries))
+			}
+			if err := l.Verify(ctx); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestCopyIndex copies a multi-platform image whole (All) and one
+// platform of it, between layouts and formats.
+func TestCopyIndex(t *testing.T) {
+	for _, from := range []layout.Kind{layout.Dir, layout.OCI} {
+		for _, to := range []layout.Kind{layout.Dir, layout.OCI} {
+			for _, conv := range []string{"", "oci"} {
+				t.Run(from.String()+"/"+to.String()+"/"+conv, func(t *testing.T) {
+					_, src := newLayout(t, from)
+					amd := newTestImage(t, core.SHA256, map[string]string{"arch": "amd64"})
+					arm := newTestImage(t, core.SHA256, map[string]string{"arch": "arm64"})
+					amdP := &core.Platform{OS: "linux", Architecture: "amd64"}
+					armP := &core.Platform{OS: "linux", Architecture: "arm64"}
+					top, err := src.WriteIndex(ctx, mustFormat(t, "docker"), []layout.Member{
+						{Manifest: amd.manifest, Blobs: amd.blobs, Platform: amdP},
+						{Manifest: arm.manifest, Blobs: arm.blobs, Platform: armP},
+					}, &layout.WriteOptions{Tag: tagFor(from, "multi")})
+					if err != nil {
+						t.Fatal(err)
+					}
+					opts := &layout.CopyOptions{All: true, WriteOptions: layout.WriteOptions{Tag: tagFor(to, "all")}}
+					if conv != "" {
+						opts.Format = mustFormat(t, conv)
+					}
+					_, dst := newLayout(t, to)
+					d, err := layout.Copy(ctx, dst, src, layout.Selector{Tag: tagFor(from, "multi")}, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if (conv == "") != (d.Digest == top.Digest) {
+						t.Errorf("index digest %s, source %s (conversion %q)", d.Digest, top.Digest, conv)
+					}
+					for _, p := range []struct {
+						plat *core.Platform
+						img  testImage
+					}{{amdP, amd}, {armP, arm}} {
+						got, err := dst.Image(ctx, layout.Selector{Tag: tagFor(to, "all"), Platform: p.plat})
+						if err != nil {
+							t.Fatal(err)
+						}
+						if got.Manifest.Config.Digest != p.img.manifest.Config.Digest {
+							t.Errorf("%s: config %s, want %s", p.plat, got.Manifest.Config.Digest, p.img.manifest.Config.Digest)
+						}
+						if conv != "" && got.Format.Name() != conv {
+							t.Errorf("%s: format %s, want %s", p.plat, got.Format.Name(), conv)
+						}
+					}
+					if err := dst.Verify(ctx); err != nil {
+						t.Error(err)
+					}
+					// One platform only.
+					_, one := newLayout(t, to)
+					d1, err := layout.Copy(ctx, one, src, layout.Selector{Tag: tagFor(from, "multi"), Platform: armP}, &layout.CopyOptions{WriteOptions: layout.WriteOptions{Tag: tagFor(to, "one")}})
+					if err != nil {
+						t.Fatal(err)
+					}
+					got, err := one.Image(ctx, layout.Selector{Tag: tagFor(to, "one")})
+					if err != nil || got.Manifest.Config.Digest != arm.manifest.Config.Digest || got.Descriptor.Digest != d1.Digest {
+						t.Errorf("single-platform copy = %+v, %v", got, err)
+					}
+				})
+			}
+		}
+	}
+}
+
+// TestCopyNotConvertible: a zstd layer cannot become a Docker layer
+// without Permissive; nothing is written to the destination.
+func TestCopyNotConvertible(t *testing.T) {
+	img := newTestImage(t, core.SHA256, nil)
+	img.manifest.Layers[0].MediaType = core.KindTarZstd
+	srcDir, _ := writeImage(t, layout.OCI, "oci", img, &layout.WriteOptions{Tag: "z"})
+	src := mustOpen(t, srcDir)
+	dstDir, dst := newLayout(t, layout.Dir)
+	before := listFiles(t, dstDir)
+	_, err := layout.Copy(ctx, dst, src, layout.Selector{Tag: "z"}, &layout.CopyOptions{Format: mustFormat(t, "docker")})
+	if !errors.Is(err, core.ErrNotConvertible) {
+		t.Fatalf("Copy = %v, want ErrNotConvertible", err)
+	}
+	if after := listFiles(t, dstDir); !slices.Equal(after, before) {
+		t.Errorf("destination changed: %q", after)
+	}
+	if _, err := layout.Copy(ctx, dst, src, layout.Selector{Tag: "z"}, &layout.CopyOptions{Format: mustFormat(t, "docker"), Permissive: true}); err != nil {
+		t.Errorf("permissive Copy = %v", err)
+	}
+	if err := dst.Verify(ctx); err != nil {
+		t.Error(err)
+	}
+}

@@ -1,0 +1,182 @@
+// Command faulty is a format plugin that misbehaves on command, for the
+// host's fault tests. Its behaviour at start-up comes from its file name
+// ("faulty-MODE"); during calls, from the documents it is given.
+//
+// Start-up modes: garbage (writes to stdout before the handshake),
+// version (speaks protocol version 99), exit (exits at once), hang (never
+// completes the handshake), badname (an invalid format name), badtype (a
+// kind table entry that is not a media type), claim (claims the OCI gzip
+// layer type), claimdoc (claims the OCI manifest type), nodetect (serves
+// without the detect capability). Any other name serves normally.
+//
+// Commands, given as the whole document (or its "command" field) to
+// DecodeManifest or Detect, or as the annotation "faulty.command" of a
+// manifest to EncodeManifest:
+// crash (the process dies mid-call), hang (the call never returns), panic
+// (the format panics), baddigest (answers with an invalid digest),
+// foreigndigest (answers with a digest that is not in the document),
+// notjson (encodes to bytes that are not JSON), nodigest (encodes a JSON
+// document without the manifest's digests), empty (an answer with
+// neither result nor error).
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/plugins/internal/formatpb"
+	"github.com/concil-go/ocispec/plugins/internal/wire"
+	"github.com/concil-go/ocispec/plugins/sdk"
+)
+
+// CommandAnnotation carries an encode command.
+const CommandAnnotation = "faulty.command"
+
+func main() {
+	base := filepath.Base(os.Args[0])
+	mode := strings.TrimPrefix(base, "faulty-")
+	if mode == base {
+		mode = ""
+	}
+	name := strings.ToLower(strings.Trim(base, "-."))
+	switch mode {
+	case "garbage":
+		fmt.Println("this plugin writes to stdout before its handshake")
+	case "exit":
+		fmt.Fprintln(os.Stderr, "faulty: exiting at start-up as told")
+		os.Exit(3)
+	case "hang":
+		time.Sleep(time.Hour)
+		return
+	}
+	f := newFormat(name, mode)
+	switch mode {
+	case "version":
+		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}, APIVersion: 99})
+	case "badname", "badtype", "claim", "claimdoc":
+		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}})
+	case "nodetect":
+		sdk.Serve(plain{f})
+	default:
+		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}})
+	}
+}
+
+// faultyFormat is a small image-spec shaped format of its own name and
+// media types, with an index.
+type faultyFormat struct {
+	*core.BasicFormat
+	name string
+}
+
+func newFormat(name, mode string) *faultyFormat {
+	vendor := "application/vnd.example." + name
+	table := map[string]string{
+		core.KindConfig:   vendor + ".config.v1+json",
+		"blob":            vendor + ".blob.v1",
+		core.KindManifest: vendor + ".manifest.v1+json",
+		core.KindIndex:    vendor + ".index.v1+json",
+	}
+	switch mode {
+	case "badname":
+		name = "Bad Name!"
+	case "badtype":
+		table["blob"] = "not a media type"
+	case "claim":
+		table["blob"] = "application/vnd.oci.image.layer.v1.tar+gzip"
+	case "claimdoc":
+		table["blob"] = core.MediaTypeOCIManifest
+	}
+	return &faultyFormat{
+		BasicFormat: core.NewFormat(name, core.NewTable(table, nil), core.Codec{
+			ManifestMediaType: vendor + ".manifest.v1+json",
+			IndexMediaType:    vendor + ".index.v1+json",
+			ArtifactFields:    true,
+		}),
+		name: name,
+	}
+}
+
+func (f *faultyFormat) Name() string { return f.name }
+
+// commandOf returns the command a document gives: its "command" field
+// when it is a JSON object with one, else the whole document.
+func commandOf(data []byte) string {
+	var doc struct {
+		Command string `json:"command"`
+	}
+	if json.Unmarshal(data, &doc) == nil && doc.Command != "" {
+		return doc.Command
+	}
+	return string(data)
+}
+
+// act carries out a command that changes how the process behaves.
+func act(cmd string) {
+	switch cmd {
+	case "crash":
+		go func() { panic("faulty: crashing as told") }()
+		time.Sleep(time.Hour)
+	case "hang":
+		time.Sleep(time.Hour)
+	case "panic":
+		panic("faulty: panicking as told")
+	}
+}
+
+func (f *faultyFormat) Detect(data []byte) bool {
+	act(commandOf(data))
+	return strings.Contains(string(data), f.ManifestMediaType())
+}
+
+func (f *faultyFormat) DecodeManifest(data []byte) (core.Manifest, error) {
+	act(commandOf(data))
+	return f.BasicFormat.DecodeManifest(data)
+}
+
+func (f *faultyFormat) EncodeManifest(m core.Manifest, enc core.Encoding) ([]byte, error) {
+	cmd := m.Annotations[CommandAnnotation]
+	act(cmd)
+	switch cmd {
+	case "notjson":
+		return []byte("this is not JSON"), nil
+	case "nodigest":
+		return []byte(`{"schemaVersion":2}`), nil
+	}
+	return f.BasicFormat.EncodeManifest(m, enc)
+}
+
+// plain hides the Detect method.
+type plain struct{ *faultyFormat }
+
+func (p plain) Detect() {}
+
+// server answers the commands that need the wire: answers no format
+// could give.
+type server struct{ *wire.Server }
+
+func (s *server) DecodeManifest(ctx context.Context, req *formatpb.DecodeRequest) (*formatpb.DecodeManifestResponse, error) {
+	doc := string(req.GetDocument())
+	d := func(dg string) *formatpb.Descriptor {
+		return &formatpb.Descriptor{MediaType: "application/vnd.example.blob", Size: 1, Digest: dg}
+	}
+	switch doc {
+	case "baddigest":
+		return &formatpb.DecodeManifestResponse{Result: &formatpb.DecodeManifestResponse_Manifest{
+			Manifest: &formatpb.Manifest{Config: d("sha256:../../etc/passwd")}}}, nil
+	case "foreigndigest":
+		return &formatpb.DecodeManifestResponse{Result: &formatpb.DecodeManifestResponse_Manifest{
+			Manifest: &formatpb.Manifest{Config: d(string(digest.FromString("elsewhere")))}}}, nil
+	case "empty":
+		return &formatpb.DecodeManifestResponse{}, nil
+	}
+	return s.Server.DecodeManifest(ctx, req)
+}

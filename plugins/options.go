@@ -1,0 +1,129 @@
+package plugins
+
+import (
+	"log/slog"
+	"time"
+
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/concil-go/ocispec/core"
+)
+
+// EnvPluginDir names the environment variable that gives [LoadDir] its
+// folder when it is called with "".
+const EnvPluginDir = "OCISPEC_PLUGIN_DIR"
+
+// Defaults of the options.
+const (
+	DefaultStartTimeout   = 10 * time.Second
+	DefaultCallTimeout    = 10 * time.Second
+	DefaultRestartBackoff = 50 * time.Millisecond
+	DefaultMaxBackoff     = 30 * time.Second
+)
+
+// Option changes how [Load] and [LoadDir] start and use plugins.
+type Option func(*options)
+
+type options struct {
+	registry     *core.Registry
+	checksum     digest.Digest
+	checksums    map[string]digest.Digest
+	startTimeout time.Duration
+	callTimeout  time.Duration
+	logger       *slog.Logger
+	backoff      time.Duration
+	maxBackoff   time.Duration
+	autoMTLS     bool
+}
+
+func buildOptions(opts []Option) options {
+	o := options{
+		registry:     core.Default,
+		startTimeout: DefaultStartTimeout,
+		callTimeout:  DefaultCallTimeout,
+		backoff:      DefaultRestartBackoff,
+		maxBackoff:   DefaultMaxBackoff,
+	}
+	for _, fn := range opts {
+		fn(&o)
+	}
+	return o
+}
+
+// WithRegistry registers each loaded plugin's format in r (default
+// core.Default); nil registers it nowhere. [Plugin.Close] unregisters it.
+func WithRegistry(r *core.Registry) Option {
+	return func(o *options) { o.registry = r }
+}
+
+// WithChecksum makes Load refuse a binary whose digest is not d (sha256
+// or sha512, or an algorithm registered in core.Default), with an error
+// wrapping *core.DigestMismatchError. The binary is checked at load and
+// again by go-plugin before every start, so a binary replaced later is
+// not run. With LoadDir it applies to every binary of the folder; see
+// [WithChecksums].
+func WithChecksum(d digest.Digest) Option {
+	return func(o *options) { o.checksum = d }
+}
+
+// WithChecksums gives LoadDir the digest of each binary, by file name; a
+// binary of the folder that has no entry is refused (an allow list).
+func WithChecksums(byName map[string]digest.Digest) Option {
+	return func(o *options) { o.checksums = byName }
+}
+
+// WithStartTimeout bounds a plugin's start-up, from starting the process
+// to the end of its handshake (default [DefaultStartTimeout]). A
+// context deadline that comes sooner wins.
+func WithStartTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.startTimeout = d
+		}
+	}
+}
+
+// WithCallTimeout bounds every call to a plugin (default
+// [DefaultCallTimeout]), the restart of a crashed plugin included. A
+// plugin that misses the deadline is stopped and started again on a
+// later call.
+func WithCallTimeout(d time.Duration) Option {
+	return func(o *options) {
+		if d > 0 {
+			o.callTimeout = d
+		}
+	}
+}
+
+// WithLogger sends the host's and the plugins' logs (what a plugin
+// writes to its standard error) to l; by default they are discarded.
+func WithLogger(l *slog.Logger) Option {
+	return func(o *options) { o.logger = l }
+}
+
+// WithRestartBackoff sets how long a plugin that crashed or failed to
+// start waits before it is started again: initial after the first
+// failure, doubling with each consecutive one up to max (defaults
+// [DefaultRestartBackoff] and [DefaultMaxBackoff]). A successful call
+// resets it.
+func WithRestartBackoff(initial, max time.Duration) Option {
+	return func(o *options) {
+		if initial > 0 {
+			o.backoff = initial
+		}
+		if max > 0 {
+			o.maxBackoff = max
+		}
+		if o.maxBackoff < o.backoff {
+			o.maxBackoff = o.backoff
+		}
+	}
+}
+
+// WithAutoMTLS has host and plugin authenticate their connection with
+// one-time TLS certificates (go-plugin's AutoMTLS), so no other local
+// process can talk to the plugin's socket. It costs a few milliseconds
+// of start-up.
+func WithAutoMTLS() Option {
+	return func(o *options) { o.autoMTLS = true }
+}

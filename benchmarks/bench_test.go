@@ -1,0 +1,211 @@
+package benchmarks
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"runtime"
+	"testing"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/digesters"
+	digest "github.com/opencontainers/go-digest"
+)
+
+// fileSizes is the ladder of BenchmarkDigestFile and
+// BenchmarkDigestFileAlgorithm.
+var fileSizes = []int64{64 * KiB, 1 * MiB, 16 * MiB, 256 * MiB}
+
+// BenchmarkDigestFile compares, on the same file in the page cache, the
+// limit (Sum256 over the same bytes already in memory, one core), ours,
+// and the standard library's and peers' ways, all sha256.
+func BenchmarkDigestFile(b *testing.B) {
+	for _, n := range fileSizes {
+		path := randomFile(b, n, 1)
+		b.Run("impl=limit/size="+sizeName(n), func(b *testing.B) {
+			data, err := os.ReadFile(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.SetBytes(n)
+			b.ReportAllocs()
+			for b.Loop() {
+				sha256.Sum256(data)
+			}
+		})
+		for _, im := range fileImpls {
+			b.Run("impl="+im.name+"/size="+sizeName(n), func(b *testing.B) {
+				b.SetBytes(n)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := im.fn(path); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkDigestFileAlgorithm: ours with each algorithm, and sha256 and
+// sha512 of one file together.
+func BenchmarkDigestFileAlgorithm(b *testing.B) {
+	sets := []struct {
+		name string
+		algs []digest.Algorithm
+	}{
+		{"sha256", []digest.Algorithm{core.SHA256}},
+		{"sha512", []digest.Algorithm{core.SHA512}},
+		{"blake3", []digest.Algorithm{core.BLAKE3}},
+		{"sha256+sha512", []digest.Algorithm{core.SHA256, core.SHA512}},
+	}
+	for _, n := range fileSizes {
+		path := randomFile(b, n, 1)
+		for _, s := range sets {
+			b.Run("alg="+s.name+"/size="+sizeName(n), func(b *testing.B) {
+				b.SetBytes(n)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := digesters.DigestFile(context.Background(), path, s.algs...); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkSHA256Backend: the two sha256 backends over bytes in memory;
+// the calibration picks between them.
+func BenchmarkSHA256Backend(b *testing.B) {
+	b.Logf("sha256 backend: %s", digesters.SHA256Choice().Detail)
+	for _, n := range []int64{1 * KiB, 64 * KiB, 1 * MiB, 16 * MiB} {
+		data := make([]byte, n)
+		for _, d := range []core.Digester{digesters.SHA256Stdlib, digesters.SHA256SIMD} {
+			b.Run("impl="+d.Backend()+"/size="+sizeName(n), func(b *testing.B) {
+				b.SetBytes(n)
+				sum := make([]byte, 0, 32)
+				for b.Loop() {
+					h := d.New()
+					h.Write(data)
+					sum = h.Sum(sum[:0])
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkCrossover: the same small files hashed on the calling
+// goroutine and through the pipeline; DefaultDirectLimit sits where the
+// pipeline starts to win.
+func BenchmarkCrossover(b *testing.B) {
+	modes := []struct {
+		name string
+		e    *digesters.Engine
+	}{
+		{"direct", &digesters.Engine{DirectLimit: 1 << 40}},
+		{"pipeline", &digesters.Engine{DirectLimit: -1}},
+	}
+	for _, n := range []int64{1 * KiB, 16 * KiB, 64 * KiB, 128 * KiB, 256 * KiB, 512 * KiB, 1 * MiB, 4 * MiB} {
+		path := randomFile(b, n, 2)
+		for _, m := range modes {
+			b.Run("mode="+m.name+"/size="+sizeName(n), func(b *testing.B) {
+				b.SetBytes(n)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, err := m.e.DigestFile(context.Background(), path); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkManyFiles: 8 files of 32 MiB with DigestFiles (one worker
+// per core) against the same files one after another: on one core
+// (GOMAXPROCS=1, the baseline of the parallel speedup, whose limit is
+// the number of cores) and with DigestFile in a loop on every core (its
+// reads overlap the hash on the other core).
+func BenchmarkManyFiles(b *testing.B) {
+	const count, n = 8, 32 * MiB
+	paths := make([]string, count)
+	for i := range paths {
+		paths[i] = randomFile(b, n, uint64(10+i))
+	}
+	name := fmt.Sprintf("/files=%dx%s", count, sizeName(n))
+	serial := func(b *testing.B) {
+		b.SetBytes(count * n)
+		for b.Loop() {
+			for _, p := range paths {
+				if _, err := digesters.DigestFile(context.Background(), p); err != nil {
+					b.Fatal(err)
+				}
+			}
+		}
+	}
+	b.Run("impl=serial-1core"+name, func(b *testing.B) {
+		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
+		serial(b)
+	})
+	b.Run("impl=serial"+name, serial)
+	b.Run("impl=ours"+name, func(b *testing.B) {
+		b.SetBytes(count * n)
+		for b.Loop() {
+			if _, err := digesters.DigestFiles(context.Background(), paths); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+// BenchmarkLayer: digest and diffID of a 64 MiB tar compressed with gzip
+// and with zstd, ours in one pass against two passes. Throughput counts
+// the uncompressed bytes.
+func BenchmarkLayer(b *testing.B) {
+	const n = 64 * MiB
+	tarSize := fileSize(b, layerTar(b, n))
+	for _, f := range []struct {
+		format string
+		impls  []layerImpl
+	}{{"gzip", gzipImpls}, {"zstd", zstdImpls}} {
+		path := compressedLayer(b, n, f.format)
+		b.Logf("%s layer: %d bytes for a %d-byte tar", f.format, fileSize(b, path), tarSize)
+		for _, im := range f.impls {
+			b.Run("format="+f.format+"/impl="+im.name+"/size="+sizeName(n), func(b *testing.B) {
+				b.SetBytes(tarSize)
+				b.ReportAllocs()
+				for b.Loop() {
+					if _, _, err := im.fn(path); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkVerify: checking a file against its descriptor without
+// keeping it.
+func BenchmarkVerify(b *testing.B) {
+	for _, n := range []int64{64 * KiB, 16 * MiB} {
+		path := randomFile(b, n, 1)
+		data, err := os.ReadFile(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		d := core.Descriptor{Digest: limit(data), Size: n}
+		for _, im := range verifyImpls {
+			b.Run("impl="+im.name+"/size="+sizeName(n), func(b *testing.B) {
+				b.SetBytes(n)
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := im.fn(path, d); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

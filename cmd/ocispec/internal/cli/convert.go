@@ -1,0 +1,257 @@
+package cli
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/layout"
+)
+
+type convertOptions struct {
+	to         string
+	permissive bool
+	layoutKind *enumFlag
+	encoding   *enumFlag
+	tag        string
+	platform   string
+}
+
+func (a *app) convertCommand() *cobra.Command {
+	o := &convertOptions{
+		layoutKind: newEnum("", "oci", "dir"),
+		encoding:   newEnum("compact", "compact", "concil", "canonical"),
+	}
+	cmd := &cobra.Command{
+		Use:   "convert --to FORMAT [flags] SRC DST",
+		Short: "Convert an image or a manifest to another format",
+		Long: `Convert an image to another manifest format (oci, docker, or a plugin's).
+
+SRC is a layout folder (or oci:PATH[:TAG], dir:PATH): the image it holds is
+written to the layout DST with new manifests (and index) whose media types
+are translated kind by kind; config and layer blobs are copied verified,
+unchanged. A multi-platform image is converted whole unless --platform
+chooses one manifest. DST may be SRC, to convert in place; a new DST is
+written under a temporary name and renamed into place at the end.
+
+SRC may also be a manifest or index file: DST is then a file with the
+converted document.
+
+A kind the target cannot express faithfully (zstd, encrypted or squashfs
+layers in Docker, say) and fields it lacks are errors naming them, unless
+--permissive.`,
+		Example: `  ocispec convert --to oci out/hello out/hello-oci
+  ocispec convert --to docker --layout dir oci:out/app:v1 out/app-dir
+  ocispec convert --to docker --permissive manifest.json docker-manifest.json`,
+		Args: argsBetween(2, 2, "SRC and DST"),
+		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.convert(o, args[0], args[1]) }),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.to, "to", "", "target `FORMAT`: oci, docker or a plugin's format (required)")
+	f.BoolVar(&o.permissive, "permissive", false, "write kinds the target cannot express faithfully with the names its table has, and drop fields it lacks")
+	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default: that of an existing DST, else dir for the docker format and oci for the others)")
+	f.Var(o.encoding, "encoding", "JSON spelling of the manifests written: compact, concil or canonical")
+	f.StringVar(&o.tag, "tag", "", "tag of the image in an OCI DST (default: its tag in SRC)")
+	f.StringVar(&o.platform, "platform", "", "convert only the manifest for `OS/ARCH[/VARIANT]` of a multi-platform image")
+	cmd.MarkFlagRequired("to")
+	return cmd
+}
+
+func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
+	enc, err := core.ParseEncoding(o.encoding.value)
+	if err != nil {
+		return &usageError{err}
+	}
+	platform, err := parsePlatformFlag(o.platform)
+	if err != nil {
+		return err
+	}
+	if o.tag != "" {
+		if err := layout.ValidateTag(o.tag); err != nil {
+			return &usageError{err}
+		}
+	}
+	src, err := parseSource(srcArg)
+	if err != nil {
+		return err
+	}
+	to, err := a.format(o.to)
+	if err != nil {
+		return err
+	}
+	if src.isFile {
+		if o.layoutKind.value != "" || o.tag != "" || o.platform != "" {
+			return usagef("--layout, --tag and --platform apply to layouts, and %s is a file", srcArg)
+		}
+		return a.convertFile(src.path, dstArg, to, enc, o.permissive)
+	}
+	srcLayout, err := src.open()
+	if err != nil {
+		return err
+	}
+	defer srcLayout.Close()
+	sel := src.sel
+	sel.Platform = platform
+
+	var want layout.Kind // 0: that of an existing DST, else by format
+	if o.layoutKind.value != "" {
+		want, _ = layout.ParseKind(o.layoutKind.value)
+	}
+	if o.tag != "" && want == layout.Dir {
+		return usagef("--tag needs an OCI layout: a dir: layout holds one image and has no tags")
+	}
+	opts := &layout.CopyOptions{
+		WriteOptions: layout.WriteOptions{Encoding: enc, Tag: o.tag},
+		Format:       to,
+		Permissive:   o.permissive,
+		All:          platform == nil,
+	}
+	bar := a.bar(-1, "converting")
+	opts.Progress = func(p layout.Progress) { bar.Add(p.Delta) }
+	defer bar.Finish()
+
+	if same, _ := samePath(src.path, dstArg); same {
+		if want != 0 && want != srcLayout.Kind() {
+			return fmt.Errorf("%w: converting %s in place keeps its %s layout; name another DST for a %s layout", ErrOutput, dstArg, srcLayout.Kind(), want)
+		}
+		if o.tag != "" && srcLayout.Kind() == layout.Dir {
+			return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", dstArg)
+		}
+		desc, err := layout.Copy(a.ctx, srcLayout, srcLayout, sel, opts)
+		if err != nil {
+			return err
+		}
+		return a.converted(dstArg, srcLayout.Kind(), to, desc)
+	}
+	out, err := prepareOutput(dstArg, want, defaultKind(to))
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			out.abort()
+		}
+	}()
+	if o.tag != "" && out.kind == layout.Dir {
+		return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", dstArg)
+	}
+	if opts.Tag == "" && out.kind == layout.OCI {
+		// Keep the source's tag; an untagged source (a dir: image, say)
+		// gets the tag pack would give it.
+		e, err := srcLayout.Find(a.ctx, sel)
+		if err != nil {
+			return err
+		}
+		if e.Tag == "" {
+			opts.Tag = DefaultTag
+		}
+	}
+	dst, err := layout.Create(out.dir, out.kind)
+	if err != nil {
+		return err
+	}
+	defer dst.Close()
+	desc, err := layout.Copy(a.ctx, dst, srcLayout, sel, opts)
+	if err != nil {
+		return err
+	}
+	if err := dst.Close(); err != nil {
+		return err
+	}
+	if err := out.commit(); err != nil {
+		return err
+	}
+	committed = true
+	return a.converted(dstArg, out.kind, to, desc)
+}
+
+func (a *app) converted(dst string, kind layout.Kind, to core.Format, desc core.Descriptor) error {
+	tag := ""
+	if kind == layout.OCI {
+		tag = desc.Annotations[layout.AnnotationRefName]
+	}
+	a.note("converted to %s: %s (%s%s), %s", to.Name(), dst, layoutName(kind), tagNote(tag), desc.Digest)
+	return a.result(imageResult{
+		Path: dst, Layout: kind.String(), Format: to.Name(), Tag: tag,
+		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
+	})
+}
+
+// convertFile converts a manifest or index document file.
+func (a *app) convertFile(srcPath, dstPath string, to core.Format, enc core.Encoding, permissive bool) error {
+	f, err := os.Open(srcPath)
+	if err != nil {
+		return err
+	}
+	raw, err := core.ReadDocument(f, core.DefaultMaxDocumentSize)
+	f.Close()
+	if err != nil {
+		return fmt.Errorf("%s: %w", srcPath, err)
+	}
+	det, err := core.Default.Detect(raw)
+	if err != nil {
+		return fmt.Errorf("%s: %w", srcPath, err)
+	}
+	opts := core.ConvertOptions{Permissive: permissive}
+	var out []byte
+	var mediaType string
+	if det.Index {
+		ix, from, err := core.Default.DecodeIndex(raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", srcPath, err)
+		}
+		cix, err := core.ConvertIndex(ix, from, to, opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", srcPath, err)
+		}
+		if out, err = core.EncodeIndex(to, cix, enc); err != nil {
+			return fmt.Errorf("%s: %w", srcPath, err)
+		}
+		mediaType = to.IndexMediaType()
+		a.warn(fmt.Errorf("%s: the index's entries still point to the manifests of %s; convert each of them too (or convert the layout, which does)", srcPath, from.Name()))
+	} else {
+		m, from, err := core.Default.DecodeManifest(raw)
+		if err != nil {
+			return fmt.Errorf("%s: %w", srcPath, err)
+		}
+		cm, err := core.ConvertManifest(m, from, to, opts)
+		if err != nil {
+			return fmt.Errorf("%s: %w", srcPath, err)
+		}
+		if out, err = core.EncodeManifest(to, cm, enc); err != nil {
+			return fmt.Errorf("%s: %w", srcPath, err)
+		}
+		mediaType = to.ManifestMediaType()
+	}
+	if fi, err := os.Stat(dstPath); err == nil && fi.IsDir() {
+		return fmt.Errorf("%w: %s is a folder; name the file to write", ErrOutput, dstPath)
+	}
+	if err := writeFileAtomic(dstPath, out); err != nil {
+		return fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	d := core.DescriptorFromBytes(mediaType, out)
+	a.note("converted to %s: %s, %s", to.Name(), dstPath, d.Digest)
+	return a.result(imageResult{Path: dstPath, Format: to.Name(), MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
+}
+
+// samePath reports whether a and b name the same existing folder.
+func samePath(a, b string) (bool, error) {
+	fa, err := os.Stat(a)
+	if err != nil {
+		return false, err
+	}
+	fb, err := os.Stat(b)
+	if err != nil {
+		return false, err
+	}
+	if os.SameFile(fa, fb) {
+		return true, nil
+	}
+	aa, _ := filepath.Abs(a)
+	ab, _ := filepath.Abs(b)
+	return aa == ab, nil
+}

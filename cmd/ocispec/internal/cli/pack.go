@@ -1,0 +1,502 @@
+package cli
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/concil-go/ocispec/cmd/ocispec/internal/progress"
+	"github.com/concil-go/ocispec/cmd/ocispec/internal/tarlayer"
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/digesters"
+	"github.com/concil-go/ocispec/layout"
+	digest "github.com/opencontainers/go-digest"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// DefaultTag is the tag pack gives an image in an OCI layout when
+// --tag is not given (the tag umoci and skopeo assume).
+const DefaultTag = "latest"
+
+type packOptions struct {
+	format      string
+	layoutKind  *enumFlag
+	encoding    *enumFlag
+	algorithm   string
+	config      string
+	layers      []string
+	annotations []string
+	tag         string
+}
+
+func (a *app) packCommand() *cobra.Command {
+	o := &packOptions{
+		layoutKind: newEnum("", "oci", "dir"),
+		encoding:   newEnum("compact", "compact", "concil", "canonical"),
+	}
+	cmd := &cobra.Command{
+		Use:   "pack [flags] [SOURCE_DIR] OUT",
+		Short: "Build an image from a folder and layer files",
+		Long: `Build an image in the layout folder OUT.
+
+SOURCE_DIR, when given, becomes the top layer, after the layers of --layer
+in the order given. A folder becomes a reproducible tar layer: entries in
+byte order of their names, every time set to SOURCE_DATE_EPOCH (default
+1970-01-01), owner and group 0, modes 0755 for folders and executables and
+0644 for other files, so the same files give the same digest on every run;
+it is compressed as its kind says (tar, tar+gzip, the default, or
+tar+zstd). A file is used as it is, with the kind given.
+
+Without --config, a config is made with the running platform and the
+diffIDs of the layers. The result is an OCI image layout, or skopeo's
+dir: layout, the default for the docker format (skopeo and umoci look only
+for OCI manifests in an OCI image layout). A new OUT is written under a
+temporary name and renamed into place at the end; an existing OCI layout
+gets the image added under its tag.
+
+Prints the manifest's descriptor as one line of JSON.`,
+		Example: `  ocispec pack --format docker examples/hello out/hello
+  ocispec pack --layer tar+zstd=rootfs/ --layer tar+gzip=extra.tar.gz --tag v1 out/app
+  ocispec pack --encoding concil --algorithm sha512 --annotation org.opencontainers.image.version=1.0 examples/hello out/hello-512`,
+		Args: argsBetween(1, 2, "[SOURCE_DIR] OUT"),
+		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.pack(o, args) }),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.format, "format", "oci", "manifest `FORMAT`: oci, docker or a plugin's format")
+	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default for a new OUT: dir for the docker format, oci for the others)")
+	f.Var(o.encoding, "encoding", "JSON spelling of the manifest: compact, concil (byte-identical to concil's Python) or canonical (RFC 8785)")
+	f.StringVar(&o.algorithm, "algorithm", "sha256", "digest `ALGORITHM` of every blob: sha256, sha512 or blake3")
+	f.StringVar(&o.config, "config", "", "use the image config in `FILE` instead of making one")
+	f.StringArrayVar(&o.layers, "layer", nil, "add a layer: `KIND=PATH`, a folder (kinds tar, tar+gzip, tar+zstd) or a file used as it is (repeatable)")
+	f.StringArrayVar(&o.annotations, "annotation", nil, "add a manifest annotation `KEY=VALUE` (repeatable)")
+	f.StringVar(&o.tag, "tag", "", "tag of the image in an OCI layout (default \""+DefaultTag+"\")")
+	return cmd
+}
+
+// layerSpec is one layer to pack.
+type layerSpec struct {
+	kind string // as given: a kind or a concrete media type
+	path string
+	dir  bool
+	plan *tarlayer.Plan
+	size int64 // of a file
+	// comp is the layer's compression; tarKind is false for layers that
+	// are not tar streams (squashfs, encrypted, other media types).
+	comp    core.Compression
+	tarKind bool
+}
+
+// builtLayer is a layer ready to be written.
+type builtLayer struct {
+	desc   core.Descriptor
+	diffID digest.Digest // "" when it cannot be computed
+	source layout.Source
+	from   string
+}
+
+func splitKV(s, flag, want string) (string, string, error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return "", "", usagef("--%s %q: want %s", flag, s, want)
+	}
+	return k, v, nil
+}
+
+func (a *app) pack(o *packOptions, args []string) error {
+	ctx := a.ctx
+	out := args[len(args)-1]
+	encoding, err := core.ParseEncoding(o.encoding.value)
+	if err != nil {
+		return &usageError{err}
+	}
+	var specs []*layerSpec
+	for _, l := range o.layers {
+		kind, path, err := splitKV(l, "layer", "KIND=PATH, such as tar+gzip=rootfs/")
+		if err != nil {
+			return err
+		}
+		if path == "" {
+			return usagef("--layer %q: empty path", l)
+		}
+		specs = append(specs, &layerSpec{kind: kind, path: path})
+	}
+	if len(args) == 2 {
+		specs = append(specs, &layerSpec{kind: core.KindTarGzip, path: args[0]})
+	}
+	if len(specs) == 0 {
+		return &usageError{fmt.Errorf("%w: give SOURCE_DIR or --layer KIND=PATH", ErrNothingToPack)}
+	}
+	annotations := map[string]string{}
+	for _, kv := range o.annotations {
+		k, v, err := splitKV(kv, "annotation", "KEY=VALUE")
+		if err != nil {
+			return err
+		}
+		annotations[k] = v
+	}
+	var kind layout.Kind
+	if o.layoutKind.value != "" {
+		kind, _ = layout.ParseKind(o.layoutKind.value)
+	}
+	if o.tag != "" && kind == layout.Dir {
+		return usagef("--tag needs an OCI layout: a dir: layout holds one image and has no tags")
+	}
+	if o.tag != "" {
+		if err := layout.ValidateTag(o.tag); err != nil {
+			return &usageError{err}
+		}
+	}
+
+	f, err := a.format(o.format)
+	if err != nil {
+		return err
+	}
+	alg := digest.Algorithm(o.algorithm)
+	if _, err := core.Default.Digester(alg); err != nil {
+		return err
+	}
+	for i, s := range specs {
+		if err := s.check(f); err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, s.path, err)
+		}
+		if k := core.Default.Kind(f.MediaType(s.kind)); core.IsKind(k) && !f.Supports(k) {
+			a.warn(fmt.Errorf("layer %d (%s): format %s cannot express kind %s faithfully; the manifest says %s, which few tools read", i, s.path, f.Name(), k, f.MediaType(k)))
+		}
+	}
+	var configData []byte
+	if o.config != "" {
+		if configData, err = readConfig(o.config); err != nil {
+			return err
+		}
+	} else {
+		for i, s := range specs {
+			if !s.tarKind && core.Default.Kind(s.kind) != core.KindSquashfs {
+				return fmt.Errorf("layer %d (%s): %w of a %s layer; give the image config with --config", i, s.path, ErrNoDiffID, s.kind)
+			}
+		}
+	}
+	mtime, err := tarlayer.ModTimeFromEnv()
+	if err != nil {
+		return err
+	}
+
+	dst, err := prepareOutput(out, kind, defaultKind(f))
+	if err != nil {
+		return err
+	}
+	committed := false
+	defer func() {
+		if !committed {
+			dst.abort()
+		}
+	}()
+	if o.tag != "" && dst.kind == layout.Dir {
+		return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", out)
+	}
+	tag := o.tag
+	if tag == "" && dst.kind == layout.OCI {
+		tag = DefaultTag
+	}
+
+	var total int64
+	for _, s := range specs {
+		if s.dir {
+			total += s.plan.Bytes
+		} else {
+			total += s.size
+		}
+	}
+	bar := a.bar(total, "packing")
+	layers := make([]builtLayer, len(specs))
+	for i, s := range specs {
+		b, err := a.buildLayer(s, dst, alg, mtime, bar)
+		if err != nil {
+			bar.Finish()
+			return fmt.Errorf("layer %d (%s): %w", i, s.path, err)
+		}
+		layers[i] = b
+		a.debug("layer %d: %s from %s: %d bytes, digest %s, diffID %s", i, s.kind, s.path, b.desc.Size, b.desc.Digest, b.diffID)
+	}
+	bar.Finish()
+
+	platform := core.CurrentPlatform()
+	if configData == nil {
+		configData, err = makeConfig(layers, platform, alg, mtime)
+		if err != nil {
+			return err
+		}
+	} else if p, ok := configPlatform(configData); ok {
+		platform = p
+	}
+	configDesc, err := core.DescriptorFromBytesWith(alg, core.KindConfig, configData)
+	if err != nil {
+		return err
+	}
+	m := core.Manifest{Config: configDesc}
+	blobs := layout.Blobs{configDesc.Digest: layout.FromBytes(configData)}
+	for _, l := range layers {
+		m.Layers = append(m.Layers, l.desc)
+		blobs[l.desc.Digest] = l.source
+	}
+	if len(annotations) > 0 {
+		m.Annotations = annotations
+	}
+
+	l, err := layout.Create(dst.dir, dst.kind)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	wo := &layout.WriteOptions{Encoding: encoding, Tag: tag, ManifestAlgorithm: alg}
+	if dst.kind == layout.OCI {
+		wo.Platform = &platform
+	}
+	wbar := a.bar(sumSizes(m), "writing")
+	wo.Progress = func(p layout.Progress) { wbar.Add(p.Delta) }
+	desc, err := l.WriteImage(ctx, f, m, blobs, wo)
+	wbar.Finish()
+	if err != nil {
+		return err
+	}
+	if err := l.Close(); err != nil {
+		return err
+	}
+	if err := dst.commit(); err != nil {
+		return err
+	}
+	committed = true
+	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", out, f.Name(), layoutName(dst.kind), tagNote(tag), len(layers), plural(len(layers)), desc.Digest)
+	return a.result(imageResult{
+		Path: out, Layout: dst.kind.String(), Format: f.Name(), Tag: tag,
+		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
+	})
+}
+
+// layoutName names a layout kind for people.
+func layoutName(k layout.Kind) string {
+	if k == layout.Dir {
+		return "a dir: layout"
+	}
+	return "an OCI image layout"
+}
+
+func tagNote(tag string) string {
+	if tag == "" {
+		return ""
+	}
+	return ", tag " + tag
+}
+
+func sumSizes(m core.Manifest) int64 {
+	n := m.Config.Size
+	for _, l := range m.Layers {
+		n += l.Size
+	}
+	return n
+}
+
+// imageResult is the line pack and convert print: where the image is
+// and its manifest's descriptor.
+type imageResult struct {
+	Path      string        `json:"path"`
+	Layout    string        `json:"layout,omitempty"`
+	Format    string        `json:"format"`
+	Tag       string        `json:"tag,omitempty"`
+	MediaType string        `json:"mediaType"`
+	Digest    digest.Digest `json:"digest"`
+	Size      int64         `json:"size"`
+}
+
+// check resolves a layer's kind against the format and its path on
+// disk.
+func (s *layerSpec) check(f core.Format) error {
+	kind := s.kind
+	if core.IsKind(s.kind) {
+		if _, ok := lookupKind(f, s.kind); !ok {
+			return fmt.Errorf("%w: format %s has no kind %q (its kinds: %s; or give a media type)", ErrKind, f.Name(), s.kind, kindsOf(f))
+		}
+	} else {
+		if err := core.ValidateMediaType(s.kind); err != nil {
+			return fmt.Errorf("%w: %w", ErrKind, err)
+		}
+		kind = core.Default.Kind(s.kind)
+	}
+	encrypted := strings.HasSuffix(kind, "+encrypted")
+	comp, compErr := digesters.CompressionOf(kind)
+	s.tarKind = compErr == nil && !encrypted
+	switch comp {
+	case digesters.CompressionGzip:
+		s.comp = core.Gzip
+	case digesters.CompressionZstd:
+		s.comp = core.Zstd
+	}
+	fi, err := stat(s.path)
+	if err != nil {
+		return err
+	}
+	switch {
+	case fi.IsDir():
+		if !s.tarKind {
+			return fmt.Errorf("%w: a folder becomes a tar layer, and %q is not one: use tar, tar+gzip or tar+zstd", ErrKind, s.kind)
+		}
+		s.dir = true
+		s.plan, err = tarlayer.Scan(s.path)
+		return err
+	case fi.Mode().IsRegular():
+		s.size = fi.Size()
+		if s.tarKind {
+			return s.checkCompression()
+		}
+		return nil
+	}
+	return fmt.Errorf("%s: neither a folder nor a regular file (%s)", s.path, fi.Mode().Type())
+}
+
+// checkCompression compares a layer file's first bytes with its kind.
+func (s *layerSpec) checkCompression() error {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	head := make([]byte, 4)
+	n, _ := io.ReadFull(f, head)
+	var got core.Compression
+	switch digesters.DetectCompression(head[:n]) {
+	case digesters.CompressionGzip:
+		got = core.Gzip
+	case digesters.CompressionZstd:
+		got = core.Zstd
+	}
+	if got != s.comp {
+		return fmt.Errorf("%w: the kind says %s but the file is %s; give the kind that matches (%s)", ErrKind, compressionName(s.comp), compressionName(got), kindFor(got))
+	}
+	return nil
+}
+
+func compressionName(c core.Compression) string {
+	if c == core.Uncompressed {
+		return "uncompressed"
+	}
+	return c.String() + "-compressed"
+}
+
+func kindFor(c core.Compression) string {
+	switch c {
+	case core.Gzip:
+		return core.KindTarGzip
+	case core.Zstd:
+		return core.KindTarZstd
+	}
+	return core.KindTar
+}
+
+// buildLayer makes a folder into a layer file in the workspace, or
+// digests a layer file, and describes it.
+func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime time.Time, bar *progress.Bar) (builtLayer, error) {
+	ctx := a.ctx
+	if s.dir {
+		tmp, err := dst.temp("layer-*")
+		if err != nil {
+			return builtLayer{}, err
+		}
+		defer tmp.Close()
+		layer, err := s.plan.Write(ctx, tmp, tarlayer.Options{Compression: s.comp, Algorithm: alg, ModTime: mtime, Progress: bar.Add})
+		if err != nil {
+			return builtLayer{}, err
+		}
+		if err := tmp.Close(); err != nil {
+			return builtLayer{}, err
+		}
+		return builtLayer{
+			desc:   core.Descriptor{MediaType: s.kind, Size: layer.Size, Digest: layer.Digest},
+			diffID: layer.DiffID, source: layout.FromFile(tmp.Name()), from: s.path,
+		}, nil
+	}
+	eng := &digesters.Engine{Progress: bar.Add}
+	if s.tarKind {
+		c := digesters.CompressionNone
+		switch s.comp {
+		case core.Gzip:
+			c = digesters.CompressionGzip
+		case core.Zstd:
+			c = digesters.CompressionZstd
+		}
+		comp, plain, err := eng.DigestLayerFile(ctx, s.path, c, alg)
+		if err != nil {
+			return builtLayer{}, err
+		}
+		return builtLayer{
+			desc:   comp.Descriptor(s.kind),
+			diffID: plain.Digests[0], source: layout.FromFile(s.path), from: s.path,
+		}, nil
+	}
+	res, err := eng.DigestFile(ctx, s.path, alg)
+	if err != nil {
+		return builtLayer{}, err
+	}
+	b := builtLayer{desc: res.Descriptor(s.kind), source: layout.FromFile(s.path), from: s.path}
+	if core.Default.Kind(s.kind) == core.KindSquashfs {
+		b.diffID = b.desc.Digest // a squashfs layer is its own filesystem
+	}
+	return b, nil
+}
+
+// makeConfig writes the image config of a packed image: the platform,
+// the layers' diffIDs, and the fixed creation time, so that it is as
+// reproducible as the layers.
+func makeConfig(layers []builtLayer, p core.Platform, alg digest.Algorithm, mtime time.Time) ([]byte, error) {
+	if mtime.IsZero() {
+		mtime = time.Unix(0, 0)
+	}
+	created := mtime.UTC()
+	img := v1.Image{
+		Created:  &created,
+		Platform: p.OCI(),
+		RootFS:   v1.RootFS{Type: "layers", DiffIDs: []digest.Digest{}},
+	}
+	for _, l := range layers {
+		img.RootFS.DiffIDs = append(img.RootFS.DiffIDs, l.diffID)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(img); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// readConfig reads a config file given with --config: a JSON object of
+// at most core.DefaultMaxDocumentSize bytes.
+func readConfig(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("--config: %w", err)
+	}
+	defer f.Close()
+	data, err := core.ReadDocument(f, core.DefaultMaxDocumentSize)
+	if err != nil {
+		return nil, fmt.Errorf("--config %s: %w", path, err)
+	}
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return nil, fmt.Errorf("--config %s: not a JSON object: %w", path, err)
+	}
+	return data, nil
+}
+
+// configPlatform reads the platform of an image config, if it has one.
+func configPlatform(data []byte) (core.Platform, bool) {
+	var img v1.Image
+	if json.Unmarshal(data, &img) != nil || img.Architecture == "" || img.OS == "" {
+		return core.Platform{}, false
+	}
+	return core.PlatformFromOCI(img.Platform), true
+}

@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"fmt"
+	"maps"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/plugins"
+)
+
+// pluginDirectory is the folder plugins are loaded from: --plugin-dir,
+// else $OCISPEC_PLUGIN_DIR, else none.
+func (a *app) pluginDirectory() string {
+	if a.pluginDir != "" {
+		return a.pluginDir
+	}
+	return os.Getenv(plugins.EnvPluginDir)
+}
+
+// loadPlugins loads the plugins of the plugin folder once, registering
+// their formats in core.Default. Plugins that fail to load are reported
+// as warnings on stderr (unless warn is false) and returned as an error
+// wrapping [ErrPlugins]; the others are usable.
+func (a *app) loadPlugins(warn bool) error {
+	if a.pluginsDone {
+		return a.pluginErr
+	}
+	a.pluginsDone = true
+	dir := a.pluginDirectory()
+	if dir == "" {
+		return nil
+	}
+	a.debug("loading plugins from %s", dir)
+	loaded, err := plugins.LoadDir(a.ctx, dir, plugins.WithLogger(a.logger()))
+	a.loaded = loaded
+	for _, p := range loaded {
+		a.debug("plugin %s loaded from %s", p.Format().Name(), p.Path())
+	}
+	if err != nil {
+		if a.ctx.Err() != nil {
+			return a.ctx.Err()
+		}
+		a.pluginErr = fmt.Errorf("%w: %w", ErrPlugins, err)
+		if warn {
+			a.warn(err)
+		}
+	}
+	return a.pluginErr
+}
+
+func (a *app) closePlugins() {
+	if len(a.loaded) > 0 {
+		plugins.CloseAll(a.loaded)
+		a.loaded = nil
+	}
+}
+
+// pluginPath returns the binary serving format name, or "" for a
+// built-in format.
+func (a *app) pluginPath(name string) string {
+	for _, p := range a.loaded {
+		if p.Format().Name() == name {
+			return p.Path()
+		}
+	}
+	return ""
+}
+
+// format returns the format called name, built-in or from a plugin.
+// An unknown name is an error that lists the known ones and, when a
+// plugin failed to load, says so.
+func (a *app) format(name string) (core.Format, error) {
+	a.loadPlugins(true)
+	f, err := core.Default.Format(name)
+	if err != nil {
+		where := "formats of plugins are loaded from --plugin-dir or $" + plugins.EnvPluginDir
+		if dir := a.pluginDirectory(); dir != "" {
+			where = "plugins were loaded from " + dir
+		}
+		if a.pluginErr != nil {
+			where = "a plugin failed to load: see the warning above"
+		}
+		return nil, fmt.Errorf("%w %q (known: %s; %s)", core.ErrUnknownFormat, name, strings.Join(core.Default.FormatNames(), ", "), where)
+	}
+	return f, nil
+}
+
+// lookupKind returns f's media type for kind and whether f has one.
+func lookupKind(f core.Format, kind string) (string, bool) {
+	if l, ok := f.(interface {
+		LookupMediaType(string) (string, bool)
+	}); ok {
+		return l.LookupMediaType(kind)
+	}
+	mt := f.MediaType(kind)
+	return mt, mt != kind
+}
+
+// kindsOf lists f's kinds, sorted.
+func kindsOf(f core.Format) string {
+	return strings.Join(slices.Sorted(maps.Keys(f.MediaTypes())), ", ")
+}

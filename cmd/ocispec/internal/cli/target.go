@@ -1,0 +1,219 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/layout"
+)
+
+// source is an image argument: a layout folder (a path, "oci:PATH[:TAG]"
+// or "dir:PATH") or a document file.
+type source struct {
+	arg    string
+	path   string
+	kind   layout.Kind // set by an "oci:" or "dir:" prefix
+	sel    layout.Selector
+	isFile bool
+}
+
+// parseSource reads an image argument. A path that does not exist, or
+// is neither a folder nor a regular file, is an error naming it.
+func parseSource(arg string) (source, error) {
+	s := source{arg: arg, path: arg}
+	if strings.HasPrefix(arg, "oci:") || strings.HasPrefix(arg, "dir:") {
+		ref, err := layout.ParseReference(arg)
+		if err != nil {
+			return source{}, &usageError{err}
+		}
+		s.path, s.kind, s.sel = ref.Path, ref.Kind, ref.Selector
+	}
+	fi, err := stat(s.path)
+	if err != nil {
+		return source{}, err
+	}
+	switch {
+	case fi.IsDir():
+	case fi.Mode().IsRegular():
+		if s.kind != 0 {
+			return source{}, fmt.Errorf("%s: %w: a %s: reference names a folder, and this is a file", s.path, layout.ErrNotLayout, s.kind)
+		}
+		s.isFile = true
+	default:
+		return source{}, fmt.Errorf("%s: neither a folder nor a regular file (%s)", s.path, fi.Mode().Type())
+	}
+	return s, nil
+}
+
+// open opens the layout of a folder source, checking its kind against
+// an "oci:" or "dir:" prefix.
+func (s source) open() (*layout.Layout, error) {
+	l, err := layout.Open(s.path)
+	if err != nil {
+		return nil, err
+	}
+	if s.kind != 0 && l.Kind() != s.kind {
+		l.Close()
+		return nil, fmt.Errorf("%w: %s is a %s layout, not %s", layout.ErrNotLayout, s.path, l.Kind(), s.kind)
+	}
+	return l, nil
+}
+
+// output is where a command writes a layout. A new folder is written
+// under a temporary name beside it and renamed into place at the end,
+// so an interrupted or failed command leaves nothing under the final
+// name; an existing layout is written in place, where the layout
+// package writes every file atomically and the root last.
+type output struct {
+	final     string
+	workspace string // temporary folder beside final, removed at the end
+	dir       string // where the layout is written
+	inPlace   bool
+	replace   bool // final is an empty folder to be replaced
+	kind      layout.Kind
+}
+
+// defaultKind is the layout a format's images are written to when
+// --layout is not given and the output is new: skopeo's dir: for the
+// Docker format (where Docker schema 2 images live on disk: skopeo and
+// umoci look only for OCI manifests in an OCI image layout), the OCI
+// image layout for the others.
+func defaultKind(f core.Format) layout.Kind {
+	if f.ManifestMediaType() == core.MediaTypeDockerManifest {
+		return layout.Dir
+	}
+	return layout.OCI
+}
+
+// prepareOutput decides how to write a layout at path. kind is the
+// layout kind asked for; 0 means that of an existing layout, else def.
+func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
+	o := &output{final: path}
+	fi, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if kind == 0 {
+			kind = def
+		}
+	case err != nil:
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	case !fi.IsDir():
+		return nil, fmt.Errorf("%w: %s exists and is not a folder", ErrOutput, path)
+	default:
+		empty, err := isEmptyDir(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+		if empty {
+			o.replace = true
+			if kind == 0 {
+				kind = def
+			}
+			break
+		}
+		found, err := layout.Detect(path)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s is a folder that is neither empty nor an image layout; name a new folder (%w)", ErrOutput, path, err)
+		}
+		if kind != 0 && kind != found {
+			return nil, fmt.Errorf("%w: %s holds a %s layout, not %s; name a new folder or use --layout %s", ErrOutput, path, found, kind, found)
+		}
+		kind, o.inPlace = found, true
+	}
+	o.kind = kind
+	parent := filepath.Dir(path)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	ws, err := os.MkdirTemp(parent, "."+filepath.Base(path)+".ocispec-tmp-")
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	}
+	o.workspace = ws
+	o.dir = path
+	if !o.inPlace {
+		o.dir = filepath.Join(ws, "image")
+	}
+	return o, nil
+}
+
+// temp returns a new file in the workspace for scratch data.
+func (o *output) temp(pattern string) (*os.File, error) {
+	return os.CreateTemp(o.workspace, pattern)
+}
+
+// commit moves a new layout into place and removes the workspace.
+func (o *output) commit() error {
+	if !o.inPlace {
+		if o.replace {
+			if err := os.Remove(o.final); err != nil {
+				return fmt.Errorf("%w: replace %s: %w", ErrOutput, o.final, err)
+			}
+		}
+		if err := os.Rename(o.dir, o.final); err != nil {
+			return fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+		syncDir(filepath.Dir(o.final))
+	}
+	return os.RemoveAll(o.workspace)
+}
+
+// abort removes the workspace and everything written to it.
+func (o *output) abort() {
+	if o != nil && o.workspace != "" {
+		os.RemoveAll(o.workspace)
+	}
+}
+
+func isEmptyDir(path string) (bool, error) {
+	d, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(1)
+	if errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	return len(names) == 0, err
+}
+
+func syncDir(path string) {
+	if d, err := os.Open(path); err == nil {
+		d.Sync()
+		d.Close()
+	}
+}
+
+// writeFileAtomic writes data to path through a temporary file beside
+// it, renamed into place only once complete.
+func writeFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".ocispec-tmp-")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Chmod(tmp, 0o644)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		os.Remove(tmp)
+		return err
+	}
+	return nil
+}

@@ -1,0 +1,274 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/schema"
+	v1 "github.com/opencontainers/image-spec/specs-go/v1"
+)
+
+// Document types validate knows.
+const (
+	docManifest   = "manifest"
+	docIndex      = "index"
+	docConfig     = "config"
+	docDescriptor = "descriptor"
+)
+
+type validateOptions struct {
+	json   bool
+	schema bool
+	typ    *enumFlag
+}
+
+func (a *app) validateCommand() *cobra.Command {
+	o := &validateOptions{typ: newEnum("", docManifest, docIndex, docConfig, docDescriptor)}
+	cmd := &cobra.Command{
+		Use:   "validate [flags] FILE...",
+		Short: "Check manifest, index, config and descriptor documents against the spec",
+		Long: `Check each FILE against the image-spec's rules: a manifest or an index (of
+any registered format, detected), an image config or a lone descriptor
+(told apart by their fields, or as --type says). With --schema, also
+against image-spec's JSON schema.
+
+Every problem is listed, one line each on standard error, as
+FILE: FIELD: what is wrong. The exit status is 0 only when every file is
+valid. --json prints one line of JSON per file instead.`,
+		Example: `  ocispec validate manifest.json config.json
+  ocispec validate --schema --type descriptor desc.json`,
+		Args: argsBetween(1, -1, "one FILE or more"),
+		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.validate(o, args) }),
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.json, "json", false, "print one line of JSON per file on standard output")
+	f.BoolVar(&o.schema, "schema", false, "also check against image-spec's JSON schema")
+	f.Var(o.typ, "type", "the documents' type, instead of telling it from their fields: manifest, index, config or descriptor")
+	return cmd
+}
+
+// fieldProblem is one problem of a document.
+type fieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+type validateResult struct {
+	File      string         `json:"file"`
+	Document  string         `json:"document"`
+	Format    string         `json:"format,omitempty"`
+	MediaType string         `json:"mediaType,omitempty"`
+	OK        bool           `json:"ok"`
+	Problems  []fieldProblem `json:"problems"`
+}
+
+func (a *app) validate(o *validateOptions, files []string) error {
+	if err := a.loadPlugins(true); err != nil && a.ctx.Err() != nil {
+		return err
+	}
+	bad := 0
+	for _, file := range files {
+		if err := a.ctx.Err(); err != nil {
+			return err
+		}
+		r := validateFile(file, o.typ.value, o.schema)
+		if !r.OK {
+			bad++
+		}
+		switch {
+		case o.json:
+			if err := a.result(r); err != nil {
+				return err
+			}
+		case r.OK:
+			if !a.quiet {
+				what := r.Document
+				if r.Format != "" {
+					what = r.Format + " " + what
+				}
+				fmt.Fprintf(a.stdout, "%s: ok (%s)\n", file, what)
+			}
+		default:
+			for _, p := range r.Problems {
+				if p.Field == "" {
+					fmt.Fprintf(a.stderr, "ocispec: %s: %s\n", file, p.Message)
+				} else {
+					fmt.Fprintf(a.stderr, "ocispec: %s: %s: %s\n", file, p.Field, p.Message)
+				}
+			}
+		}
+	}
+	if bad > 0 {
+		if !o.json {
+			fmt.Fprintf(a.stderr, "ocispec: %d of %d file%s invalid\n", bad, len(files), plural(len(files)))
+		}
+		return &reportedError{fmt.Errorf("%w: %d files", ErrProblems, bad)}
+	}
+	return nil
+}
+
+// validateFile checks one file and reports every problem found.
+func validateFile(path, typ string, withSchema bool) validateResult {
+	r := validateResult{File: path, Document: typ, Problems: []fieldProblem{}}
+	add := func(err error) {
+		for _, p := range core.Problems(err) {
+			var fe *core.FieldError
+			if errors.As(p, &fe) {
+				r.Problems = append(r.Problems, fieldProblem{fe.Field, fe.Err.Error()})
+			} else {
+				r.Problems = append(r.Problems, fieldProblem{"", p.Error()})
+			}
+		}
+	}
+	data, err := readFile(path)
+	if err != nil {
+		add(err)
+		return r
+	}
+	if r.Document == "" {
+		if r.Document, err = detectDocument(data); err != nil {
+			add(err)
+			return r
+		}
+	}
+	var schemaType string
+	switch r.Document {
+	case docManifest, docIndex:
+		det, err := core.Default.Detect(data)
+		if err != nil {
+			add(documentErr(err))
+			break
+		}
+		r.Format, r.MediaType = det.Format.Name(), det.MediaType
+		schemaType = det.MediaType
+		if det.Index != (r.Document == docIndex) {
+			add(fmt.Errorf("it is a %s %s, not a %s", det.Format.Name(), map[bool]string{true: docIndex, false: docManifest}[det.Index], r.Document))
+			break
+		}
+		if det.Index {
+			_, _, err = core.Default.DecodeIndex(data)
+		} else {
+			_, _, err = core.Default.DecodeManifest(data)
+		}
+		add(err)
+	case docConfig:
+		schemaType = v1.MediaTypeImageConfig
+		add(validateConfig(data))
+	case docDescriptor:
+		schemaType = v1.MediaTypeDescriptor
+		add(validateDescriptor(data))
+	}
+	if withSchema && schemaType != "" {
+		if err := schema.Validate(schemaType, data); err != nil {
+			for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+				r.Problems = append(r.Problems, fieldProblem{"schema", strings.TrimSpace(line)})
+			}
+		}
+	}
+	r.OK = len(r.Problems) == 0
+	return r
+}
+
+// documentErr names the field a detection error is about.
+func documentErr(err error) error {
+	switch {
+	case errors.Is(err, core.ErrUnknownDocument), errors.Is(err, core.ErrUnknownFormat):
+		return &core.FieldError{Field: "mediaType", Err: err}
+	}
+	return err
+}
+
+func readFile(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *os.PathError
+		if errors.As(err, &pe) {
+			return nil, pe.Err
+		}
+		return nil, err
+	}
+	defer f.Close()
+	if fi, err := f.Stat(); err == nil && fi.IsDir() {
+		return nil, errors.New("is a folder, not a document")
+	}
+	return core.ReadDocument(f, core.DefaultMaxDocumentSize)
+}
+
+// detectDocument tells a document's type from its fields.
+func detectDocument(data []byte) (string, error) {
+	var obj map[string]json.RawMessage
+	if err := json.Unmarshal(data, &obj); err != nil {
+		return "", fmt.Errorf("not a JSON object: %w", err)
+	}
+	has := func(k string) bool { _, ok := obj[k]; return ok }
+	var mt string
+	if raw, ok := obj["mediaType"]; ok {
+		json.Unmarshal(raw, &mt)
+	}
+	if mt != "" {
+		if f, err := core.Default.FormatByMediaType(mt); err == nil {
+			if core.NormalizeMediaType(mt) == core.NormalizeMediaType(f.IndexMediaType()) {
+				return docIndex, nil
+			}
+			return docManifest, nil
+		}
+	}
+	switch {
+	case has("manifests"):
+		return docIndex, nil
+	case has("layers") || has("schemaVersion"):
+		return docManifest, nil
+	case has("rootfs") || (has("architecture") || has("os")) && !has("digest"):
+		return docConfig, nil
+	case has("digest") || has("size"):
+		return docDescriptor, nil
+	}
+	return "", fmt.Errorf("%w: it has none of the fields of a manifest (layers), an index (manifests), a config (rootfs) or a descriptor (digest); give --type", ErrUnknownDocument)
+}
+
+// validateDescriptor checks a lone descriptor.
+func validateDescriptor(data []byte) error {
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(data, &probe); err != nil {
+		return fmt.Errorf("not a JSON object: %w", err)
+	}
+	var d v1.Descriptor
+	if err := json.Unmarshal(data, &d); err != nil {
+		return jsonFieldErr(err)
+	}
+	var errs []error
+	if _, ok := probe["size"]; !ok {
+		errs = append(errs, &core.FieldError{Field: "size", Err: errors.New("missing")})
+	}
+	errs = append(errs, core.ValidateDescriptor(core.DescriptorFromOCI(d)))
+	return errors.Join(errs...)
+}
+
+// jsonFieldErr names the field of an encoding/json type error.
+func jsonFieldErr(err error) error {
+	var te *json.UnmarshalTypeError
+	if errors.As(err, &te) && te.Field != "" {
+		return &core.FieldError{Field: te.Field, Err: fmt.Errorf("a JSON %s where %s is wanted", te.Value, jsonType(te.Type.String()))}
+	}
+	return err
+}
+
+func jsonType(goType string) string {
+	switch {
+	case goType == "string", strings.HasSuffix(goType, "Digest"):
+		return "a string"
+	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
+		return "a number"
+	case goType == "bool":
+		return "true or false"
+	case strings.HasPrefix(goType, "[]"):
+		return "an array"
+	}
+	return "an object"
+}

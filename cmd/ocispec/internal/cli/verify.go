@@ -1,0 +1,137 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/layout"
+	digest "github.com/opencontainers/go-digest"
+)
+
+type verifyOptions struct {
+	json bool
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	o := &verifyOptions{}
+	cmd := &cobra.Command{
+		Use:   "verify [flags] PATH",
+		Short: "Check every blob of a layout against its descriptor",
+		Long: `Check the layout folder PATH (OCI image layout or dir:): every manifest
+and index it names must decode, and every config and layer they refer to
+must be there with the size and digest its descriptor says.
+
+Every problem is listed, one per line on standard error, naming the blob,
+what refers to it and, for a digest mismatch, the digest wanted and the
+digest found. The exit status is 0 only when all is well. --json prints
+one line of JSON with the verdict and the problems instead.`,
+		Example: `  ocispec verify out/hello
+  ocispec verify --json out/hello | jq .ok`,
+		Args: argsBetween(1, 1, "one PATH"),
+		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.verify(o, args[0]) }),
+	}
+	cmd.Flags().BoolVar(&o.json, "json", false, "print the verdict and the problems as one line of JSON on standard output")
+	return cmd
+}
+
+// problem is one problem of verify's JSON output.
+type problem struct {
+	Path     string        `json:"path,omitempty"`
+	Digest   digest.Digest `json:"digest,omitempty"`
+	Ref      string        `json:"ref,omitempty"`
+	Want     digest.Digest `json:"want,omitempty"`
+	Got      digest.Digest `json:"got,omitempty"`
+	WantSize *int64        `json:"wantSize,omitempty"`
+	GotSize  *int64        `json:"gotSize,omitempty"`
+	Message  string        `json:"message"`
+}
+
+type verifyResult struct {
+	Path     string    `json:"path"`
+	OK       bool      `json:"ok"`
+	Problems []problem `json:"problems"`
+}
+
+func (a *app) verify(o *verifyOptions, arg string) error {
+	src, err := parseSource(arg)
+	if err != nil {
+		return err
+	}
+	if src.isFile {
+		return fmt.Errorf("%w: %s is a file; verify checks a layout folder (to check a document, use validate)", layout.ErrNotLayout, arg)
+	}
+	if err := a.loadPlugins(true); err != nil && a.ctx.Err() != nil {
+		return err
+	}
+	l, err := src.open()
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	err = l.Verify(a.ctx)
+	if a.ctx.Err() != nil {
+		return a.ctx.Err()
+	}
+	problems := flatten(err)
+	res := verifyResult{Path: arg, OK: len(problems) == 0, Problems: []problem{}}
+	for _, p := range problems {
+		res.Problems = append(res.Problems, describeProblem(p))
+	}
+	if o.json {
+		if err := a.result(res); err != nil {
+			return err
+		}
+	} else if res.OK {
+		if !a.quiet {
+			fmt.Fprintf(a.stdout, "%s: ok\n", arg)
+		}
+	} else {
+		for _, p := range problems {
+			printError(a.stderr, p)
+		}
+	}
+	if !res.OK {
+		if !o.json {
+			fmt.Fprintf(a.stderr, "ocispec: %s: %d problem%s\n", arg, len(problems), plural(len(problems)))
+		}
+		return &reportedError{fmt.Errorf("%w: %d", ErrProblems, len(problems))}
+	}
+	return nil
+}
+
+// flatten lists the problems of a joined error, one per element.
+func flatten(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var out []error
+		for _, e := range j.Unwrap() {
+			out = append(out, flatten(e)...)
+		}
+		return out
+	}
+	return []error{err}
+}
+
+func describeProblem(err error) problem {
+	p := problem{Message: strings.TrimPrefix(err.Error(), "layout: ")}
+	var be *layout.BlobError
+	if errors.As(err, &be) {
+		p.Path, p.Digest, p.Ref = be.Path, be.Digest, be.Ref
+	}
+	var dm *core.DigestMismatchError
+	if errors.As(err, &dm) {
+		p.Want, p.Got = dm.Want, dm.Got
+	}
+	var sm *core.SizeMismatchError
+	if errors.As(err, &sm) {
+		want, got := sm.Want, sm.Got
+		p.WantSize, p.GotSize = &want, &got
+	}
+	return p
+}

@@ -1,11 +1,14 @@
 package plugins_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -306,4 +309,61 @@ func helmPID(t *testing.T, r *core.Registry) int {
 		t.Fatalf("PluginOf(%T) = false", f)
 	}
 	return p.PID()
+}
+
+// A plugin that describes another format after a restart is refused.
+func TestRestartChangesDescription(t *testing.T) {
+	p := load(t, faulty("shifty"), plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
+	if _, err := p.Format().DecodeManifest([]byte("crash")); !errors.Is(err, plugins.ErrCrashed) {
+		t.Fatalf("DecodeManifest(crash) = %v, want ErrCrashed", err)
+	}
+	_, err := p.Format().DecodeManifest([]byte("{}"))
+	if !errors.Is(err, plugins.ErrInvalidAnswer) || !strings.Contains(err.Error(), "another format") {
+		t.Errorf("DecodeManifest after a restart that changed the table = %v, want ErrInvalidAnswer", err)
+	}
+	checkNoChildren(t)
+}
+
+// The plugin's logs and the host's reach the logger given.
+func TestLogger(t *testing.T) {
+	var buf syncBuffer
+	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	p := load(t, faultyPlugin, plugins.WithLogger(logger), plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
+	p.Format().DecodeManifest([]byte("panic"))
+	p.Format().DecodeManifest([]byte("crash"))
+	p.Format().DecodeManifest([]byte("{}"))
+	p.Close()
+	for _, want := range []string{"panic in plugin call", "faulty: panicking as told", "plugin process died", "plugin restarted"} {
+		if !strings.Contains(buf.String(), want) {
+			t.Errorf("log does not contain %q:\n%s", want, buf.String())
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestAutoMTLS(t *testing.T) {
+	f := load(t, helmPlugin, plugins.WithAutoMTLS()).Format()
+	b, err := f.EncodeManifest(coretest.SampleManifest(f), core.EncodingCompact)
+	if err == nil {
+		_, err = f.DecodeManifest(b)
+	}
+	if err != nil {
+		t.Errorf("calls over mutual TLS = %v", err)
+	}
 }

@@ -30,7 +30,7 @@ var (
 
 func faulty(mode string) string { return filepath.Join(binDir, "faulty-"+mode) }
 
-var faultyModes = []string{"garbage", "version", "exit", "hang", "badname", "badtype", "claim", "claimdoc", "nodetect", "crash"}
+var faultyModes = []string{"garbage", "version", "exit", "hang", "badname", "badtype", "claim", "claimdoc", "nodetect", "crash", "shifty"}
 
 func TestMain(m *testing.M) {
 	if os.Getenv(hostEnv) != "" {

@@ -7,7 +7,8 @@
 // completes the handshake), badname (an invalid format name), badtype (a
 // kind table entry that is not a media type), claim (claims the OCI gzip
 // layer type), claimdoc (claims the OCI manifest type), nodetect (serves
-// without the detect capability). Any other name serves normally.
+// without the detect capability), shifty (a kind table that differs in
+// every process). Any other name serves normally.
 //
 // Commands, given as the whole document (or its "command" field) to
 // DecodeManifest or Detect, or as the annotation "faulty.command" of a
@@ -26,6 +27,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -94,6 +96,8 @@ func newFormat(name, mode string) *faultyFormat {
 		table["blob"] = "application/vnd.oci.image.layer.v1.tar+gzip"
 	case "claimdoc":
 		table["blob"] = core.MediaTypeOCIManifest
+	case "shifty":
+		table["blob"] = vendor + ".blob.v" + strconv.Itoa(os.Getpid())
 	}
 	return &faultyFormat{
 		BasicFormat: core.NewFormat(name, core.NewTable(table, nil), core.Codec{

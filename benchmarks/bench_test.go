@@ -36,13 +36,10 @@ func BenchmarkDigestFile(b *testing.B) {
 		})
 		for _, im := range fileImpls {
 			b.Run("impl="+im.name+"/size="+sizeName(n), func(b *testing.B) {
-				b.SetBytes(n)
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := im.fn(path); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, n, func() error {
+					_, err := im.fn(path)
+					return err
+				})
 			})
 		}
 	}
@@ -64,13 +61,10 @@ func BenchmarkDigestFileAlgorithm(b *testing.B) {
 		path := randomFile(b, n, 1)
 		for _, s := range sets {
 			b.Run("alg="+s.name+"/size="+sizeName(n), func(b *testing.B) {
-				b.SetBytes(n)
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := digesters.DigestFile(context.Background(), path, s.algs...); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, n, func() error {
+					_, err := digesters.DigestFile(context.Background(), path, s.algs...)
+					return err
+				})
 			})
 		}
 	}
@@ -111,13 +105,10 @@ func BenchmarkCrossover(b *testing.B) {
 		path := randomFile(b, n, 2)
 		for _, m := range modes {
 			b.Run("mode="+m.name+"/size="+sizeName(n), func(b *testing.B) {
-				b.SetBytes(n)
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, err := m.e.DigestFile(context.Background(), path); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, n, func() error {
+					_, err := m.e.DigestFile(context.Background(), path)
+					return err
+				})
 			})
 		}
 	}
@@ -136,14 +127,14 @@ func BenchmarkManyFiles(b *testing.B) {
 	}
 	name := fmt.Sprintf("/files=%dx%s", count, sizeName(n))
 	serial := func(b *testing.B) {
-		b.SetBytes(count * n)
-		for b.Loop() {
+		loop(b, count*n, func() error {
 			for _, p := range paths {
 				if _, err := digesters.DigestFile(context.Background(), p); err != nil {
-					b.Fatal(err)
+					return err
 				}
 			}
-		}
+			return nil
+		})
 	}
 	b.Run("impl=serial-1core"+name, func(b *testing.B) {
 		defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(1))
@@ -151,12 +142,10 @@ func BenchmarkManyFiles(b *testing.B) {
 	})
 	b.Run("impl=serial"+name, serial)
 	b.Run("impl=ours"+name, func(b *testing.B) {
-		b.SetBytes(count * n)
-		for b.Loop() {
-			if _, err := digesters.DigestFiles(context.Background(), paths); err != nil {
-				b.Fatal(err)
-			}
-		}
+		loop(b, count*n, func() error {
+			_, err := digesters.DigestFiles(context.Background(), paths)
+			return err
+		})
 	})
 }
 
@@ -174,13 +163,10 @@ func BenchmarkLayer(b *testing.B) {
 		b.Logf("%s layer: %d bytes for a %d-byte tar", f.format, fileSize(b, path), tarSize)
 		for _, im := range f.impls {
 			b.Run("format="+f.format+"/impl="+im.name+"/size="+sizeName(n), func(b *testing.B) {
-				b.SetBytes(tarSize)
-				b.ReportAllocs()
-				for b.Loop() {
-					if _, _, err := im.fn(path); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, tarSize, func() error {
+					_, _, err := im.fn(path)
+					return err
+				})
 			})
 		}
 	}
@@ -198,14 +184,19 @@ func BenchmarkVerify(b *testing.B) {
 		d := core.Descriptor{Digest: limit(data), Size: n}
 		for _, im := range verifyImpls {
 			b.Run("impl="+im.name+"/size="+sizeName(n), func(b *testing.B) {
-				b.SetBytes(n)
-				b.ReportAllocs()
-				for b.Loop() {
-					if err := im.fn(path, d); err != nil {
-						b.Fatal(err)
-					}
-				}
+				loop(b, n, func() error { return im.fn(path, d) })
 			})
+		}
+	}
+}
+
+// loop runs fn as the benchmark's operation, n bytes each.
+func loop(b *testing.B, n int64, fn func() error) {
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := fn(); err != nil {
+			b.Fatal(err)
 		}
 	}
 }

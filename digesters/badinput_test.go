@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -133,6 +134,7 @@ func TestBadDescriptors(t *testing.T) {
 	}{
 		{"negative size", core.Descriptor{Digest: good.Digest, Size: -1}, core.ErrInvalidDescriptor},
 		{"size larger than the blob", core.Descriptor{Digest: good.Digest, Size: good.Size + 1}, core.ErrSizeMismatch},
+		{"size the largest int64", core.Descriptor{Digest: good.Digest, Size: math.MaxInt64}, core.ErrSizeMismatch},
 		{"size smaller than the blob", core.Descriptor{Digest: good.Digest, Size: good.Size - 1}, core.ErrSizeMismatch},
 		{"digest of something else", core.Descriptor{Digest: reference(core.SHA256, blob[1:]), Size: good.Size}, core.ErrDigestMismatch},
 		{"unknown algorithm", core.Descriptor{Digest: "md5:d41d8cd98f00b204e9800998ecf8427e", Size: good.Size}, core.ErrUnsupportedDigest},
@@ -144,8 +146,14 @@ func TestBadDescriptors(t *testing.T) {
 		if !errors.Is(err, tt.want) || !strings.Contains(err.Error(), string(tt.d.Digest)) {
 			t.Errorf("Verify(%s) = %v, want %v naming the blob", tt.name, err, tt.want)
 		}
-		if tt.d.Size >= 0 && src.n > tt.d.Size+1 {
+		if tt.d.Size >= 0 && src.n > tt.d.Size+1 && tt.d.Size < math.MaxInt64 {
 			t.Errorf("Verify(%s) read %d bytes, want at most size+1 = %d", tt.name, src.n, tt.d.Size+1)
+		}
+		if tt.d.Size >= 0 && tt.d.Digest != "sha256:xyz" && !strings.HasPrefix(string(tt.d.Digest), "md5") {
+			vr := mustVerifier(t, bytes.NewReader(blob), tt.d)
+			if _, err := io.ReadAll(vr); !errors.Is(err, tt.want) {
+				t.Errorf("VerifyingReader(%s) = %v, want %v", tt.name, err, tt.want)
+			}
 		}
 		d := tt.d
 		d.Data = blob

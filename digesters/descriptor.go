@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
@@ -61,7 +62,10 @@ func (e *Engine) Verify(ctx context.Context, r io.Reader, d core.Descriptor) err
 		return err
 	}
 	name := "blob " + string(d.Digest)
-	n, err := e.stream(ctx, io.LimitReader(r, d.Size+1), []hash.Hash{h}, false)
+	if d.Size < math.MaxInt64 {
+		r = io.LimitReader(r, d.Size+1)
+	}
+	n, err := e.stream(ctx, r, []hash.Hash{h}, false)
 	if err != nil {
 		return streamErr(name, n, err)
 	}

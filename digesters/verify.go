@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
@@ -64,8 +65,8 @@ func (v *VerifyingReader) Read(p []byte) (int, error) {
 	}
 	// Ask for one byte past the end so a longer blob is noticed, and
 	// never more.
-	if rem := v.desc.Size + 1 - v.n; int64(len(p)) > rem {
-		p = p[:rem]
+	if rem := v.desc.Size - v.n; int64(len(p)) > rem+1 && rem < math.MaxInt64 {
+		p = p[:rem+1]
 	}
 	n, err := v.r.Read(p)
 	if n < 0 || n > len(p) {

@@ -130,6 +130,7 @@ func TestCallFaults(t *testing.T) {
 		{"invalid digest", func() error { _, err := f.DecodeManifest([]byte("baddigest")); return err }, []error{plugins.ErrInvalidAnswer, core.ErrInvalidDigest}, false},
 		{"digest not in the document", func() error { _, err := f.DecodeManifest([]byte("foreigndigest")); return err }, []error{plugins.ErrInvalidAnswer}, false},
 		{"empty answer", func() error { _, err := f.DecodeManifest([]byte("empty")); return err }, []error{plugins.ErrInvalidAnswer}, false},
+		{"answer too large", func() error { _, err := f.DecodeManifest([]byte("huge")); return err }, []error{plugins.ErrInvalidAnswer}, false},
 		{"encode not JSON", func() error {
 			_, err := f.EncodeManifest(encodeCommand(f, "notjson"), core.EncodingCompact)
 			return err
@@ -366,4 +367,38 @@ func TestAutoMTLS(t *testing.T) {
 	if err != nil {
 		t.Errorf("calls over mutual TLS = %v", err)
 	}
+}
+
+// Closing a plugin while calls are in flight ends them with ErrClosed
+// (or lets them finish); nothing panics or races.
+func TestCloseDuringCalls(t *testing.T) {
+	p, err := plugins.Load(context.Background(), helmPlugin, plugins.WithRegistry(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := p.Format()
+	chart, _ := helmformat.Format.EncodeManifest(coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
+	errs := make(chan error, 4)
+	var started sync.WaitGroup
+	for range 4 {
+		started.Add(1)
+		go func() {
+			started.Done()
+			for {
+				if _, err := f.DecodeManifest(chart); err != nil {
+					errs <- err
+					return
+				}
+			}
+		}()
+	}
+	started.Wait()
+	time.Sleep(20 * time.Millisecond) // let the calls run
+	p.Close()
+	for range 4 {
+		if err := <-errs; !errors.Is(err, plugins.ErrClosed) {
+			t.Errorf("call during Close = %v, want ErrClosed", err)
+		}
+	}
+	checkNoChildren(t)
 }

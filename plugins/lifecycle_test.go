@@ -13,6 +13,16 @@ func TestHostExitsNormally(t *testing.T) {
 	waitGone(t, pid)
 }
 
+// A host that exits without closing its plugins takes them with it
+// (Linux's parent-death signal).
+func TestHostExitsWithoutClose(t *testing.T) {
+	host, pid := startHost(t, "exit", helmPlugin)
+	if err := host.Wait(); err != nil {
+		t.Fatalf("helper host: %v", err)
+	}
+	waitGone(t, pid)
+}
+
 // A host that is killed takes its plugins with it (Linux's
 // parent-death signal).
 func TestHostKilled(t *testing.T) {

@@ -75,8 +75,9 @@ func buildAndRun(m *testing.M) (int, error) {
 }
 
 // The helper host: the test binary started with hostEnv set loads the
-// plugin named by it, prints the plugin's pid, and then either exits
-// after Close ("close") or waits to be killed ("wait").
+// plugin named by it, prints the plugin's pid, and then exits after
+// Close ("close"), exits without it ("exit") or waits to be killed
+// ("wait").
 const hostEnv = "OCISPEC_PLUGINS_TEST_HOST"
 
 func runHost() {
@@ -87,8 +88,11 @@ func runHost() {
 		os.Exit(1)
 	}
 	fmt.Println(p.PID())
-	if mode == "close" {
+	switch mode {
+	case "close":
 		p.Close()
+		os.Exit(0)
+	case "exit":
 		os.Exit(0)
 	}
 	time.Sleep(time.Minute)

@@ -181,6 +181,10 @@ func (s *server) DecodeManifest(ctx context.Context, req *formatpb.DecodeRequest
 			Manifest: &formatpb.Manifest{Config: d(string(digest.FromString("elsewhere")))}}}, nil
 	case "empty":
 		return &formatpb.DecodeManifestResponse{}, nil
+	case "huge":
+		return &formatpb.DecodeManifestResponse{Result: &formatpb.DecodeManifestResponse_Manifest{
+			Manifest: &formatpb.Manifest{Config: d(string(digest.FromString("x"))),
+				Annotations: map[string]string{"x": strings.Repeat("a", 9<<20)}}}}, nil
 	}
 	return s.Server.DecodeManifest(ctx, req)
 }

@@ -2,6 +2,7 @@ package layout
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 
@@ -37,6 +38,11 @@ func encodeIndexJSON(reg *core.Registry, ix core.Index) ([]byte, error) {
 // index.json is an error naming it.
 func (l *Layout) readIndexJSON() (core.Index, error) {
 	b, err := readSmallFile(l.root, ociIndexFile, l.opts.maxDoc)
+	if errors.Is(err, ErrMissing) {
+		// A layout whose creation was cut short between oci-layout and
+		// index.json: no image, and Create completes it.
+		err = fmt.Errorf("%w: index.json does not exist (%w)", ErrNoImage, ErrMissing)
+	}
 	if err != nil {
 		return core.Index{}, blobErr(ociIndexFile, "", "", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"strings"
 	"os"
 	"runtime"
 	"sync"
@@ -186,19 +187,34 @@ func (l *Layout) initialize(path string, kind Kind) error {
 		if found != kind {
 			return fmt.Errorf("%w: %s holds a %s layout, not %s", ErrNotEmpty, path, found, kind)
 		}
-		return checkVersion(l.root, kind)
+		if err := checkVersion(l.root, kind); err != nil {
+			return err
+		}
+		if kind == OCI {
+			return l.completeOCI(path)
+		}
+		return nil
 	}
 	d, err := l.root.Open(".")
 	if err != nil {
 		return fmt.Errorf("layout: %s: %w", path, err)
 	}
-	names, err := d.Readdirnames(1)
+	names, err := d.Readdirnames(-1)
 	d.Close()
-	if len(names) > 0 {
-		return fmt.Errorf("%w: %s holds %q and no layout", ErrNotEmpty, path, names[0])
-	}
-	if err != nil && !errors.Is(err, io.EOF) {
+	if err != nil {
 		return fmt.Errorf("layout: %s: %w", path, err)
+	}
+	for _, n := range names {
+		if !strings.HasPrefix(n, tmpPrefix) {
+			return fmt.Errorf("%w: %s holds %q and no layout", ErrNotEmpty, path, n)
+		}
+	}
+	// Only temporary files of a creation cut short (the lock is held, so
+	// no other writer is using them): the folder counts as empty.
+	for _, n := range names {
+		if err := l.root.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("layout: %s: %w", path, err)
+		}
 	}
 	// The marker file goes first: a folder that holds it is ours, so a
 	// write cut short can be retried into it; the image itself (a
@@ -208,20 +224,30 @@ func (l *Layout) initialize(path string, kind Kind) error {
 		if err := writeFileAtomic(l.root, ociLayoutFile, []byte(`{"imageLayoutVersion":"`+ImageLayoutVersion+`"}`)); err != nil {
 			return fmt.Errorf("layout: %s: %w", path, err)
 		}
-		if err := l.root.Mkdir(ociBlobsDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-			return fmt.Errorf("layout: %s: %w", path, err)
-		}
-		b, err := encodeIndexJSON(l.reg, core.Index{Manifests: []core.Descriptor{}})
-		if err != nil {
-			return err
-		}
-		if err := writeFileAtomic(l.root, ociIndexFile, b); err != nil {
-			return fmt.Errorf("layout: %s: %w", path, err)
-		}
+		return l.completeOCI(path)
 	case Dir:
 		if err := writeFileAtomic(l.root, dirVersionFile, []byte(DirVersion11)); err != nil {
 			return fmt.Errorf("layout: %s: %w", path, err)
 		}
+	}
+	return nil
+}
+
+// completeOCI adds what an OCI layout with its oci-layout file lacks: the
+// blobs folder, an empty index.json (after a creation cut short).
+func (l *Layout) completeOCI(path string) error {
+	if err := l.root.Mkdir(ociBlobsDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
+		return fmt.Errorf("layout: %s: %w", path, err)
+	}
+	if ok, err := exists(l.root, ociIndexFile); err != nil || ok {
+		return err
+	}
+	b, err := encodeIndexJSON(l.reg, core.Index{Manifests: []core.Descriptor{}})
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(l.root, ociIndexFile, b); err != nil {
+		return fmt.Errorf("layout: %s: %w", path, err)
 	}
 	return nil
 }

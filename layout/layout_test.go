@@ -480,11 +480,28 @@ func TestCreateRefuses(t *testing.T) {
 	wrongVersion := filepath.Join(tmp, "wrongversion")
 	os.MkdirAll(wrongVersion, 0o755)
 	os.WriteFile(filepath.Join(wrongVersion, "version"), []byte("Directory Transport Version: 1.0\n"), 0o644)
+	// A creation cut short after the marker file: completed.
+	markerOnly := filepath.Join(tmp, "markeronly")
+	os.MkdirAll(markerOnly, 0o755)
+	os.WriteFile(filepath.Join(markerOnly, "oci-layout"), []byte(`{"imageLayoutVersion":"1.0.0"}`), 0o644)
+	if l, err := layout.Open(markerOnly); err != nil {
+		t.Fatal(err)
+	} else {
+		if _, err := l.Image(ctx, layout.Selector{}); !errors.Is(err, layout.ErrNoImage) {
+			t.Errorf("Image(layout without index.json) = %v, want ErrNoImage", err)
+		}
+		l.Close()
+	}
+	stale := filepath.Join(tmp, "stale")
+	os.MkdirAll(stale, 0o755)
+	os.WriteFile(filepath.Join(stale, ".ocispec-tmp-0123abcd"), []byte("cut short"), 0o644)
 	tests := []struct {
 		path string
 		kind layout.Kind
 		err  error
 	}{
+		{stale, layout.OCI, nil}, // only a temporary file of a creation cut short
+		{markerOnly, layout.OCI, nil},
 		{notEmpty, layout.OCI, layout.ErrNotEmpty},
 		{notEmpty, layout.Dir, layout.ErrNotEmpty},
 		{oci, layout.Dir, layout.ErrNotEmpty},
@@ -503,6 +520,11 @@ func TestCreateRefuses(t *testing.T) {
 				t.Errorf("Create(%q, %v) = %v, want %v", tt.path, tt.kind, err, tt.err)
 			}
 		})
+	}
+	for _, p := range []string{stale, markerOnly} {
+		if got := listFiles(t, p); !slices.Equal(got, []string{"index.json", "oci-layout"}) {
+			t.Errorf("%s after Create holds %q", filepath.Base(p), got)
+		}
 	}
 	if got := listFiles(t, notEmpty); !slices.Equal(got, []string{"precious.txt"}) {
 		t.Errorf("refused folder now holds %q", got)

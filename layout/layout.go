@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"strings"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 
 	"github.com/concil-go/ocispec/core"

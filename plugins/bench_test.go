@@ -58,6 +58,18 @@ func BenchmarkManifest(b *testing.B) {
 				}
 			}
 		})
+		// Detect is the cheapest call: through the plugin it is the
+		// round trip's floor.
+		d := f.(core.Detector)
+		b.Run("op=detect/impl="+impl, func(b *testing.B) {
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if !d.Detect(doc) {
+					b.Fatal("Detect = false")
+				}
+			}
+		})
 		b.Run("op=decode/impl="+impl, func(b *testing.B) {
 			b.SetBytes(int64(len(doc)))
 			b.ReportAllocs()

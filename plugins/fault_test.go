@@ -148,7 +148,22 @@ func TestCallFaults(t *testing.T) {
 			defer cancel()
 			_, err := p.DecodeManifest(ctx, []byte("hang"))
 			return err
+		}, []error{plugins.ErrTimeout, context.DeadlineExceeded}, false},
+		{"caller's deadline three times in a row", func() error {
+			var err error
+			for range 3 {
+				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+				_, err = p.DecodeManifest(ctx, []byte("hang"))
+				cancel()
+			}
+			return err
 		}, []error{plugins.ErrTimeout}, true},
+		{"caller's cancellation", func() error {
+			ctx, cancel := context.WithCancel(context.Background())
+			time.AfterFunc(50*time.Millisecond, cancel)
+			_, err := p.DecodeManifest(ctx, []byte("hang"))
+			return err
+		}, []error{context.Canceled}, false},
 		{"too large", func() error { _, err := f.DecodeManifest(make([]byte, 5<<20)); return err }, []error{core.ErrDocumentTooLarge}, false},
 	}
 	for _, tt := range tests {

@@ -86,7 +86,9 @@ func WithStartTimeout(d time.Duration) Option {
 // WithCallTimeout bounds every call to a plugin (default
 // [DefaultCallTimeout]), the restart of a crashed plugin included. A
 // plugin that misses the deadline is stopped and started again on a
-// later call.
+// later call. A sooner deadline of the caller's context (the methods of
+// [Plugin] take one) also ends the call; the plugin is taken for hung
+// and restarted only when three calls in a row miss theirs.
 func WithCallTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {

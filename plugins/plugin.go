@@ -43,9 +43,10 @@ type Plugin struct {
 	failures int
 	retryAt  time.Time
 
-	starts atomic.Int64
-	clean  atomic.Bool    // no failure since the last success
-	kills  sync.WaitGroup // processes being killed in the background
+	starts   atomic.Int64
+	timeouts atomic.Int32   // calls in a row that missed their callers' deadlines
+	clean    atomic.Bool    // no failure since the last success
+	kills    sync.WaitGroup // processes being killed in the background
 }
 
 // Info is what a plugin says about itself, checked and cached at load.
@@ -463,6 +464,9 @@ func (p *Plugin) discard(inst *instance) {
 
 // succeeded resets the back-off after a call that worked.
 func (p *Plugin) succeeded() {
+	if p.timeouts.Load() != 0 {
+		p.timeouts.Store(0)
+	}
 	if p.clean.Load() {
 		return
 	}
@@ -476,6 +480,13 @@ func (p *Plugin) succeeded() {
 // call runs one RPC with the call timeout, starting the process if
 // needed, and turns failures of the process into typed errors.
 func (p *Plugin) call(ctx context.Context, op string, rpc func(context.Context, formatpb.FormatClient) error) error {
+	start := time.Now()
+	// own: the deadline is the host's call timeout, not a sooner one of
+	// the caller's.
+	own := true
+	if dl, ok := ctx.Deadline(); ok && dl.Before(start.Add(p.opts.callTimeout)) {
+		own = false
+	}
 	ctx, cancel := context.WithTimeout(ctx, p.opts.callTimeout)
 	defer cancel()
 	inst, err := p.acquire(ctx, op)
@@ -487,10 +498,15 @@ func (p *Plugin) call(ctx context.Context, op string, rpc func(context.Context, 
 		p.succeeded()
 		return nil
 	}
-	return p.callFailed(ctx, op, inst, err)
+	return p.callFailed(ctx, op, inst, err, time.Since(start), own)
 }
 
-func (p *Plugin) callFailed(ctx context.Context, op string, inst *instance, err error) error {
+// maxCallerTimeouts is how many calls in a row may miss their callers'
+// deadlines (sooner than the call timeout) before the plugin is taken
+// for hung and restarted.
+const maxCallerTimeouts = 3
+
+func (p *Plugin) callFailed(ctx context.Context, op string, inst *instance, err error, elapsed time.Duration, own bool) error {
 	st, _ := status.FromError(err)
 	msg := wire.Clean(st.Message(), wire.MaxErrorMessage)
 	p.mu.Lock()
@@ -502,9 +518,11 @@ func (p *Plugin) callFailed(ctx context.Context, op string, inst *instance, err 
 	case errors.Is(ctx.Err(), context.Canceled) || st.Code() == codes.Canceled:
 		return p.errorf(op, fmt.Errorf("%w: %s", context.Canceled, msg))
 	case errors.Is(ctx.Err(), context.DeadlineExceeded) || st.Code() == codes.DeadlineExceeded:
-		p.logger.Warn("plugin missed its deadline; stopping it", "call", op, "pid", inst.pid())
-		p.discard(inst)
-		return p.errorf(op, fmt.Errorf("%w (%v): %w", ErrTimeout, p.opts.callTimeout, context.DeadlineExceeded))
+		if own || p.timeouts.Add(1) >= maxCallerTimeouts {
+			p.logger.Warn("plugin missed its deadline; stopping it", "call", op, "pid", inst.pid())
+			p.discard(inst)
+		}
+		return p.errorf(op, fmt.Errorf("%w (after %v): %w", ErrTimeout, elapsed.Round(time.Millisecond), context.DeadlineExceeded))
 	case st.Code() == codes.Internal && strings.HasPrefix(st.Message(), wire.PanicPrefix):
 		return p.errorf(op, fmt.Errorf("%w: %s", ErrPanic, msg))
 	case st.Code() == codes.Unimplemented:

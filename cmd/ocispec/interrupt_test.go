@@ -1,0 +1,93 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// bigInput writes n bytes that do not compress into a file of a new
+// folder, so that packing it takes seconds.
+func bigInput(t *testing.T, n int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "big")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "noise.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := rand.NewChaCha8([32]byte{1})
+	buf := make([]byte, 1<<20)
+	for written := 0; written < n; written += len(buf) {
+		r.Read(buf)
+		if _, err := f.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// TestInterrupt sends SIGINT to pack in the middle of a large input and
+// wants it to stop with status 130, leaving nothing under the output's
+// name and no temporary folder.
+func TestInterrupt(t *testing.T) {
+	input := bigInput(t, 256<<20)
+	parent := t.TempDir()
+	out := filepath.Join(parent, "image")
+	cmd := exec.Command(binary, "pack", input, out)
+	cmd.Env = append(os.Environ(), "OCISPEC_PLUGIN_DIR=")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The temporary folder appears once pack has planned the layer and
+	// started writing it.
+	deadline := time.Now().Add(30 * time.Second)
+	started := false
+	for !started && time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(parent)
+		for _, e := range entries {
+			started = started || strings.Contains(e.Name(), "ocispec-tmp")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if !started {
+		cmd.Process.Kill()
+		cmd.Wait()
+		t.Fatalf("pack never started writing:\n%s", stderr.String())
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) {
+		t.Fatalf("pack finished (%v) before the interrupt reached it; the input is too small for this machine", err)
+	}
+	if ee.ExitCode() != 130 {
+		t.Errorf("interrupted pack: exit %d, want 130\n%s", ee.ExitCode(), stderr.String())
+	}
+	if !strings.Contains(stderr.String(), "interrupted") {
+		t.Errorf("interrupted pack said:\n%s", stderr.String())
+	}
+	noCrash(t, []string{"pack (interrupted)"}, stderr.String())
+	entries, err := os.ReadDir(parent)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		t.Errorf("interrupted pack left %s in the output's folder", e.Name())
+	}
+}

@@ -278,11 +278,11 @@ func TestValidate(t *testing.T) {
 	good := core.DescriptorFromBytes("application/vnd.oci.image.layer.v1.tar", []byte("x"))
 	m := `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":9,"digest":"` + string(good.Digest) + `"}]}`
 	files := map[string]string{
-		"manifest.json":   m,
-		"index.json":      `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":9,"digest":"` + string(good.Digest) + `","platform":{"architecture":"amd64","os":"linux"}}]}`,
-		"config.json":     `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + string(good.Digest) + `"]},"history":[{"created_by":"x"}]}`,
-		"descriptor.json": `{"mediaType":"application/vnd.oci.image.layer.v1.tar","size":1,"digest":"` + string(good.Digest) + `"}`,
-		"bad-manifest.json": `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:abc"},"layers":[{"mediaType":"not a type","size":-1,"digest":"` + string(good.Digest) + `"}]}`,
+		"manifest.json":       m,
+		"index.json":          `{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","size":9,"digest":"` + string(good.Digest) + `","platform":{"architecture":"amd64","os":"linux"}}]}`,
+		"config.json":         `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + string(good.Digest) + `"]},"history":[{"created_by":"x"}]}`,
+		"descriptor.json":     `{"mediaType":"application/vnd.oci.image.layer.v1.tar","size":1,"digest":"` + string(good.Digest) + `"}`,
+		"bad-manifest.json":   `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","digest":"sha256:abc"},"layers":[{"mediaType":"not a type","size":-1,"digest":"` + string(good.Digest) + `"}]}`,
 		"bad-config.json":     `{"os":"linux","rootfs":{"type":"tarball","diff_ids":["sha256:xyz"]},"created":"yesterday"}`,
 		"bad-descriptor.json": `{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:1234"}`,
 		"unknown.json":        `{"name":"x"}`,

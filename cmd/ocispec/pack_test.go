@@ -256,7 +256,7 @@ func TestPackConcil(t *testing.T) {
 	for _, format := range []string{"oci", "docker"} {
 		t.Run(format, func(t *testing.T) {
 			out := filepath.Join(dir, format)
-			line := pack(t, "--format", format, "--encoding", "concil", "--layer", "tar=" + exampleDir(), exampleDir(), out)
+			line := pack(t, "--format", format, "--encoding", "concil", "--layer", "tar="+exampleDir(), exampleDir(), out)
 			raw := manifestBytes(t, out)
 			in := inspect(t, out)
 

@@ -26,7 +26,8 @@ var (
 	// again on a later call.
 	ErrCrashed = errors.New("plugins: plugin process died")
 	// ErrTimeout: the plugin did not answer within the call's deadline;
-	// the process is stopped and started again on a later call.
+	// past the host's call timeout the process is stopped and started
+	// again on a later call (see [WithCallTimeout]).
 	ErrTimeout = errors.New("plugins: plugin call deadline exceeded")
 	// ErrPanic: the plugin's format panicked in a call (the plugin goes on
 	// serving).
@@ -48,8 +49,9 @@ var (
 	ErrFailed = errors.New("plugins: plugin call failed")
 )
 
-// Error is an error of one plugin: Plugin is its format name once known,
-// else its path; Op is what the host was doing ("start", "load",
+// Error is an error of one plugin: Plugin is its format name once known
+// (empty before its description was read), Path the binary's path, Op
+// what the host was doing ("load", "start", "register", "restart",
 // "DecodeManifest", ...).
 type Error struct {
 	Plugin string

@@ -110,7 +110,7 @@ func encodeCommand(f core.Format, cmd string) core.Manifest {
 // the deadline; the plugin (restarted where it died or hung) and the
 // other plugins keep working.
 func TestCallFaults(t *testing.T) {
-	p := load(t, faultyPlugin, plugins.WithCallTimeout(time.Second), plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
+	p := load(t, faultyPlugin, plugins.WithCallTimeout(3*time.Second), plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
 	helm := load(t, helmPlugin).Format()
 	f := p.Format()
 	good, err := f.EncodeManifest(coretest.SampleManifest(f), core.EncodingCompact)

@@ -41,7 +41,11 @@ func bigInput(t *testing.T, n int) string {
 // wants it to stop with status 130, leaving nothing under the output's
 // name and no temporary folder.
 func TestInterrupt(t *testing.T) {
-	input := bigInput(t, 256<<20)
+	size := 384 << 20
+	if raceEnabled {
+		size = 256 << 20 // the race detector slows packing enough
+	}
+	input := bigInput(t, size)
 	parent := t.TempDir()
 	out := filepath.Join(parent, "image")
 	cmd := exec.Command(binary, "pack", input, out)
@@ -67,7 +71,7 @@ func TestInterrupt(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("pack never started writing:\n%s", stderr.String())
 	}
-	time.Sleep(300 * time.Millisecond)
+	time.Sleep(100 * time.Millisecond)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ type benchOptions struct {
 	algorithms []string
 	plot       string
 	minTime    time.Duration
+	rounds     int
 	json       bool
 }
 
@@ -41,6 +42,7 @@ backend, its limit dashed) into an SVG, PNG or PDF file.`,
 	f.StringArrayVar(&o.algorithms, "algorithm", nil, "measure only the backends of `ALGORITHM` (repeatable)")
 	f.StringVar(&o.plot, "plot", "", "draw the chart into `FILE` (.svg, .png or .pdf)")
 	f.DurationVar(&o.minTime, "time", hashbench.DefaultMinTime, "how long each measurement runs at least")
+	f.IntVar(&o.rounds, "rounds", 3, "how many times each measurement is taken (the best is kept)")
 	f.BoolVar(&o.json, "json", false, "print one line of JSON per measurement")
 	return cmd
 }
@@ -61,6 +63,9 @@ func (a *app) bench(o *benchOptions) error {
 			return &usageError{err}
 		}
 	}
+	if o.rounds < 1 {
+		return usagef("--rounds %d: want 1 or more", o.rounds)
+	}
 	if o.minTime <= 0 {
 		return usagef("--time %v: want a positive duration such as 200ms", o.minTime)
 	}
@@ -75,7 +80,7 @@ func (a *app) bench(o *benchOptions) error {
 	bar := progress.New(a.stderr, a.progress, int64(n*len(backends)), "measuring", progress.Options{Items: true})
 	done := 0
 	results, err := hashbench.Run(a.ctx, hashbench.Config{
-		Sizes: sizes, Backends: backends, MinTime: o.minTime,
+		Sizes: sizes, Backends: backends, MinTime: o.minTime, Rounds: o.rounds,
 		Progress: func(d, total int) {
 			bar.Add(int64(d - done))
 			done = d

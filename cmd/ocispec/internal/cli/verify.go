@@ -90,8 +90,8 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 			fmt.Fprintf(a.stdout, "%s: ok\n", arg)
 		}
 	} else {
-		for _, p := range problems {
-			printError(a.stderr, p)
+		for _, p := range res.Problems {
+			fmt.Fprintf(a.stderr, "ocispec: %s\n", p.Message)
 		}
 	}
 	if !res.OK {

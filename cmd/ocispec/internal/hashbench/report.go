@@ -7,6 +7,7 @@ import (
 	"io"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 
@@ -105,6 +106,15 @@ func Plot(results []Result, title, format string) ([]byte, error) {
 		p.X.Min, p.X.Max = float64(sizes[0])/2, float64(sizes[0])*2
 	}
 	p.Y.Min = 0
+	p.Y.Tick.Marker = plot.TickerFunc(func(min, max float64) []plot.Tick {
+		ticks := plot.DefaultTicks{}.Ticks(min, max)
+		for i := range ticks {
+			if ticks[i].Label != "" {
+				ticks[i].Label = strconv.FormatFloat(ticks[i].Value, 'f', -1, 64)
+			}
+		}
+		return ticks
+	})
 
 	for i, key := range order {
 		s := bySeries[key]
@@ -123,9 +133,21 @@ func Plot(results []Result, title, format string) ([]byte, error) {
 		lim.Color, lim.Width, lim.Dashes = c, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
 		p.Add(line, points, lim)
 		p.Legend.Add(s.label, line, points)
-		p.Legend.Add(s.label+" limit", lim)
 	}
+	// One legend entry explains every dashed line.
+	key, err := plotter.NewLine(plotter.XYs{})
+	if err != nil {
+		return nil, fmt.Errorf("hashbench: %w", err)
+	}
+	key.Color, key.Width, key.Dashes = color.Gray{Y: 90}, vg.Points(1), []vg.Length{vg.Points(4), vg.Points(3)}
+	p.Legend.Add("dashed: each backend's single-core limit", key)
 	p.Legend.TextStyle.Color = color.Gray{Y: 40}
+	// Head room above the data for the legend.
+	var top float64
+	for _, r := range results {
+		top = max(top, r.Engine/1e6, r.Limit/1e6)
+	}
+	p.Y.Max = top * (1.15 + 0.09*float64(len(order)+1))
 
 	wt, err := p.WriterTo(18*vg.Centimeter, 11*vg.Centimeter, format)
 	if err != nil {

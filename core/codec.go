@@ -140,6 +140,10 @@ func (c *Codec) DecodeManifest(data []byte) (Manifest, error) {
 	if err != nil {
 		return Manifest{}, err
 	}
+	return c.manifestFromWire(w)
+}
+
+func (c *Codec) manifestFromWire(w *wireDocument) (Manifest, error) {
 	if err := c.checkShape(w, false); err != nil {
 		return Manifest{}, err
 	}
@@ -179,6 +183,10 @@ func (c *Codec) DecodeIndex(data []byte) (Index, error) {
 	if err != nil {
 		return Index{}, err
 	}
+	return c.indexFromWire(w)
+}
+
+func (c *Codec) indexFromWire(w *wireDocument) (Index, error) {
 	if err := c.checkShape(w, true); err != nil {
 		return Index{}, err
 	}

@@ -65,16 +65,23 @@ type Detection struct {
 // A document that mixes manifest and index fields is an error wrapping
 // [ErrMixedDocument].
 func (r *Registry) Detect(data []byte, opts ...DecodeOption) (Detection, error) {
+	det, _, err := r.detect(data, opts)
+	return det, err
+}
+
+// detect is Detect that also returns the parsed document, so that a
+// built-in format does not parse it a second time.
+func (r *Registry) detect(data []byte, opts []DecodeOption) (Detection, *wireDocument, error) {
 	o := decodeOpts(opts)
 	if int64(len(data)) > o.maxSize {
-		return Detection{}, fmt.Errorf("%w: %d bytes, limit %d", ErrDocumentTooLarge, len(data), o.maxSize)
+		return Detection{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrDocumentTooLarge, len(data), o.maxSize)
 	}
 	w, err := parseDocument(data)
 	if err != nil {
-		return Detection{}, err
+		return Detection{}, nil, err
 	}
 	if err := w.checkMixed(); err != nil {
-		return Detection{}, err
+		return Detection{}, nil, err
 	}
 	for _, f := range r.state.Load().formats {
 		if d, ok := f.(Detector); ok && d.Detect(data) {
@@ -83,16 +90,16 @@ func (r *Registry) Detect(data []byte, opts ...DecodeOption) (Detection, error) 
 			if idx {
 				mt = f.IndexMediaType()
 			}
-			return Detection{Format: f, Index: idx, MediaType: mt}, nil
+			return Detection{Format: f, Index: idx, MediaType: mt}, w, nil
 		}
 	}
 	if w.MediaType != nil {
 		mt := *w.MediaType
 		f, err := r.FormatByMediaType(mt)
 		if err != nil {
-			return Detection{}, fmt.Errorf("%w: mediaType %q: %w", ErrUnknownDocument, mt, err)
+			return Detection{}, nil, fmt.Errorf("%w: mediaType %q: %w", ErrUnknownDocument, mt, err)
 		}
-		return Detection{Format: f, Index: NormalizeMediaType(mt) == NormalizeMediaType(f.IndexMediaType()), MediaType: mt}, nil
+		return Detection{Format: f, Index: NormalizeMediaType(mt) == NormalizeMediaType(f.IndexMediaType()), MediaType: mt}, w, nil
 	}
 	var mt string
 	switch {
@@ -101,27 +108,32 @@ func (r *Registry) Detect(data []byte, opts ...DecodeOption) (Detection, error) 
 	case w.isManifest():
 		mt = MediaTypeOCIManifest
 	default:
-		return Detection{}, fmt.Errorf("%w: no mediaType and neither layers nor manifests", ErrUnknownDocument)
+		return Detection{}, nil, fmt.Errorf("%w: no mediaType and neither layers nor manifests", ErrUnknownDocument)
 	}
 	f, err := r.FormatByMediaType(mt)
 	if err != nil {
-		return Detection{}, fmt.Errorf("%w: %w", ErrUnknownDocument, err)
+		return Detection{}, nil, fmt.Errorf("%w: %w", ErrUnknownDocument, err)
 	}
-	return Detection{Format: f, Index: w.isIndex(), MediaType: mt}, nil
+	return Detection{Format: f, Index: w.isIndex(), MediaType: mt}, w, nil
 }
 
 // DecodeManifest detects the format of a manifest document and decodes
 // it. Media types are returned as written. An index gives an error
 // wrapping [ErrNotManifest].
 func (r *Registry) DecodeManifest(data []byte, opts ...DecodeOption) (Manifest, Format, error) {
-	det, err := r.Detect(data, opts...)
+	det, w, err := r.detect(data, opts)
 	if err != nil {
 		return Manifest{}, nil, err
 	}
 	if det.Index {
 		return Manifest{}, nil, fmt.Errorf("%w: it is a %s index (%s)", ErrNotManifest, det.Format.Name(), det.MediaType)
 	}
-	m, err := det.Format.DecodeManifest(data)
+	var m Manifest
+	if bf, ok := det.Format.(*BasicFormat); ok {
+		m, err = bf.codec.manifestFromWire(w)
+	} else {
+		m, err = det.Format.DecodeManifest(data)
+	}
 	if err != nil {
 		return Manifest{}, nil, fmt.Errorf("%s manifest: %w", det.Format.Name(), err)
 	}
@@ -130,7 +142,7 @@ func (r *Registry) DecodeManifest(data []byte, opts ...DecodeOption) (Manifest, 
 
 // DecodeIndex detects the format of an index document and decodes it.
 func (r *Registry) DecodeIndex(data []byte, opts ...DecodeOption) (Index, Format, error) {
-	det, err := r.Detect(data, opts...)
+	det, w, err := r.detect(data, opts)
 	if err != nil {
 		return Index{}, nil, err
 	}
@@ -141,7 +153,12 @@ func (r *Registry) DecodeIndex(data []byte, opts ...DecodeOption) (Index, Format
 	if !ok {
 		return Index{}, nil, fmt.Errorf("core: format %q cannot decode indexes: %w", det.Format.Name(), errUnsupported)
 	}
-	ix, err := inf.DecodeIndex(data)
+	var ix Index
+	if bf, ok := det.Format.(*BasicFormat); ok {
+		ix, err = bf.codec.indexFromWire(w)
+	} else {
+		ix, err = inf.DecodeIndex(data)
+	}
 	if err != nil {
 		return Index{}, nil, fmt.Errorf("%s index: %w", det.Format.Name(), err)
 	}

@@ -6,13 +6,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 )
 
 // The wire types hold what a document says before validation. They are
-// filled by hand rather than by encoding/json's struct decoding, which
-// matches keys case-insensitively ("SchemaVersion" would count as
-// "schemaVersion"); the spec's keys are case-sensitive, and a key in the
-// wrong case is an unknown key, ignored as the spec says.
+// filled in one pass over encoding/json's token stream rather than by its
+// struct decoding, which matches keys case-insensitively ("SchemaVersion"
+// would count as "schemaVersion") and keeps the last of two equal keys.
+// The spec's keys are case-sensitive (a key in another case is an
+// unknown key, ignored as the spec says), and a repeated key is refused:
+// parsers disagree on which occurrence wins, and a document that reads
+// one way here and another way in a registry must not be accepted.
 
 // wireDocument holds every top-level field of manifests and indexes, so
 // a document that mixes the two can be recognised.
@@ -46,51 +50,282 @@ type wireDescriptor struct {
 	ArtifactType string
 }
 
-// jsonObject is a decoded JSON jsonObject whose members are taken by exact key.
-type jsonObject map[string]json.RawMessage
+// parser reads one document from the token stream. Type errors are
+// collected (with the field's path) and parsing goes on, so every
+// problem is reported; a syntax error stops it.
+type parser struct {
+	dec  *json.Decoder
+	errs []error
+}
 
-func isNull(raw json.RawMessage) bool { return bytes.Equal(bytes.TrimSpace(raw), []byte("null")) }
+// errSyntax carries an error that stops parsing up to parseDocument.
+type errSyntax struct{ err error }
 
-// decodeObject splits a JSON object into its members. A key that occurs
-// twice is an error: parsers disagree on which occurrence wins (Go's
-// keeps the last, others the first), and a document that reads one way
-// here and another way elsewhere must not be accepted.
-func decodeObject(raw json.RawMessage, path string) (jsonObject, error) {
-	if isNull(raw) {
-		return nil, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	tok, err := dec.Token()
+func (p *parser) token() json.Token {
+	tok, err := p.dec.Token()
 	if err != nil {
-		return nil, typeError(path, err, "an object")
+		panic(errSyntax{err})
+	}
+	return tok
+}
+
+func (p *parser) fail(path, want string, tok json.Token) {
+	err := fmt.Errorf("cannot be a JSON %s (want %s)", jsonKind(tok), want)
+	if path == "" {
+		p.errs = append(p.errs, err)
+		return
+	}
+	p.errs = append(p.errs, &FieldError{Field: path, Err: err})
+}
+
+// skipRest consumes the rest of a value whose first token was tok.
+func (p *parser) skipRest(tok json.Token) {
+	d, ok := tok.(json.Delim)
+	if !ok || d == '}' || d == ']' {
+		return
+	}
+	for depth := 1; depth > 0; {
+		if d, ok := p.token().(json.Delim); ok {
+			if d == '{' || d == '[' {
+				depth++
+			} else {
+				depth--
+			}
+		}
+	}
+}
+
+func (p *parser) skip() { p.skipRest(p.token()) }
+
+// object reads an object, calling member for each key; member must
+// consume the value (p.skip for unwanted ones). It reports whether an
+// object was there: null is an absent object, and any other value is
+// recorded as a type error.
+func (p *parser) object(path string, member func(key, path string)) bool {
+	tok := p.token()
+	if tok == nil {
+		return false
 	}
 	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		return nil, typeError(path, &json.UnmarshalTypeError{Value: jsonKind(tok)}, "an object")
+		p.fail(path, "an object", tok)
+		p.skipRest(tok)
+		return false
 	}
-	o := jsonObject{}
-	for dec.More() {
-		tok, err := dec.Token()
+	seen := map[string]bool{}
+	for p.dec.More() {
+		key, _ := p.token().(string)
+		kp := joinPath(path, key)
+		if seen[key] {
+			p.errs = append(p.errs, &FieldError{Field: kp, Err: errors.New("key appears more than once")})
+		}
+		seen[key] = true
+		member(key, kp)
+	}
+	p.token() // '}'
+	return true
+}
+
+// array reads an array, calling elem for each element; like object it
+// reports whether an array was there.
+func (p *parser) array(path, want string, elem func(path string)) bool {
+	tok := p.token()
+	if tok == nil {
+		return false
+	}
+	if d, ok := tok.(json.Delim); !ok || d != '[' {
+		p.fail(path, want, tok)
+		p.skipRest(tok)
+		return false
+	}
+	for i := 0; p.dec.More(); i++ {
+		elem(path + "[" + strconv.Itoa(i) + "]")
+	}
+	p.token() // ']'
+	return true
+}
+
+// str reads a string; null gives ("", false).
+func (p *parser) str(path string) (string, bool) {
+	switch tok := p.token().(type) {
+	case string:
+		return tok, true
+	case nil:
+		return "", false
+	default:
+		p.fail(path, "a string", tok)
+		p.skipRest(tok)
+		return "", false
+	}
+}
+
+func (p *parser) strPtr(path string) *string {
+	if s, ok := p.str(path); ok {
+		return &s
+	}
+	return nil
+}
+
+func (p *parser) int64(path string) (int64, bool) {
+	tok := p.token()
+	switch n := tok.(type) {
+	case json.Number:
+		v, err := strconv.ParseInt(string(n), 10, 64)
 		if err != nil {
-			return nil, typeError(path, err, "an object")
+			p.errs = append(p.errs, &FieldError{Field: path, Err: fmt.Errorf("%s is not an integer in the int64 range", n)})
+			return 0, false
 		}
-		key, _ := tok.(string)
-		var v json.RawMessage
-		if err := dec.Decode(&v); err != nil {
-			return nil, typeError(joinPath(path, key), err, "a JSON value")
-		}
-		if _, dup := o[key]; dup {
-			return nil, &FieldError{Field: joinPath(path, key), Err: errors.New("key appears more than once")}
-		}
-		o[key] = v
+		return v, true
+	case nil:
+		return 0, false
+	default:
+		p.fail(path, "an integer", tok)
+		p.skipRest(tok)
+		return 0, false
 	}
-	return o, nil
+}
+
+func (p *parser) strings(path string) []string {
+	out := []string{}
+	if !p.array(path, "an array of strings", func(ep string) {
+		if s, ok := p.str(ep); ok {
+			out = append(out, s)
+		}
+	}) {
+		return nil
+	}
+	return out
+}
+
+func (p *parser) stringMap(path string) map[string]string {
+	m := map[string]string{}
+	if !p.object(path, func(key, kp string) {
+		if s, ok := p.str(kp); ok {
+			m[key] = s
+		}
+	}) {
+		return nil
+	}
+	return m
+}
+
+func (p *parser) platform(path string) *wirePlatform {
+	var w wirePlatform
+	if !p.object(path, func(key, kp string) {
+		switch key {
+		case "architecture":
+			w.Architecture, _ = p.str(kp)
+		case "os":
+			w.OS, _ = p.str(kp)
+		case "os.version":
+			w.OSVersion, _ = p.str(kp)
+		case "variant":
+			w.Variant, _ = p.str(kp)
+		case "os.features":
+			w.OSFeatures = p.strings(kp)
+		default:
+			p.skip()
+		}
+	}) {
+		return nil
+	}
+	return &w
+}
+
+func (p *parser) descriptor(path string) *wireDescriptor {
+	var w wireDescriptor
+	if !p.object(path, func(key, kp string) {
+		switch key {
+		case "mediaType":
+			w.MediaType = p.strPtr(kp)
+		case "digest":
+			w.Digest = p.strPtr(kp)
+		case "size":
+			if v, ok := p.int64(kp); ok {
+				w.Size = &v
+			}
+		case "urls":
+			w.URLs = p.strings(kp)
+		case "annotations":
+			w.Annotations = p.stringMap(kp)
+		case "data":
+			w.Data = p.strPtr(kp)
+		case "platform":
+			w.Platform = p.platform(kp)
+		case "artifactType":
+			w.ArtifactType, _ = p.str(kp)
+		default:
+			p.skip()
+		}
+	}) {
+		return nil
+	}
+	return &w
+}
+
+func (p *parser) descriptors(path string) []wireDescriptor {
+	out := []wireDescriptor{}
+	if !p.array(path, "an array of descriptors", func(ep string) {
+		d := p.descriptor(ep)
+		if d == nil {
+			p.errs = append(p.errs, &FieldError{Field: ep, Err: errors.New("want a descriptor object")})
+			d = &wireDescriptor{}
+		}
+		out = append(out, *d)
+	}) {
+		return nil
+	}
+	return out
+}
+
+func (p *parser) document() *wireDocument {
+	var w wireDocument
+	if !p.object("", func(key, kp string) {
+		switch key {
+		case "schemaVersion":
+			if v, ok := p.int64(kp); ok {
+				w.SchemaVersion = &v
+			}
+		case "mediaType":
+			w.MediaType = p.strPtr(kp)
+		case "artifactType":
+			w.ArtifactType, _ = p.str(kp)
+		case "config":
+			w.Config = p.descriptor(kp)
+		case "layers":
+			w.Layers = p.descriptors(kp)
+		case "manifests":
+			w.Manifests = p.descriptors(kp)
+		case "subject":
+			w.Subject = p.descriptor(kp)
+		case "annotations":
+			w.Annotations = p.stringMap(kp)
+		case "fsLayers":
+			w.FSLayers = true
+			p.skip()
+		default:
+			p.skip()
+		}
+	}) {
+		return nil
+	}
+	return &w
+}
+
+func joinPath(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
 }
 
 // jsonKind names the JSON type of a token for error messages.
 func jsonKind(tok json.Token) string {
-	switch tok.(type) {
+	switch t := tok.(type) {
 	case json.Delim:
-		return "array"
+		if t == '[' {
+			return "array"
+		}
+		return "object"
 	case string:
 		return "string"
 	case float64, json.Number:
@@ -101,199 +336,37 @@ func jsonKind(tok json.Token) string {
 	return "null"
 }
 
-// take decodes member key of o into v (nil members leave v unchanged)
-// and reports whether the member was present and not null.
-func (o jsonObject) take(key, path string, v any, want string) (bool, error) {
-	raw, ok := o[key]
-	if !ok || isNull(raw) {
-		return false, nil
-	}
-	if err := json.Unmarshal(raw, v); err != nil {
-		return true, typeError(joinPath(path, key), err, want)
-	}
-	return true, nil
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-func typeError(path string, err error, want string) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) {
-		err = fmt.Errorf("cannot be a JSON %s (want %s)", te.Value, want)
-	} else {
-		err = fmt.Errorf("want %s: %v", want, err)
-	}
-	if path == "" {
-		return err
-	}
-	return &FieldError{Field: path, Err: err}
-}
-
-func (o jsonObject) str(key, path string, dst *string, errs *[]error) {
-	if _, err := o.take(key, path, dst, "a string"); err != nil {
-		*errs = append(*errs, err)
-	}
-}
-
-func (o jsonObject) strPtr(key, path string, errs *[]error) *string {
-	var s string
-	ok, err := o.take(key, path, &s, "a string")
-	if err != nil {
-		*errs = append(*errs, err)
-	}
-	if !ok || err != nil {
-		return nil
-	}
-	return &s
-}
-
-func (o jsonObject) strings(key, path string, errs *[]error) []string {
-	var ss []string
-	if _, err := o.take(key, path, &ss, "an array of strings"); err != nil {
-		*errs = append(*errs, err)
-	}
-	return ss
-}
-
-func (o jsonObject) stringMap(key, path string, errs *[]error) map[string]string {
-	raw, ok := o[key]
-	if !ok || isNull(raw) {
-		return nil
-	}
-	p := joinPath(path, key)
-	members, err := decodeObject(raw, p)
-	if err != nil {
-		*errs = append(*errs, err)
-		return nil
-	}
-	m := make(map[string]string, len(members))
-	for k := range members {
-		var v string
-		if _, err := members.take(k, p, &v, "a string"); err != nil {
-			*errs = append(*errs, err)
-			continue
-		}
-		m[k] = v
-	}
-	return m
-}
-
-func parseDescriptor(raw json.RawMessage, path string) (*wireDescriptor, error) {
-	o, err := decodeObject(raw, path)
-	if err != nil || o == nil {
-		return nil, err
-	}
-	var errs []error
-	w := &wireDescriptor{
-		MediaType:   o.strPtr("mediaType", path, &errs),
-		Digest:      o.strPtr("digest", path, &errs),
-		URLs:        o.strings("urls", path, &errs),
-		Annotations: o.stringMap("annotations", path, &errs),
-		Data:        o.strPtr("data", path, &errs),
-	}
-	o.str("artifactType", path, &w.ArtifactType, &errs)
-	var size int64
-	if ok, err := o.take("size", path, &size, "an integer"); err != nil {
-		errs = append(errs, err)
-	} else if ok {
-		w.Size = &size
-	}
-	if raw, ok := o["platform"]; ok {
-		po, err := decodeObject(raw, joinPath(path, "platform"))
-		if err != nil {
-			errs = append(errs, err)
-		} else if po != nil {
-			pp := joinPath(path, "platform")
-			p := &wirePlatform{OSFeatures: po.strings("os.features", pp, &errs)}
-			po.str("architecture", pp, &p.Architecture, &errs)
-			po.str("os", pp, &p.OS, &errs)
-			po.str("os.version", pp, &p.OSVersion, &errs)
-			po.str("variant", pp, &p.Variant, &errs)
-			w.Platform = p
-		}
-	}
-	return w, errors.Join(errs...)
-}
-
-func parseDescriptors(o jsonObject, key string, errs *[]error) []wireDescriptor {
-	var raws []json.RawMessage
-	if _, err := o.take(key, "", &raws, "an array of descriptors"); err != nil {
-		*errs = append(*errs, err)
-		return nil
-	}
-	if raws == nil {
-		return nil
-	}
-	out := make([]wireDescriptor, 0, len(raws))
-	for i, raw := range raws {
-		path := fmt.Sprintf("%s[%d]", key, i)
-		d, err := parseDescriptor(raw, path)
-		if err != nil {
-			*errs = append(*errs, err)
-		}
-		if d == nil {
-			*errs = append(*errs, &FieldError{Field: path, Err: errors.New("want a descriptor, got null")})
-			d = &wireDescriptor{}
-		}
-		out = append(out, *d)
-	}
-	return out
-}
-
-// parseDocument decodes a manifest or index into a wireDocument. Syntax
-// errors name the byte offset, type errors the field.
-func parseDocument(data []byte) (*wireDocument, error) {
+// parseDocument decodes a manifest or index into a wireDocument in one
+// pass. Syntax errors name the byte offset; type errors name the field,
+// and all of them are reported.
+func parseDocument(data []byte) (w *wireDocument, err error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
-	var raw json.RawMessage
-	if err := dec.Decode(&raw); err != nil {
-		return nil, jsonError(err)
+	dec.UseNumber()
+	p := &parser{dec: dec}
+	defer func() {
+		if r := recover(); r != nil {
+			se, ok := r.(errSyntax)
+			if !ok {
+				panic(r)
+			}
+			w, err = nil, jsonError(se.err)
+		}
+	}()
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil, fmt.Errorf("%w: empty document", ErrInvalidDocument)
 	}
+	w = p.document()
 	if _, err := dec.Token(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the JSON document", ErrInvalidDocument)
 	}
-	o, err := decodeObject(raw, "")
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidDocument, err)
-	}
-	if o == nil {
-		return nil, fmt.Errorf("%w: want a JSON object, got null", ErrInvalidDocument)
-	}
-	if _, ok := o["fsLayers"]; ok {
+	if w != nil && w.FSLayers {
 		return nil, fmt.Errorf("%w: a Docker schema 1 manifest (fsLayers); only schema 2 is supported", ErrUnknownDocument)
 	}
-	var errs []error
-	w := &wireDocument{
-		MediaType:   o.strPtr("mediaType", "", &errs),
-		Annotations: o.stringMap("annotations", "", &errs),
-		Layers:      parseDescriptors(o, "layers", &errs),
-		Manifests:   parseDescriptors(o, "manifests", &errs),
+	if len(p.errs) > 0 {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(p.errs...))
 	}
-	o.str("artifactType", "", &w.ArtifactType, &errs)
-	var sv int64
-	if ok, err := o.take("schemaVersion", "", &sv, "an integer"); err != nil {
-		errs = append(errs, err)
-	} else if ok {
-		w.SchemaVersion = &sv
-	}
-	for _, m := range []struct {
-		key string
-		dst **wireDescriptor
-	}{{"config", &w.Config}, {"subject", &w.Subject}} {
-		if raw, ok := o[m.key]; ok {
-			d, err := parseDescriptor(raw, m.key)
-			if err != nil {
-				errs = append(errs, err)
-			}
-			*m.dst = d
-		}
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(errs...))
+	if w == nil {
+		return nil, fmt.Errorf("%w: want a JSON object, got null", ErrInvalidDocument)
 	}
 	return w, nil
 }
@@ -303,9 +376,7 @@ func jsonError(err error) error {
 	switch {
 	case errors.As(err, &se):
 		return fmt.Errorf("%w: invalid JSON at byte %d: %v", ErrInvalidDocument, se.Offset, se)
-	case errors.Is(err, io.EOF):
-		return fmt.Errorf("%w: empty document", ErrInvalidDocument)
-	case errors.Is(err, io.ErrUnexpectedEOF):
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
 		return fmt.Errorf("%w: truncated JSON", ErrInvalidDocument)
 	}
 	return fmt.Errorf("%w: %v", ErrInvalidDocument, err)

@@ -19,6 +19,7 @@ import (
 )
 
 func TestHelp(t *testing.T) {
+	t.Parallel()
 	commands := []string{"pack", "inspect", "convert", "verify", "validate", "digest", "formats", "bench"}
 	r := ok(t, "--help")
 	for _, c := range commands {
@@ -35,6 +36,7 @@ func TestHelp(t *testing.T) {
 }
 
 func TestUsageErrors(t *testing.T) {
+	t.Parallel()
 	for _, tt := range []struct {
 		args []string
 		want string
@@ -67,6 +69,7 @@ func TestUsageErrors(t *testing.T) {
 }
 
 func TestInspectFiles(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	config := core.DescriptorFromBytes(core.KindConfig, []byte("{}"))
 	layer := core.DescriptorFromBytes(core.KindTarGzip, []byte("some data"))
@@ -112,6 +115,7 @@ func TestInspectFiles(t *testing.T) {
 }
 
 func TestConvert(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	docker := filepath.Join(dir, "docker")
 	pack(t, "--format", "docker", exampleDir(), docker)
@@ -221,6 +225,7 @@ type verifyLine struct {
 }
 
 func TestVerifyProblems(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	out := filepath.Join(dir, "image")
 	pack(t, "--layer", "tar="+exampleDir(), exampleDir(), out)
@@ -274,6 +279,7 @@ type validateLine struct {
 }
 
 func TestValidate(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	good := core.DescriptorFromBytes("application/vnd.oci.image.layer.v1.tar", []byte("x"))
 	m := `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.docker.container.image.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a"},"layers":[{"mediaType":"application/vnd.docker.image.rootfs.diff.tar.gzip","size":9,"digest":"` + string(good.Digest) + `"}]}`
@@ -351,6 +357,7 @@ func TestValidate(t *testing.T) {
 }
 
 func TestDigest(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	var names []string
 	contents := map[string][]byte{}
@@ -452,6 +459,7 @@ type formatsLine struct {
 }
 
 func TestFormats(t *testing.T) {
+	t.Parallel()
 	r := ok(t, "formats")
 	for _, want := range []string{"oci", "docker", "built-in", core.MediaTypeDockerManifest, "sha256", "sha512", "blake3", "zeebo/blake3"} {
 		if !strings.Contains(r.stdout, want) {
@@ -512,6 +520,7 @@ func TestFormats(t *testing.T) {
 // TestPluginFormat packs a Helm chart with the example plugin and reads
 // it back.
 func TestPluginFormat(t *testing.T) {
+	t.Parallel()
 	if helmPlugin == "" {
 		t.Fatalf("the example Helm plugin did not build: %v", helmBuildErr)
 	}
@@ -534,6 +543,7 @@ func TestPluginFormat(t *testing.T) {
 }
 
 func TestBench(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	chart := filepath.Join(dir, "bench.svg")
 	r := ok(t, "bench", "--size", "4KiB", "--size", "64KiB", "--algorithm", "sha256", "--time", "5ms", "--plot", chart)
@@ -569,6 +579,7 @@ func TestBench(t *testing.T) {
 // TestQuietAndPipes checks that nothing but results reach stdout and
 // that no progress bar is drawn when stderr is not a terminal.
 func TestQuietAndPipes(t *testing.T) {
+	t.Parallel()
 	input := bigInput(t, 48<<20)
 	out := filepath.Join(t.TempDir(), "image")
 	r := ok(t, "pack", "--layer", "tar="+input, out)

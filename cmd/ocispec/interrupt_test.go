@@ -41,6 +41,7 @@ func bigInput(t *testing.T, n int) string {
 // wants it to stop with status 130, leaving nothing under the output's
 // name and no temporary folder.
 func TestInterrupt(t *testing.T) {
+	t.Parallel()
 	size := 384 << 20
 	if raceEnabled {
 		size = 256 << 20 // the race detector slows packing enough

@@ -78,6 +78,7 @@ func manifestBytes(t *testing.T, path string) []byte {
 }
 
 func TestPackInspectVerify(t *testing.T) {
+	t.Parallel()
 	out := filepath.Join(t.TempDir(), "out", "hello")
 	for _, tt := range []struct {
 		format, layout, wantLayout, wantTag, manifestType, layerType string
@@ -138,6 +139,7 @@ func TestPackInspectVerify(t *testing.T) {
 // TestPackReproducible packs the example twice, and a copy of it with
 // other times and permissions, and wants the same digests.
 func TestPackReproducible(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	copyDir := filepath.Join(dir, "copy")
 	copyTree(t, exampleDir(), copyDir, 0o600, time.Now().Add(-time.Hour))
@@ -177,6 +179,7 @@ func TestPackReproducible(t *testing.T) {
 
 // TestPackReadByTools has skopeo and umoci read what pack wrote.
 func TestPackReadByTools(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	t.Run("skopeo", func(t *testing.T) {
 		skopeo := need(t, "skopeo")
@@ -248,6 +251,7 @@ func TestPackReadByTools(t *testing.T) {
 // would: those of core's concil encoding and of Python's json.dumps of
 // the dictionary concil's manifest_to_dict builds.
 func TestPackConcil(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	python, _ := exec.LookPath("python3")
 	if python == "" {
@@ -348,6 +352,7 @@ func sha256Of(b []byte) string {
 }
 
 func TestPackLayerFilesAndOptions(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	plain, gz := makeTar(t, map[string]string{"extra.txt": "extra\n"})
 	writeFile(t, filepath.Join(dir, "extra.tar"), string(plain))
@@ -447,6 +452,7 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 func TestPackErrors(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
 	_, gz := makeTar(t, map[string]string{"a": "a"})
 	writeFile(t, filepath.Join(dir, "layer.tar.gz"), string(gz))
@@ -497,6 +503,7 @@ func TestPackErrors(t *testing.T) {
 }
 
 func TestPackIntoEmptyFolder(t *testing.T) {
+	t.Parallel()
 	out := t.TempDir() // exists and is empty
 	line := pack(t, exampleDir(), out)
 	if in := inspect(t, out); in.Digest != line.Digest {

@@ -481,6 +481,7 @@ func TestPackErrors(t *testing.T) {
 		{"tag in dir layout", 2, []string{"--tag"}, []string{"--layout", "dir", "--tag", "v1", exampleDir(), filepath.Join(dir, "o12")}},
 		{"bad tag", 2, []string{"tag"}, []string{"--tag", "not a tag", exampleDir(), filepath.Join(dir, "o13")}},
 		{"bad layout", 2, []string{"--layout"}, []string{"--layout", "tar", exampleDir(), filepath.Join(dir, "o14")}},
+		{"output inside the source", 1, []string{"inside"}, []string{filepath.Join(dir, "notempty"), filepath.Join(dir, "notempty", "o15")}},
 		{"too many arguments", 2, []string{"[SOURCE_DIR] OUT"}, []string{"a", "b", "c"}},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

@@ -174,6 +174,7 @@ func (a *app) converted(dst string, kind layout.Kind, to core.Format, desc core.
 	if kind == layout.OCI {
 		tag = desc.Annotations[layout.AnnotationRefName]
 	}
+	a.noteDockerInOCI(to, kind)
 	a.note("converted to %s: %s (%s%s), %s", to.Name(), dst, layoutName(kind), tagNote(tag), desc.Digest)
 	return a.result(imageResult{
 		Path: dst, Layout: kind.String(), Format: to.Name(), Tag: tag,

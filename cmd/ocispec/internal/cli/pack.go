@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -165,6 +166,9 @@ func (a *app) pack(o *packOptions, args []string) error {
 		if err := s.check(f); err != nil {
 			return fmt.Errorf("layer %d (%s): %w", i, s.path, err)
 		}
+		if s.dir && within(out, s.path) {
+			return fmt.Errorf("%w: %s is inside %s, the folder being packed; write it elsewhere", ErrOutput, out, s.path)
+		}
 		if k := core.Default.Kind(f.MediaType(s.kind)); core.IsKind(k) && !f.Supports(k) {
 			a.warn(fmt.Errorf("layer %d (%s): format %s cannot express kind %s faithfully; the manifest says %s, which few tools read", i, s.path, f.Name(), k, f.MediaType(k)))
 		}
@@ -271,6 +275,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 		return err
 	}
 	committed = true
+	a.noteDockerInOCI(f, dst.kind)
 	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", out, f.Name(), layoutName(dst.kind), tagNote(tag), len(layers), plural(len(layers)), desc.Digest)
 	return a.result(imageResult{
 		Path: out, Layout: dst.kind.String(), Format: f.Name(), Tag: tag,
@@ -284,6 +289,23 @@ func layoutName(k layout.Kind) string {
 		return "a dir: layout"
 	}
 	return "an OCI image layout"
+}
+
+// within reports whether path is dir or below it.
+func within(path, dir string) bool {
+	p, err1 := filepath.Abs(path)
+	d, err2 := filepath.Abs(dir)
+	if err1 != nil || err2 != nil {
+		return false
+	}
+	if real, err := filepath.EvalSymlinks(d); err == nil {
+		d = real
+	}
+	if real, err := filepath.EvalSymlinks(filepath.Dir(p)); err == nil {
+		p = filepath.Join(real, filepath.Base(p))
+	}
+	rel, err := filepath.Rel(d, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../")
 }
 
 func tagNote(tag string) string {

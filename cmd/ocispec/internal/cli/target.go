@@ -90,6 +90,14 @@ func defaultKind(f core.Format) layout.Kind {
 	return layout.OCI
 }
 
+// noteDockerInOCI tells people that the tools they may reach for next
+// will not see a Docker manifest in an OCI image layout.
+func (a *app) noteDockerInOCI(f core.Format, kind layout.Kind) {
+	if kind == layout.OCI && f.ManifestMediaType() == core.MediaTypeDockerManifest {
+		a.note("note: skopeo and umoci look only for OCI manifests in an OCI image layout; --layout dir writes skopeo's dir: layout, where Docker images live")
+	}
+}
+
 // prepareOutput decides how to write a layout at path. kind is the
 // layout kind asked for; 0 means that of an existing layout, else def.
 func prepareOutput(path string, kind, def layout.Kind) (*output, error) {

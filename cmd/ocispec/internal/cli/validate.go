@@ -166,7 +166,9 @@ func validateFile(path, typ string, withSchema bool) validateResult {
 	}
 	if withSchema && schemaType != "" {
 		if err := schema.Validate(schemaType, data); err != nil {
-			for _, line := range strings.Split(strings.TrimSpace(err.Error()), "\n") {
+			msg := strings.TrimPrefix(err.Error(), "schema: ")
+			msg = strings.TrimPrefix(msg, schemaType+": ")
+			for _, line := range strings.Split(strings.TrimSpace(msg), "\n") {
 				r.Problems = append(r.Problems, fieldProblem{"schema", strings.TrimSpace(line)})
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/concil-go/ocispec/core"
 )
@@ -161,7 +162,20 @@ func syncDir(root *os.Root, dir string) error {
 // the temporary file, so name holds either its old content or the new,
 // whole. The temporary file is passed to write so that it can hash
 // what it writes; write must not close it.
-func writeAtomic(root *os.Root, name string, write func(f *os.File) error) (err error) {
+func writeAtomic(root *os.Root, name string, write func(f *os.File) error) error {
+	if err := writeUnsynced(root, name, write); err != nil {
+		return err
+	}
+	// The new name is durable once its folder is synced. The temporary
+	// name's removal from the top folder is not synced: after a crash it
+	// may come back, an unused file that dir: writes and Create clear.
+	return syncDir(root, path.Dir(name))
+}
+
+// writeUnsynced is writeAtomic without the final sync of name's folder:
+// the content is durable, the name not yet. Callers that write several
+// files into one folder sync it once, before anything refers to them.
+func writeUnsynced(root *os.Root, name string, write func(f *os.File) error) (err error) {
 	f, tmp, err := tempFile(root)
 	if err != nil {
 		return fmt.Errorf("create temporary file for %s: %w", name, err)
@@ -185,8 +199,7 @@ func writeAtomic(root *os.Root, name string, write func(f *os.File) error) (err 
 		return fmt.Errorf("close %s: %w", name, err)
 	}
 	f = nil
-	dir := path.Dir(name)
-	if dir != "." {
+	if dir := path.Dir(name); dir != "." {
 		if err = root.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create %s: %w", dir, classifyOpenErr(root, dir, err))
 		}
@@ -194,12 +207,32 @@ func writeAtomic(root *os.Root, name string, write func(f *os.File) error) (err 
 	if err = root.Rename(tmp, name); err != nil {
 		return fmt.Errorf("rename into %s: %w", name, classifyOpenErr(root, name, err))
 	}
-	if err = syncDir(root, dir); err != nil {
-		return err
+	return nil
+}
+
+// dirSyncs collects the folders blobs were renamed into, to sync each
+// once. It is safe for concurrent use.
+type dirSyncs struct {
+	mu   sync.Mutex
+	dirs map[string]bool
+}
+
+func (s *dirSyncs) add(name string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.dirs == nil {
+		s.dirs = map[string]bool{}
 	}
-	if dir != "." {
-		// The temporary file's removal from the top folder.
-		return syncDir(root, ".")
+	s.dirs[path.Dir(name)] = true
+}
+
+func (s *dirSyncs) sync(root *os.Root) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for d := range s.dirs {
+		if err := syncDir(root, d); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -131,6 +131,35 @@ func (r *blobReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// WriteTo copies the rest of the blob to w through a pooled 1 MiB
+// buffer (io.Copy would otherwise use io.Discard's 8 KiB one, or its own
+// 32 KiB), checking ctx between buffers; it returns nil when the blob
+// matched its descriptor, and the error Read would give otherwise.
+func (r *blobReader) WriteTo(w io.Writer) (int64, error) {
+	buf := bufPool.Get().(*[]byte)
+	defer bufPool.Put(buf)
+	var total int64
+	for {
+		n, err := r.Read(*buf)
+		if n > 0 {
+			m, werr := w.Write((*buf)[:n])
+			total += int64(m)
+			if werr == nil && m < n {
+				werr = io.ErrShortWrite
+			}
+			if werr != nil {
+				return total, werr
+			}
+		}
+		if err == io.EOF {
+			return total, nil
+		}
+		if err != nil {
+			return total, err
+		}
+	}
+}
+
 // typedMismatch returns the *core.SizeMismatchError or
 // *core.DigestMismatchError inside err (the verifying reader names the
 // blob, which the BlobError around it does already), or err.

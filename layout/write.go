@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"path"
 	"strings"
 	"sync"
 
@@ -136,7 +137,12 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 // empty JSON object "{}". On any error no file is left under the blob's
 // name that was not there before.
 func (l *Layout) PutBlob(ctx context.Context, d core.Descriptor, src Source, opts *WriteOptions) error {
-	opts = opts.orZero()
+	return l.putBlob(ctx, d, src, opts.orZero(), nil)
+}
+
+// putBlob is PutBlob; with syncs set, the blob's folder is added to it
+// instead of being synced (the caller syncs before referring to it).
+func (l *Layout) putBlob(ctx context.Context, d core.Descriptor, src Source, opts *WriteOptions, syncs *dirSyncs) error {
 	name, err := l.writeName(d.Digest)
 	if err != nil {
 		return err
@@ -148,6 +154,9 @@ func (l *Layout) PutBlob(ctx context.Context, d core.Descriptor, src Source, opt
 		return &BlobError{Path: name, Digest: d.Digest, Err: err}
 	}
 	if l.present(ctx, name, d, opts.TrustExisting) {
+		if syncs != nil {
+			syncs.add(name) // it may be another writer's, not synced yet
+		}
 		if opts.Progress != nil {
 			opts.Progress(Progress{Descriptor: d, Delta: d.Size, Written: d.Size, Skipped: true})
 		}
@@ -160,6 +169,13 @@ func (l *Layout) PutBlob(ctx context.Context, d core.Descriptor, src Source, opt
 		return &BlobError{Path: name, Digest: d.Digest, Err: ErrNoSource}
 	}
 	if err := l.writeBlob(ctx, name, d, src, opts.Progress); err != nil {
+		return blobErr(name, d.Digest, "", err)
+	}
+	if syncs != nil {
+		syncs.add(name)
+		return nil
+	}
+	if err := syncDir(l.root, path.Dir(name)); err != nil {
 		return blobErr(name, d.Digest, "", err)
 	}
 	return nil
@@ -211,9 +227,7 @@ func (l *Layout) present(ctx context.Context, name string, d core.Descriptor, tr
 		return false
 	}
 	defer r.Close()
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	_, err = io.CopyBuffer(io.Discard, r, *buf)
+	_, err = io.Copy(io.Discard, r)
 	return err == nil
 }
 
@@ -227,7 +241,7 @@ func (l *Layout) writeBlob(ctx context.Context, name string, d core.Descriptor, 
 	if err != nil {
 		return err
 	}
-	return writeAtomic(l.root, name, func(f *os.File) error {
+	return writeUnsynced(l.root, name, func(f *os.File) error {
 		var w io.Writer = f
 		if l.wrapWriter != nil {
 			w = l.wrapWriter(w)
@@ -299,7 +313,8 @@ func blobsOf(m core.Manifest) []core.Descriptor {
 // source, unless it is in the layout already, has an implicit source,
 // or is a non-distributable layer with URLs; all blobs without one are
 // reported together before anything is written. The first error stops
-// the other writers.
+// the other writers. The folders the blobs went to are synced once, at
+// the end, before anything can refer to the blobs.
 func (l *Layout) putBlobs(ctx context.Context, ds []core.Descriptor, srcs Blobs, opts *WriteOptions) error {
 	type job struct {
 		d   core.Descriptor
@@ -335,6 +350,7 @@ func (l *Layout) putBlobs(ctx context.Context, ds []core.Descriptor, srcs Blobs,
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	var syncs dirSyncs
 	sem := make(chan struct{}, l.opts.workers)
 	var wg sync.WaitGroup
 	var once sync.Once
@@ -351,7 +367,7 @@ func (l *Layout) putBlobs(ctx context.Context, ds []core.Descriptor, srcs Blobs,
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			if err := l.PutBlob(ctx, j.d, j.src, opts); err != nil {
+			if err := l.putBlob(ctx, j.d, j.src, opts, &syncs); err != nil {
 				once.Do(func() { first = err; cancel() })
 			}
 		}()
@@ -360,7 +376,10 @@ func (l *Layout) putBlobs(ctx context.Context, ds []core.Descriptor, srcs Blobs,
 	if first != nil {
 		return first
 	}
-	return ctx.Err()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return syncs.sync(l.root)
 }
 
 // encoded is a manifest or index ready to be stored.

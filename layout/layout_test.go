@@ -706,3 +706,89 @@ func TestConcurrentWriters(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// TestDamagedIndexIsolated: an index whose blob is gone does not hide
+// the other images of the layout.
+func TestDamagedIndexIsolated(t *testing.T) {
+	dir, l := newLayout(t, layout.OCI)
+	f := mustFormat(t, "oci")
+	a := newTestImage(t, core.SHA256, map[string]string{"a": "a"})
+	b := newTestImage(t, core.SHA256, map[string]string{"b": "b"})
+	ix, err := l.WriteIndex(ctx, f, []layout.Member{{Manifest: a.manifest, Blobs: a.blobs, Platform: &core.Platform{OS: "linux", Architecture: "amd64"}}}, &layout.WriteOptions{Tag: "multi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	single, err := l.WriteImage(ctx, f, b.manifest, b.blobs, &layout.WriteOptions{Tag: "single"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rm(t, dir, blobRel(layout.OCI, ix.Digest))
+	entries, err := l.List(ctx)
+	if err != nil || len(entries) != 2 || !errors.Is(entries[0].Err, layout.ErrMissing) || entries[1].Err != nil {
+		t.Fatalf("List = %+v, %v", entries, err)
+	}
+	if img, err := l.Image(ctx, layout.Selector{Tag: "single"}); err != nil || img.Descriptor.Digest != single.Digest {
+		t.Errorf("Image(single) = %v, %v", img, err)
+	}
+	if _, err := l.Image(ctx, layout.Selector{Tag: "multi"}); !errors.Is(err, layout.ErrMissing) {
+		t.Errorf("Image(multi) = %v, want ErrMissing", err)
+	}
+	if _, err := l.Image(ctx, layout.Selector{Digest: a.manifest.Config.Digest}); !errors.Is(err, layout.ErrNotFound) || !strings.Contains(err.Error(), "cannot be read") {
+		t.Errorf("Image(@unknown) = %v, want ErrNotFound mentioning the unreadable index", err)
+	}
+}
+
+// TestDirLegacySHA512Names reads a dir: folder of version 1.1 whose
+// sha512 blobs carry the bare hex name containers/image gave them
+// before version 1.2.
+func TestDirLegacySHA512Names(t *testing.T) {
+	img := newTestImage(t, core.SHA512, nil)
+	dir, _ := writeImage(t, layout.Dir, "oci", img, nil)
+	for _, d := range []digest.Digest{img.manifest.Config.Digest, img.manifest.Layers[0].Digest} {
+		if err := os.Rename(filepath.Join(dir, "sha512-"+d.Encoded()), filepath.Join(dir, d.Encoded())); err != nil {
+			t.Fatal(err)
+		}
+	}
+	os.WriteFile(filepath.Join(dir, "version"), []byte(layout.DirVersion11), 0o644)
+	if err := layout.Verify(ctx, dir); err != nil {
+		t.Errorf("Verify(legacy names) = %v", err)
+	}
+	l := mustOpen(t, dir)
+	got, err := l.Image(ctx, layout.Selector{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, err := l.ReadBlob(ctx, got.Manifest.Config); err != nil || !bytes.Equal(b, img.config) {
+		t.Errorf("ReadBlob(config) = %q, %v", b, err)
+	}
+}
+
+func TestOptions(t *testing.T) {
+	img := newTestImage(t, core.SHA256, nil)
+	dir, d := writeImage(t, layout.OCI, "docker", img, &layout.WriteOptions{Tag: "t"})
+	ix, _ := os.ReadFile(filepath.Join(dir, "index.json"))
+	limit := int64(len(ix)) // index.json fits, the manifest does not
+	if d.Size <= limit {
+		t.Fatalf("manifest of %d bytes is not larger than index.json (%d)", d.Size, limit)
+	}
+	small, err := layout.Open(dir, layout.WithMaxDocumentSize(limit))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	_, err = small.Image(ctx, layout.Selector{Tag: "t"})
+	var be *layout.BlobError
+	if !errors.Is(err, core.ErrDocumentTooLarge) || !errors.As(err, &be) || be.Digest != d.Digest {
+		t.Errorf("Image with a %d-byte limit = %v, want ErrDocumentTooLarge naming the manifest", limit, err)
+	}
+	reg := core.NewRegistry()
+	reg.RegisterFormat(mustFormat(t, "oci"))
+	ociOnly, err := layout.Open(dir, layout.WithRegistry(reg), layout.WithWorkers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ociOnly.Close()
+	if _, err := ociOnly.Image(ctx, layout.Selector{Tag: "t"}); !errors.Is(err, core.ErrUnknownFormat) {
+		t.Errorf("Image of a Docker manifest without the docker format = %v, want ErrUnknownFormat", err)
+	}
+}

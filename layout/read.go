@@ -37,6 +37,9 @@ type Entry struct {
 	// Depth is 0 at the top level, 1 for the entries of a top-level
 	// index, and so on.
 	Depth int
+	// Err is set on an index that could not be read (missing, damaged,
+	// nested too deep): the entries it lists are not in the list.
+	Err error
 }
 
 // OpenBlob opens the blob d describes for reading, verified: the reader
@@ -131,33 +134,29 @@ func (r *blobReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// WriteTo copies the rest of the blob to w through a pooled 1 MiB
-// buffer (io.Copy would otherwise use io.Discard's 8 KiB one, or its own
-// 32 KiB), checking ctx between buffers; it returns nil when the blob
-// matched its descriptor, and the error Read would give otherwise.
+// WriteTo copies the rest of the blob to w in the verifying reader's
+// large buffers (io.Copy would otherwise use io.Discard's 8 KiB one, or
+// its own 32 KiB), checking ctx between buffers; it returns nil when the
+// blob matched its descriptor, and the error Read would give otherwise.
 func (r *blobReader) WriteTo(w io.Writer) (int64, error) {
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	var total int64
-	for {
-		n, err := r.Read(*buf)
-		if n > 0 {
-			m, werr := w.Write((*buf)[:n])
-			total += int64(m)
-			if werr == nil && m < n {
-				werr = io.ErrShortWrite
-			}
-			if werr != nil {
-				return total, werr
-			}
-		}
-		if err == io.EOF {
-			return total, nil
-		}
-		if err != nil {
-			return total, err
-		}
+	n, err := r.vr.WriteTo(ctxWriter{r.ctx, w})
+	if err != nil {
+		err = &BlobError{Path: r.name, Digest: r.desc.Digest, Err: typedMismatch(err)}
 	}
+	return n, err
+}
+
+// ctxWriter fails its writes once ctx is done.
+type ctxWriter struct {
+	ctx context.Context
+	w   io.Writer
+}
+
+func (c ctxWriter) Write(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.w.Write(p)
 }
 
 // typedMismatch returns the *core.SizeMismatchError or
@@ -282,7 +281,9 @@ func (l *Layout) dirTop() (core.Descriptor, core.Detection, []byte, error) {
 // List returns every manifest and index of the layout: the top-level
 // entries in order (index.json's, or dir:'s manifest.json), each index
 // followed by the entries it lists, depth first. An index that cannot
-// be read is an error naming it.
+// be read is listed with its Err set, so that one damaged image does not
+// hide the others; List itself fails only when the top level (index.json,
+// manifest.json) cannot be read.
 func (l *Layout) List(ctx context.Context) ([]Entry, error) {
 	entries, _, err := l.list(ctx)
 	return entries, err
@@ -306,31 +307,28 @@ func (l *Layout) list(ctx context.Context) ([]Entry, []byte, error) {
 		top, topRaw = []core.Descriptor{d}, b
 	}
 	var out []Entry
-	var walk func(d core.Descriptor, tag string, parent digest.Digest, depth int, seen []digest.Digest) error
-	walk = func(d core.Descriptor, tag string, parent digest.Digest, depth int, seen []digest.Digest) error {
-		e := Entry{Descriptor: d, Tag: tag, Index: isIndexType(l.reg, d.MediaType), Parent: parent, Depth: depth}
-		out = append(out, e)
+	var walk func(d core.Descriptor, tag string, parent digest.Digest, depth int, seen []digest.Digest)
+	walk = func(d core.Descriptor, tag string, parent digest.Digest, depth int, seen []digest.Digest) {
+		out = append(out, Entry{Descriptor: d, Tag: tag, Index: isIndexType(l.reg, d.MediaType), Parent: parent, Depth: depth})
+		e := &out[len(out)-1]
 		if !e.Index {
-			return nil
+			return
 		}
 		if depth >= maxDepth || slices.Contains(seen, d.Digest) {
-			return &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: indexes nest deeper than %d or in a cycle", core.ErrInvalidDocument, maxDepth)}
+			e.Err = &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: indexes nest deeper than %d or in a cycle", core.ErrInvalidDocument, maxDepth)}
+			return
 		}
-		ix, _, _, err := l.readEntryIndex(ctx, e)
+		ix, _, _, err := l.readEntryIndex(ctx, *e)
 		if err != nil {
-			return err
+			e.Err = err
+			return
 		}
 		for _, c := range ix.Manifests {
-			if err := walk(c, tag, d.Digest, depth+1, append(seen, d.Digest)); err != nil {
-				return err
-			}
+			walk(c, tag, d.Digest, depth+1, append(seen, d.Digest))
 		}
-		return nil
 	}
 	for _, d := range top {
-		if err := walk(d, tagOf(d), "", 0, nil); err != nil {
-			return nil, nil, err
-		}
+		walk(d, tagOf(d), "", 0, nil)
 	}
 	return out, topRaw, nil
 }
@@ -434,6 +432,15 @@ func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 // pick chooses one of the candidates Find collected.
 func pick(cands, all []Entry, sel Selector, l *Layout) (Entry, error) {
 	if len(cands) == 0 {
+		var unreadable []error
+		for _, e := range all {
+			if e.Err != nil {
+				unreadable = append(unreadable, e.Err)
+			}
+		}
+		if len(unreadable) > 0 {
+			return Entry{}, fmt.Errorf("%w: %q in %s (it has %s; indexes that cannot be read: %w)", ErrNotFound, sel.String(), l, describeEntries(all), errors.Join(unreadable...))
+		}
 		return Entry{}, fmt.Errorf("%w: %q in %s (it has %s)", ErrNotFound, sel.String(), l, describeEntries(all))
 	}
 	same := true

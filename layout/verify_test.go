@@ -2,6 +2,7 @@ package layout_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -303,5 +304,33 @@ func TestVerifyNotALayout(t *testing.T) {
 	}
 	if err := layout.Verify(ctx, filepath.Join(dir, "nope")); err == nil {
 		t.Error("Verify(missing folder) = nil")
+	}
+}
+
+// TestCancel: reading and verifying stop on a cancelled context with an
+// error that names the blob.
+func TestCancel(t *testing.T) {
+	img := newTestImage(t, core.SHA256, nil)
+	dir, _ := writeImage(t, layout.OCI, "oci", img, &layout.WriteOptions{Tag: "t"})
+	l := mustOpen(t, dir)
+	c, cancel := context.WithCancel(ctx)
+	r, err := l.OpenBlob(c, img.manifest.Layers[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	cancel()
+	for name, read := range map[string]func() error{
+		"Read":    func() error { _, err := r.Read(make([]byte, 10)); return err },
+		"WriteTo": func() error { _, err := io.Copy(io.Discard, r); return err },
+	} {
+		err := read()
+		var be *layout.BlobError
+		if !errors.Is(err, context.Canceled) || !errors.As(err, &be) || be.Digest != img.manifest.Layers[0].Digest {
+			t.Errorf("%s after cancel = %v, want context.Canceled naming the layer", name, err)
+		}
+	}
+	if err := l.Verify(c); !errors.Is(err, context.Canceled) {
+		t.Errorf("Verify(cancelled) = %v, want context.Canceled", err)
 	}
 }

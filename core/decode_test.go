@@ -257,3 +257,14 @@ func TestDecodeRefusesDuplicateKeys(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeRefusesEmptyArtifactType(t *testing.T) {
+	for _, doc := range []string{
+		`{"schemaVersion":2,"config":` + cfg + `,"layers":[],"artifactType":""}`,
+		`{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":2,"artifactType":""`, 1) + `,"layers":[]}`,
+	} {
+		if _, _, err := core.DecodeManifest([]byte(doc)); err == nil || !strings.Contains(err.Error(), "artifactType: present but empty") {
+			t.Errorf("DecodeManifest(%s) = %v, want an empty-artifactType error", doc, err)
+		}
+	}
+}

@@ -158,6 +158,17 @@ func (p *parser) str(path string) (string, bool) {
 	}
 }
 
+// optionalType reads an optional media-type field (artifactType): absent
+// and null are "", an empty string is an error, as image-spec's schema
+// has it.
+func (p *parser) optionalType(path string) string {
+	s, ok := p.str(path)
+	if ok && s == "" {
+		p.errs = append(p.errs, &FieldError{Field: path, Err: errors.New("present but empty (omit it or give a media type)")})
+	}
+	return s
+}
+
 func (p *parser) strPtr(path string) *string {
 	if s, ok := p.str(path); ok {
 		return &s
@@ -252,7 +263,7 @@ func (p *parser) descriptor(path string) *wireDescriptor {
 		case "platform":
 			w.Platform = p.platform(kp)
 		case "artifactType":
-			w.ArtifactType, _ = p.str(kp)
+			w.ArtifactType = p.optionalType(kp)
 		default:
 			p.skip()
 		}
@@ -288,7 +299,7 @@ func (p *parser) document() *wireDocument {
 		case "mediaType":
 			w.MediaType = p.strPtr(kp)
 		case "artifactType":
-			w.ArtifactType, _ = p.str(kp)
+			w.ArtifactType = p.optionalType(kp)
 		case "config":
 			w.Config = p.descriptor(kp)
 		case "layers":

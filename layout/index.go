@@ -107,15 +107,17 @@ func samePlatform(a, b *core.Platform) bool {
 		na.OSVersion == nb.OSVersion && slices.Equal(na.OSFeatures, nb.OSFeatures)
 }
 
-// putEntry adds d to index.json's manifests: an entry with the same tag
-// and platform is replaced (a tag moves); an untagged entry replaces an
-// untagged entry of the same digest.
+// putEntry adds d to index.json's manifests. A tagged entry replaces
+// the entries of the same tag that it serves: all of them when it has no
+// platform (the tag moves), those without a platform or with the same
+// one otherwise (so one tag can name an image per platform). An
+// untagged entry replaces an untagged entry of the same digest.
 func putEntry(ix *core.Index, d core.Descriptor) {
 	tag := tagOf(d)
 	out := ix.Manifests[:0:0]
 	for _, e := range ix.Manifests {
 		switch {
-		case tag != "" && tagOf(e) == tag && samePlatform(e.Platform, d.Platform):
+		case tag != "" && tagOf(e) == tag && (d.Platform == nil || e.Platform == nil || samePlatform(e.Platform, d.Platform)):
 			continue
 		case tag == "" && tagOf(e) == "" && e.Digest == d.Digest:
 			continue

@@ -792,3 +792,38 @@ func TestOptions(t *testing.T) {
 		t.Errorf("Image of a Docker manifest without the docker format = %v, want ErrUnknownFormat", err)
 	}
 }
+
+// TestTagMoves: a tag written with a platform names one image per
+// platform; written without one, it moves off all of them.
+func TestTagMoves(t *testing.T) {
+	_, l := newLayout(t, layout.OCI)
+	f := mustFormat(t, "oci")
+	write := func(v string, p *core.Platform) core.Descriptor {
+		img := newTestImage(t, core.SHA256, map[string]string{"v": v})
+		d, err := l.WriteImage(ctx, f, img.manifest, img.blobs, &layout.WriteOptions{Tag: "v1", Platform: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	count := func() int {
+		es, err := l.List(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	write("amd", &core.Platform{OS: "linux", Architecture: "amd64"})
+	write("arm", &core.Platform{OS: "linux", Architecture: "arm64"})
+	write("amd2", &core.Platform{OS: "linux", Architecture: "amd64"})
+	if n := count(); n != 2 {
+		t.Errorf("after three writes for two platforms: %d entries, want 2", n)
+	}
+	all := write("all", nil)
+	if n := count(); n != 1 {
+		t.Errorf("after a write without platform: %d entries, want 1", n)
+	}
+	if img, err := l.Image(ctx, layout.Selector{Tag: "v1"}); err != nil || img.Descriptor.Digest != all.Digest {
+		t.Errorf("Image(v1) = %v, %v; want %s", img, err, all.Digest)
+	}
+}

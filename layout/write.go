@@ -98,8 +98,11 @@ type WriteOptions struct {
 	// Encoding is the JSON spelling of the manifests and indexes written
 	// (index.json itself is always compact).
 	Encoding core.Encoding
-	// Tag names the image in index.json (OCI only; an entry with the same
-	// tag and platform is replaced). A dir: layout has no tags.
+	// Tag names the image in index.json (OCI only). Without a Platform
+	// the tag moves to the image from every entry that had it; with one,
+	// only the entries of that tag with the same platform or none are
+	// replaced, so a tag can name one image per platform. A dir: layout
+	// has no tags.
 	Tag string
 	// Platform is recorded on the image's index.json entry (OCI).
 	Platform *core.Platform
@@ -273,7 +276,7 @@ func copyBlob(ctx context.Context, w io.Writer, r io.Reader) error {
 		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
 			return nil
 		case rerr != nil:
-			return rerr
+			return typedMismatch(rerr)
 		}
 	}
 }

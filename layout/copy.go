@@ -72,9 +72,17 @@ func Copy(ctx context.Context, dst, src *Layout, sel Selector, opts *CopyOptions
 }
 
 // sourcesIn maps each blob to its source in l.
+// A non-distributable layer with URLs that l does not hold gets no
+// source: the destination may leave it out, as l did.
 func sourcesIn(l *Layout, ds []core.Descriptor) Blobs {
 	out := Blobs{}
 	for _, d := range ds {
+		if len(d.URLs) > 0 && d.Data == nil {
+			name, err := l.blobName(d.Digest)
+			if _, serr := statRegular(l.root, name); err == nil && serr != nil {
+				continue
+			}
+		}
 		out[d.Digest] = l.BlobSource(d)
 	}
 	return out

@@ -3,6 +3,7 @@ package layout_test
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -189,5 +190,56 @@ func TestCopyNotConvertible(t *testing.T) {
 	}
 	if err := dst.Verify(ctx); err != nil {
 		t.Error(err)
+	}
+}
+
+// TestForeignLayers: a non-distributable layer with URLs may be absent
+// from a layout; writing, verifying and copying leave it out.
+func TestForeignLayers(t *testing.T) {
+	img := newTestImage(t, core.SHA256, nil)
+	foreign := core.DescriptorFromBytes(core.KindNondistributableGzip, []byte("fetched elsewhere"))
+	foreign.URLs = []string{"https://example.com/layer.tar.gz"}
+	img.manifest.Layers = append(img.manifest.Layers, foreign)
+	srcDir, d := writeImage(t, layout.OCI, "docker", img, &layout.WriteOptions{Tag: "f"})
+	if _, err := os.Stat(filepath.Join(srcDir, blobRel(layout.OCI, foreign.Digest))); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("foreign layer was written: %v", err)
+	}
+	if err := layout.Verify(ctx, srcDir); err != nil {
+		t.Errorf("Verify = %v", err)
+	}
+	src := mustOpen(t, srcDir)
+	_, dst := newLayout(t, layout.Dir)
+	c, err := layout.Copy(ctx, dst, src, layout.Selector{Tag: "f"}, nil)
+	if err != nil || c.Digest != d.Digest {
+		t.Fatalf("Copy = %v, %v", c, err)
+	}
+	if err := dst.Verify(ctx); err != nil {
+		t.Errorf("Verify(copy) = %v", err)
+	}
+}
+
+// TestVerifyOtherContent: index.json may list content that is not a
+// manifest; Verify checks its size and digest only.
+func TestVerifyOtherContent(t *testing.T) {
+	dir, l := newLayout(t, layout.OCI)
+	data := []byte("some signature, say")
+	d := core.DescriptorFromBytes("application/vnd.example.thing", data)
+	if err := l.PutBlob(ctx, d, layout.FromBytes(data), nil); err != nil {
+		t.Fatal(err)
+	}
+	img := newTestImage(t, core.SHA256, nil)
+	if _, err := l.WriteImage(ctx, mustFormat(t, "oci"), img.manifest, img.blobs, nil); err != nil {
+		t.Fatal(err)
+	}
+	ix, _ := os.ReadFile(filepath.Join(dir, "index.json"))
+	entry := fmt.Sprintf(`{"mediaType":"application/vnd.example.thing","digest":"%s","size":%d},`, d.Digest, d.Size)
+	ix = bytes.Replace(ix, []byte(`"manifests":[`), []byte(`"manifests":[`+entry), 1)
+	os.WriteFile(filepath.Join(dir, "index.json"), ix, 0o644)
+	if err := l.Verify(ctx); err != nil {
+		t.Errorf("Verify = %v", err)
+	}
+	flip(t, filepath.Join(dir, blobRel(layout.OCI, d.Digest)))
+	if err := l.Verify(ctx); !errors.Is(err, core.ErrDigestMismatch) {
+		t.Errorf("Verify(damaged other content) = %v, want ErrDigestMismatch", err)
 	}
 }

@@ -180,6 +180,17 @@ func isIndexType(reg *core.Registry, mt string) bool {
 	return false
 }
 
+// isDocumentType reports whether mt is the manifest or index media type
+// of a registered format, or of OCI or Docker.
+func (l *Layout) isDocumentType(mt string) bool {
+	switch core.NormalizeMediaType(mt) {
+	case core.MediaTypeOCIManifest, core.MediaTypeOCIIndex, core.MediaTypeDockerManifest, core.MediaTypeDockerList:
+		return true
+	}
+	_, err := l.reg.FormatByMediaType(mt)
+	return err == nil
+}
+
 // digestsOf lists the digests of the descriptors, without repeats.
 func digestsOf(ds ...core.Descriptor) []digest.Digest {
 	seen := map[digest.Digest]bool{}

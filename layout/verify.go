@@ -89,6 +89,12 @@ func (v *verifier) document(ctx context.Context, d core.Descriptor, ref string, 
 		v.problem("", d.Digest, ref, fmt.Errorf("%w: indexes nest deeper than %d", core.ErrInvalidDocument, maxDepth))
 		return
 	}
+	if d.MediaType != "" && !v.l.isDocumentType(d.MediaType) {
+		// Not a manifest or index of any known format (the image-spec
+		// lets an index list other content): checked as a blob.
+		v.queue(d, ref)
+		return
+	}
 	raw, name, err := v.l.readDocument(ctx, d)
 	if err != nil {
 		v.problems = append(v.problems, withRef(err, ref))

@@ -98,7 +98,6 @@ type builtLayer struct {
 	desc   core.Descriptor
 	diffID digest.Digest // "" when it cannot be computed
 	source layout.Source
-	from   string
 }
 
 func splitKV(s, flag, want string) (string, string, error) {
@@ -231,7 +230,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 
 	platform := core.CurrentPlatform()
 	if configData == nil {
-		configData, err = makeConfig(layers, platform, alg, mtime)
+		configData, err = makeConfig(layers, platform, mtime)
 		if err != nil {
 			return err
 		}
@@ -438,7 +437,7 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 		}
 		return builtLayer{
 			desc:   core.Descriptor{MediaType: s.kind, Size: layer.Size, Digest: layer.Digest},
-			diffID: layer.DiffID, source: layout.FromFile(tmp.Name()), from: s.path,
+			diffID: layer.DiffID, source: layout.FromFile(tmp.Name()),
 		}, nil
 	}
 	eng := &digesters.Engine{Progress: bar.Add}
@@ -456,14 +455,14 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 		}
 		return builtLayer{
 			desc:   comp.Descriptor(s.kind),
-			diffID: plain.Digests[0], source: layout.FromFile(s.path), from: s.path,
+			diffID: plain.Digests[0], source: layout.FromFile(s.path),
 		}, nil
 	}
 	res, err := eng.DigestFile(ctx, s.path, alg)
 	if err != nil {
 		return builtLayer{}, err
 	}
-	b := builtLayer{desc: res.Descriptor(s.kind), source: layout.FromFile(s.path), from: s.path}
+	b := builtLayer{desc: res.Descriptor(s.kind), source: layout.FromFile(s.path)}
 	if core.Default.Kind(s.kind) == core.KindSquashfs {
 		b.diffID = b.desc.Digest // a squashfs layer is its own filesystem
 	}
@@ -473,7 +472,7 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 // makeConfig writes the image config of a packed image: the platform,
 // the layers' diffIDs, and the fixed creation time, so that it is as
 // reproducible as the layers.
-func makeConfig(layers []builtLayer, p core.Platform, alg digest.Algorithm, mtime time.Time) ([]byte, error) {
+func makeConfig(layers []builtLayer, p core.Platform, mtime time.Time) ([]byte, error) {
 	if mtime.IsZero() {
 		mtime = time.Unix(0, 0)
 	}

@@ -105,7 +105,9 @@ func TestFileChangesWhileRead(t *testing.T) {
 			} else {
 				_, err = e.DigestFile(context.Background(), path)
 			}
-			if !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), tt.want) {
+			// The layer path has no direct phase, so its reader may be past
+			// the change when it happens; the final stat still sees it.
+			if !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), path) || !layer && !strings.Contains(err.Error(), tt.want) {
 				t.Errorf("DigestFile(file that %s, layer=%v) = %v, want ErrFileChanged naming it (%q)", tt.name, layer, err, tt.want)
 			}
 		}

@@ -63,7 +63,9 @@ func withFile(path string, fn func(f *os.File, r io.Reader, check func(n int64) 
 	regular := before.Mode().IsRegular()
 	var r io.Reader = f
 	if regular {
-		adviseSequential(f)
+		if before.Size() > BufferSize {
+			adviseSequential(f) // a system call that small files do without
+		}
 		r = io.LimitReader(f, before.Size()+1)
 	}
 	check := func(n int64) error {

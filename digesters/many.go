@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
+	"runtime"
 	"sync"
 
 	digest "github.com/opencontainers/go-digest"
@@ -13,7 +15,10 @@ import (
 // DigestFiles digests the files at paths, [Engine.Workers] at a time
 // (one per core by default), each as [DigestFile] does. The results are
 // in the order of paths. The first error stops the files not yet
-// finished and is the one returned; the results are then nil.
+// finished and is the one returned; the results are then nil. When the
+// workers occupy every core, each reads and hashes its blob on its own
+// goroutine, without the per-blob pipeline (unless
+// [Engine.DirectLimit] is set).
 func DigestFiles(ctx context.Context, paths []string, algs ...digest.Algorithm) ([]Result, error) {
 	return (&Engine{}).DigestFiles(ctx, paths, algs...)
 }
@@ -54,6 +59,13 @@ func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, 
 		}
 	}
 	workers := min(e.workers(), n)
+	if workers >= runtime.GOMAXPROCS(0) && e.DirectLimit == 0 {
+		// Every core hashes a blob of its own: a reader goroutine per
+		// blob would only take turns with the hashes on the same cores
+		// (BenchmarkManyFiles: reading and hashing on one goroutine per
+		// worker scales better), so each worker reads directly.
+		sub.DirectLimit = math.MaxInt64
+	}
 	results := make([]Result, n)
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(workers)

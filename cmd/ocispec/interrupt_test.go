@@ -1,9 +1,10 @@
+//go:build unix
+
 package main
 
 import (
 	"bytes"
 	"errors"
-	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,30 +13,6 @@ import (
 	"testing"
 	"time"
 )
-
-// bigInput writes n bytes that do not compress into a file of a new
-// folder, so that packing it takes seconds.
-func bigInput(t *testing.T, n int) string {
-	t.Helper()
-	dir := filepath.Join(t.TempDir(), "big")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.Create(filepath.Join(dir, "noise.bin"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	r := rand.NewChaCha8([32]byte{1})
-	buf := make([]byte, 1<<20)
-	for written := 0; written < n; written += len(buf) {
-		r.Read(buf)
-		if _, err := f.Write(buf); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dir
-}
 
 // TestInterrupt sends SIGINT to pack in the middle of a large input and
 // wants it to stop with status 130, leaving nothing under the output's

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"math/rand/v2"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -249,3 +250,27 @@ func writeFile(t *testing.T, path, content string) {
 func exampleDir() string { return filepath.Join(repoRoot, "examples", "hello") }
 
 func digestOf(s string) digest.Digest { return digest.Digest(s) }
+
+// bigInput writes n bytes that do not compress into a file of a new
+// folder, so that packing it takes seconds.
+func bigInput(t *testing.T, n int) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "big")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Create(filepath.Join(dir, "noise.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	r := rand.NewChaCha8([32]byte{1})
+	buf := make([]byte, 1<<20)
+	for written := 0; written < n; written += len(buf) {
+		r.Read(buf)
+		if _, err := f.Write(buf); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}

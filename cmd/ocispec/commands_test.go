@@ -7,6 +7,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -591,4 +592,81 @@ func TestQuietAndPipes(t *testing.T) {
 	if !strings.Contains(v.stderr, "layer 0: tar+gzip") {
 		t.Errorf("pack --verbose did not describe the layer:\n%s", v.stderr)
 	}
+}
+
+// TestHostileInputs feeds the commands broken and hostile documents and
+// layouts: each must be a clear error, never a crash.
+func TestHostileInputs(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	files := map[string]string{
+		"garbage.json": "\x00\x01\x02 not json \xff",
+		"nested.json":  strings.Repeat("[", 100000) + strings.Repeat("]", 100000),
+		"big.json":     `{"schemaVersion":2,"layers":[],"annotations":{"a":"` + strings.Repeat("x", 5<<20) + `"}}`,
+		"mixed.json":   `{"schemaVersion":2,"manifests":[],"layers":[]}`,
+		"dup.json":     `{"schemaVersion":2,"schemaVersion":3,"config":{},"layers":[]}`,
+	}
+	for name, content := range files {
+		writeFile(t, filepath.Join(dir, name), content)
+	}
+	for name := range files {
+		for _, cmd := range [][]string{{"inspect"}, {"validate"}, {"validate", "--schema"}, {"convert", "--to", "docker"}} {
+			args := append(append([]string{}, cmd...), filepath.Join(dir, name))
+			if cmd[0] == "convert" {
+				args = append(args, filepath.Join(dir, "out-"+name))
+			}
+			r := run(t, args...)
+			if r.code != 1 || !strings.Contains(r.stderr, "ocispec: ") {
+				t.Errorf("ocispec %s: exit %d, stderr %q; want 1 and an error", strings.Join(args, " "), r.code, r.stderr)
+			}
+		}
+	}
+
+	// A layout whose index.json is garbage, one whose blob is a link out
+	// of the folder, one whose config claims a size it does not have.
+	broken := filepath.Join(dir, "broken")
+	pack(t, exampleDir(), broken)
+	if err := os.WriteFile(filepath.Join(broken, "index.json"), []byte("{]"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, cmd := range []string{"inspect", "verify"} {
+		fails(t, 1, []string{"index.json"}, cmd, broken)
+	}
+	fails(t, 1, []string{"index.json"}, "convert", "--to", "docker", broken, filepath.Join(dir, "x"))
+
+	linked := filepath.Join(dir, "linked")
+	pack(t, exampleDir(), linked)
+	in := inspect(t, linked)
+	blob := filepath.Join(linked, "blobs", "sha256", strings.TrimPrefix(in.Layers[0].Digest, "sha256:"))
+	outside := filepath.Join(dir, "outside")
+	if err := os.Rename(blob, outside); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, blob); err != nil {
+		t.Fatal(err)
+	}
+	fails(t, 1, []string{strings.TrimPrefix(in.Layers[0].Digest, "sha256:"), "leaves the layout", "1 problem"}, "verify", linked)
+
+	// A manifest whose config claims the largest size there is: nothing
+	// is allocated for it, and verify says the blob is shorter.
+	claims := filepath.Join(dir, "claims")
+	pack(t, exampleDir(), claims)
+	in = inspect(t, claims)
+	oci, _ := core.Default.Format("oci")
+	m := core.Manifest{Config: core.Descriptor{MediaType: in.Config.MediaType, Size: 1<<63 - 1, Digest: digestOf(in.Config.Digest)}}
+	for _, l := range in.Layers {
+		m.Layers = append(m.Layers, core.Descriptor{MediaType: l.MediaType, Size: l.Size, Digest: digestOf(l.Digest)})
+	}
+	raw, err := core.EncodeManifest(oci, m, core.EncodingCompact)
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := core.DigestOf(raw)
+	writeFile(t, filepath.Join(claims, "blobs", "sha256", d.Encoded()), string(raw))
+	index := fmt.Sprintf(`{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%d}]}`, d, len(raw))
+	writeFile(t, filepath.Join(claims, "index.json"), index)
+	if got := inspect(t, claims); got.Config.Size != 1<<63-1 || got.Platform != "" {
+		t.Errorf("inspect of a config claiming 2^63-1 bytes = %+v", got)
+	}
+	fails(t, 1, []string{strings.TrimPrefix(in.Config.Digest, "sha256:"), "size mismatch", "1 problem"}, "verify", claims)
 }

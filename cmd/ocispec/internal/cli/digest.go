@@ -99,6 +99,23 @@ func (a *app) digest(o *digestOptions, files []string) error {
 	eng := &digesters.Engine{Progress: bar.Add}
 
 	results := make([]digestResult, len(files))
+	if !o.layer && stdin == 0 {
+		// Plain files: the engine's own parallel hashing of many blobs.
+		res, err := eng.DigestFiles(a.ctx, files, algs...)
+		if err != nil {
+			if a.ctx.Err() != nil {
+				return a.ctx.Err()
+			}
+			return err
+		}
+		bar.Finish()
+		for i, f := range files {
+			if err := a.result(describeFile(f, res[i], digesters.Result{}, len(algs), o)); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	g, ctx := errgroup.WithContext(a.ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range files {
@@ -124,15 +141,6 @@ func (a *app) digest(o *digestOptions, files []string) error {
 }
 
 func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string, algs []digest.Algorithm, o *digestOptions) (digestResult, error) {
-	mediaType := o.mediaType
-	switch {
-	case mediaType != "":
-		mediaType = oci.Format.MediaType(mediaType)
-	case o.layer:
-		mediaType = oci.MediaTypeLayer
-	default:
-		mediaType = "application/octet-stream"
-	}
 	var res, plain digesters.Result
 	var err error
 	switch {
@@ -148,14 +156,26 @@ func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string,
 	if err != nil {
 		return digestResult{}, err
 	}
-	if o.layer && o.mediaType == "" {
+	return describeFile(file, res, plain, len(algs), o), nil
+}
+
+// describeFile makes the output line of one file: res of its bytes,
+// plain of its uncompressed stream (with --layer).
+func describeFile(file string, res, plain digesters.Result, algs int, o *digestOptions) digestResult {
+	mediaType := o.mediaType
+	switch {
+	case mediaType != "":
+		mediaType = oci.Format.MediaType(mediaType)
+	case o.layer:
 		mediaType = layerMediaType(file)
+	default:
+		mediaType = "application/octet-stream"
 	}
 	r := digestResult{MediaType: mediaType, Digest: res.Digests[0], Size: res.Size}
 	if file != "-" {
 		r.Annotations = map[string]string{AnnotationTitle: file}
 	}
-	if len(algs) > 1 {
+	if algs > 1 {
 		r.Digests = map[string]digest.Digest{}
 		for _, d := range res.Digests {
 			r.Digests[string(d.Algorithm())] = d
@@ -163,14 +183,14 @@ func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string,
 	}
 	if o.layer {
 		r.DiffID = plain.Digests[0]
-		if len(algs) > 1 {
+		if algs > 1 {
 			r.DiffIDs = map[string]digest.Digest{}
 			for _, d := range plain.Digests {
 				r.DiffIDs[string(d.Algorithm())] = d
 			}
 		}
 	}
-	return r, nil
+	return r
 }
 
 // layerMediaType gives the OCI layer type of a layer file by the

@@ -511,3 +511,12 @@ func TestPackIntoEmptyFolder(t *testing.T) {
 		t.Errorf("inspect = %s, want %s", in.Digest, line.Digest)
 	}
 }
+
+func TestPackDockerWithTag(t *testing.T) {
+	t.Parallel()
+	out := filepath.Join(t.TempDir(), "image")
+	line := pack(t, "--format", "docker", "--tag", "v2", exampleDir(), out)
+	if line.Layout != "oci" || line.Tag != "v2" {
+		t.Errorf("pack --format docker --tag v2 = %+v, want an OCI layout tagged v2", line)
+	}
+}

@@ -52,7 +52,7 @@ layers in Docker, say) and fields it lacks are errors naming them, unless
 	f := cmd.Flags()
 	f.StringVar(&o.to, "to", "", "target `FORMAT`: oci, docker or a plugin's format (required)")
 	f.BoolVar(&o.permissive, "permissive", false, "write kinds the target cannot express faithfully with the names its table has, and drop fields it lacks")
-	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default: that of an existing DST, else dir for the docker format and oci for the others)")
+	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default: that of an existing DST, else dir for the docker format without --tag, oci otherwise)")
 	f.Var(o.encoding, "encoding", "JSON spelling of the manifests written: compact, concil or canonical")
 	f.StringVar(&o.tag, "tag", "", "tag of the image in an OCI DST (default: its tag in SRC)")
 	f.StringVar(&o.platform, "platform", "", "convert only the manifest for `OS/ARCH[/VARIANT]` of a multi-platform image")
@@ -126,7 +126,11 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 		}
 		return a.converted(dstArg, srcLayout.Kind(), to, desc)
 	}
-	out, err := prepareOutput(dstArg, want, defaultKind(to))
+	def := defaultKind(to)
+	if o.tag != "" {
+		def = layout.OCI // only an OCI layout has tags
+	}
+	out, err := prepareOutput(dstArg, want, def)
 	if err != nil {
 		return err
 	}

@@ -70,7 +70,7 @@ Prints the manifest's descriptor as one line of JSON.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.format, "format", "oci", "manifest `FORMAT`: oci, docker or a plugin's format")
-	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default for a new OUT: dir for the docker format, oci for the others)")
+	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default for a new OUT: dir for the docker format without --tag, oci otherwise)")
 	f.Var(o.encoding, "encoding", "JSON spelling of the manifest: compact, concil (byte-identical to concil's Python) or canonical (RFC 8785)")
 	f.StringVar(&o.algorithm, "algorithm", "sha256", "digest `ALGORITHM` of every blob: sha256, sha512 or blake3")
 	f.StringVar(&o.config, "config", "", "use the image config in `FILE` instead of making one")
@@ -189,7 +189,11 @@ func (a *app) pack(o *packOptions, args []string) error {
 		return err
 	}
 
-	dst, err := prepareOutput(out, kind, defaultKind(f))
+	def := defaultKind(f)
+	if o.tag != "" {
+		def = layout.OCI // only an OCI layout has tags
+	}
+	dst, err := prepareOutput(out, kind, def)
 	if err != nil {
 		return err
 	}

@@ -54,7 +54,7 @@ layers in Docker, say) and fields it lacks are errors naming them, unless
 	f.BoolVar(&o.permissive, "permissive", false, "write kinds the target cannot express faithfully with the names its table has, and drop fields it lacks")
 	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default: that of an existing DST, else dir for the docker format without --tag, oci otherwise)")
 	f.Var(o.encoding, "encoding", "JSON spelling of the manifests written: compact, concil or canonical")
-	f.StringVar(&o.tag, "tag", "", "tag of the image in an OCI DST (default: its tag in SRC)")
+	f.StringVar(&o.tag, "tag", "", "`TAG` of the image in an OCI DST (default: its tag in SRC, else \""+DefaultTag+"\")")
 	f.StringVar(&o.platform, "platform", "", "convert only the manifest for `OS/ARCH[/VARIANT]` of a multi-platform image")
 	cmd.MarkFlagRequired("to")
 	return cmd

@@ -76,7 +76,7 @@ Prints the manifest's descriptor as one line of JSON.`,
 	f.StringVar(&o.config, "config", "", "use the image config in `FILE` instead of making one")
 	f.StringArrayVar(&o.layers, "layer", nil, "add a layer: `KIND=PATH`, a folder (kinds tar, tar+gzip, tar+zstd) or a file used as it is (repeatable)")
 	f.StringArrayVar(&o.annotations, "annotation", nil, "add a manifest annotation `KEY=VALUE` (repeatable)")
-	f.StringVar(&o.tag, "tag", "", "tag of the image in an OCI layout (default \""+DefaultTag+"\")")
+	f.StringVar(&o.tag, "tag", "", "`TAG` of the image in an OCI layout (default \""+DefaultTag+"\")")
 	return cmd
 }
 

@@ -216,3 +216,46 @@ func ExampleMain() {
 	// {"mediaType":"application/octet-stream","digest":"sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee","size":9,"annotations":{"org.opencontainers.image.title":"testdata/some-data.txt"}}
 	// exit status 0
 }
+
+func TestWithin(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	os.MkdirAll(filepath.Join(src, "sub"), 0o755)
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(src, link); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		path, dir string
+		want      bool
+	}{
+		{filepath.Join(src, "out"), src, true},
+		{filepath.Join(src, "sub", "out"), src, true},
+		{src, src, true},
+		{filepath.Join(dir, "out"), src, false},
+		{filepath.Join(dir, "src-out"), src, false},
+		{filepath.Join(link, "out"), src, true},
+		{filepath.Join(src, "out"), link, true},
+		{filepath.Join(dir, "..out"), dir + "/..", true},
+	}
+	for _, tt := range tests {
+		if got := within(tt.path, tt.dir); got != tt.want {
+			t.Errorf("within(%q, %q) = %v, want %v", tt.path, tt.dir, got, tt.want)
+		}
+	}
+}
+
+func TestDefaultKind(t *testing.T) {
+	for _, tt := range []struct {
+		format string
+		want   layout.Kind
+	}{{"oci", layout.OCI}, {"docker", layout.Dir}} {
+		f, err := core.Default.Format(tt.format)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := defaultKind(f); got != tt.want {
+			t.Errorf("defaultKind(%s) = %v, want %v", tt.format, got, tt.want)
+		}
+	}
+}

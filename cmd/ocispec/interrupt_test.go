@@ -73,3 +73,24 @@ func TestInterrupt(t *testing.T) {
 		t.Errorf("interrupted pack left %s in the output's folder", e.Name())
 	}
 }
+
+// TestProgressOnTerminal runs pack on a terminal (through script(1)) and
+// wants a progress bar with bytes and throughput on it, where a pipe
+// gets none (TestQuietAndPipes).
+func TestProgressOnTerminal(t *testing.T) {
+	t.Parallel()
+	script := need(t, "script")
+	input := bigInput(t, 128<<20)
+	out := filepath.Join(t.TempDir(), "image")
+	cmd := exec.Command(script, "-qec", binary+" pack --layer tar+zstd="+input+" "+out, "/dev/null")
+	cmd.Env = append(os.Environ(), "OCISPEC_PLUGIN_DIR=", "TERM=xterm")
+	b, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("pack on a terminal: %v\n%q", err, b)
+	}
+	screen := string(b)
+	if !strings.Contains(screen, "packing") || !strings.Contains(screen, "MiB/s") || !strings.Contains(screen, "/128 MiB") {
+		t.Errorf("pack on a terminal drew no progress bar with bytes and throughput:\n%q", screen)
+	}
+	noCrash(t, []string{"pack (on a terminal)"}, screen)
+}

@@ -17,14 +17,15 @@ const DefaultDelay = time.Second
 // Bar reports the progress of one piece of work in bytes. Its methods
 // are safe for concurrent use, and a nil *Bar does nothing, so callers
 // need not check whether progress is shown.
+//
+// The underlying bar counts from the start, so its throughput is right
+// from the moment it appears; until the delay has passed, what it draws
+// goes nowhere.
 type Bar struct {
-	w           io.Writer
-	total       int64
-	description string
-	delay       time.Duration
-	start       time.Time
-	now         func() time.Time
-	items       bool
+	gate  *gate
+	delay time.Duration
+	start time.Time
+	now   func() time.Time
 
 	mu   sync.Mutex
 	done int64
@@ -32,12 +33,41 @@ type Bar struct {
 	over bool
 }
 
+// gate passes writes to w once open, and drops them before.
+type gate struct {
+	mu   sync.Mutex
+	w    io.Writer
+	open bool
+}
+
+func (g *gate) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if !g.open {
+		return len(p), nil
+	}
+	return g.w.Write(p)
+}
+
+func (g *gate) isOpen() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.open
+}
+
+func (g *gate) openNow() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.open = true
+}
+
 // Options control [New].
 type Options struct {
 	// Delay before the bar appears; 0 means DefaultDelay, a negative
 	// value shows it at once.
 	Delay time.Duration
-	// Now is the clock (time.Now when nil), for tests.
+	// Now is the clock that decides when the delay has passed (time.Now
+	// when nil), for tests.
 	Now func() time.Time
 	// Items counts things (measurements, files) instead of bytes.
 	Items bool
@@ -58,7 +88,25 @@ func New(w io.Writer, enabled bool, total int64, description string, opts Option
 	if delay == 0 {
 		delay = DefaultDelay
 	}
-	return &Bar{w: w, total: total, description: description, delay: delay, start: now(), now: now, items: opts.Items}
+	g := &gate{w: w, open: delay < 0}
+	options := []progressbar.Option{
+		progressbar.OptionSetWriter(g),
+		progressbar.OptionSetDescription(description),
+		progressbar.OptionShowCount(),
+		progressbar.OptionSetWidth(20),
+		progressbar.OptionThrottle(100 * time.Millisecond),
+		progressbar.OptionSpinnerType(14),
+		progressbar.OptionClearOnFinish(),
+	}
+	if !opts.Items {
+		options = append(options,
+			progressbar.OptionShowBytes(true),
+			progressbar.OptionShowTotalBytes(true),
+			progressbar.OptionUseIECUnits(true))
+	}
+	bar := progressbar.NewOptions64(total, options...)
+	bar.StartWithoutRender()
+	return &Bar{gate: g, delay: delay, start: now(), now: now, bar: bar}
 }
 
 // Add records n more bytes done.
@@ -72,28 +120,8 @@ func (b *Bar) Add(n int64) {
 		return
 	}
 	b.done += n
-	if b.bar == nil {
-		if b.now().Sub(b.start) < b.delay {
-			return
-		}
-		opts := []progressbar.Option{
-			progressbar.OptionSetWriter(b.w),
-			progressbar.OptionSetDescription(b.description),
-			progressbar.OptionShowCount(),
-			progressbar.OptionSetWidth(20),
-			progressbar.OptionThrottle(100 * time.Millisecond),
-			progressbar.OptionSpinnerType(14),
-			progressbar.OptionClearOnFinish(),
-		}
-		if !b.items {
-			opts = append(opts,
-				progressbar.OptionShowBytes(true),
-				progressbar.OptionShowTotalBytes(true),
-				progressbar.OptionUseIECUnits(true))
-		}
-		b.bar = progressbar.NewOptions64(b.total, opts...)
-		b.bar.Add64(b.done)
-		return
+	if !b.gate.isOpen() && b.now().Sub(b.start) >= b.delay {
+		b.gate.openNow()
 	}
 	b.bar.Add64(n)
 }
@@ -103,9 +131,7 @@ func (b *Bar) Shown() bool {
 	if b == nil {
 		return false
 	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.bar != nil
+	return b.gate.isOpen()
 }
 
 // Done reports the bytes recorded so far.
@@ -130,10 +156,8 @@ func (b *Bar) Finish() {
 		return
 	}
 	b.over = true
-	if b.bar != nil {
-		b.bar.Finish()
-		b.bar.Clear()
-	}
+	b.bar.Finish()
+	b.bar.Clear()
 }
 
 // Terminal reports whether w is a terminal that can show a bar: an

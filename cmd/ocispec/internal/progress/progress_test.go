@@ -54,6 +54,7 @@ func TestDelay(t *testing.T) {
 		t.Fatalf("bar shown before the delay: %q", w.String())
 	}
 	c.advance(600 * time.Millisecond)
+	time.Sleep(150 * time.Millisecond) // past the bar's own redraw throttle
 	b.Add(1 << 20)
 	if !b.Shown() {
 		t.Fatal("bar not shown after the delay")
@@ -62,10 +63,13 @@ func TestDelay(t *testing.T) {
 		t.Errorf("Done() = %d, want %d", got, 3<<20)
 	}
 	out := w.String()
-	for _, want := range []string{"hashing", "MiB"} {
+	for _, want := range []string{"hashing", "3.0/10 MiB"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("bar output %q lacks %q", out, want)
 		}
+	}
+	if strings.Contains(out, "TiB/s") || strings.Contains(out, "GiB/s") {
+		t.Errorf("bar output %q shows a throughput of bytes counted before it appeared", out)
 	}
 	b.Finish()
 	b.Add(1 << 20)

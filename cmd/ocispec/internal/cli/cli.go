@@ -72,7 +72,9 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	if err == nil {
 		return ExitOK
 	}
-	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, ctx.Err())) {
+	if ctx.Err() != nil {
+		// Stopped by a signal: whatever the error says, the work was cut
+		// short on purpose.
 		fmt.Fprintln(stderr, "ocispec: interrupted; nothing was left half written")
 		return ExitInterrupted
 	}

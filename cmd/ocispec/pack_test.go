@@ -520,3 +520,25 @@ func TestPackDockerWithTag(t *testing.T) {
 		t.Errorf("pack --format docker --tag v2 = %+v, want an OCI layout tagged v2", line)
 	}
 }
+
+func TestPackReferences(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	line := pack(t, exampleDir(), "oci:"+filepath.Join(dir, "a")+":v3")
+	if line.Layout != "oci" || line.Tag != "v3" || line.Path != filepath.Join(dir, "a") {
+		t.Errorf("pack to oci:PATH:v3 = %+v", line)
+	}
+	line = pack(t, exampleDir(), "dir:"+filepath.Join(dir, "b"))
+	if line.Layout != "dir" || line.Tag != "" {
+		t.Errorf("pack to dir:PATH = %+v", line)
+	}
+	r := ok(t, "convert", "--to", "docker", filepath.Join(dir, "a"), "oci:"+filepath.Join(dir, "c")+":docker")
+	var c imageLine
+	jsonLine(t, r, &c)
+	if c.Layout != "oci" || c.Tag != "docker" || c.Format != "docker" {
+		t.Errorf("convert to oci:PATH:docker = %+v", c)
+	}
+	fails(t, 2, []string{"--layout says dir"}, "pack", "--layout", "dir", exampleDir(), "oci:"+filepath.Join(dir, "d"))
+	fails(t, 2, []string{"--tag says v1"}, "pack", "--tag", "v1", exampleDir(), "oci:"+filepath.Join(dir, "d")+":v2")
+	fails(t, 2, []string{"not a digest"}, "pack", exampleDir(), "oci:"+filepath.Join(dir, "d")+":@"+line.Digest)
+}

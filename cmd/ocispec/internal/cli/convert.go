@@ -37,6 +37,7 @@ unchanged. A multi-platform image is converted whole unless --platform
 chooses one manifest. DST may be SRC, to convert in place; a new DST is
 written under a temporary name and renamed into place at the end.
 
+DST may also be written oci:PATH[:TAG] or dir:PATH, as skopeo does.
 SRC may also be a manifest or index file: DST is then a file with the
 converted document.
 
@@ -61,6 +62,10 @@ layers in Docker, say) and fields it lacks are errors naming them, unless
 }
 
 func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
+	dstArg, err := outputRef(dstArg, o.layoutKind, &o.tag)
+	if err != nil {
+		return err
+	}
 	enc, err := core.ParseEncoding(o.encoding.value)
 	if err != nil {
 		return &usageError{err}

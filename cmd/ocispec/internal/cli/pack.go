@@ -61,6 +61,7 @@ for OCI manifests in an OCI image layout). A new OUT is written under a
 temporary name and renamed into place at the end; an existing OCI layout
 gets the image added under its tag.
 
+OUT may also be written oci:PATH[:TAG] or dir:PATH, as skopeo does.
 Prints the manifest's descriptor as one line of JSON.`,
 		Example: `  ocispec pack --format docker examples/hello out/hello
   ocispec pack --layer tar+zstd=rootfs/ --layer tar+gzip=extra.tar.gz --tag v1 out/app
@@ -110,7 +111,10 @@ func splitKV(s, flag, want string) (string, string, error) {
 
 func (a *app) pack(o *packOptions, args []string) error {
 	ctx := a.ctx
-	out := args[len(args)-1]
+	out, err := outputRef(args[len(args)-1], o.layoutKind, &o.tag)
+	if err != nil {
+		return err
+	}
 	encoding, err := core.ParseEncoding(o.encoding.value)
 	if err != nil {
 		return &usageError{err}

@@ -78,6 +78,34 @@ type output struct {
 	kind      layout.Kind
 }
 
+// outputRef reads an output argument: a path, or "oci:PATH[:TAG]" or
+// "dir:PATH" as skopeo writes them, which set the layout flag and the
+// tag unless those say otherwise (a conflict is a usage error).
+func outputRef(arg string, layoutFlag *enumFlag, tag *string) (string, error) {
+	if !strings.HasPrefix(arg, "oci:") && !strings.HasPrefix(arg, "dir:") {
+		return arg, nil
+	}
+	ref, err := layout.ParseReference(arg)
+	if err != nil {
+		return "", &usageError{err}
+	}
+	if ref.Selector.Digest != "" {
+		return "", usagef("%s: an output is named by a tag, not a digest", arg)
+	}
+	kind := ref.Kind.String()
+	if layoutFlag.value != "" && layoutFlag.value != kind {
+		return "", usagef("%s is a %s: reference and --layout says %s", arg, kind, layoutFlag.value)
+	}
+	layoutFlag.value = kind
+	if t := ref.Selector.Tag; t != "" {
+		if *tag != "" && *tag != t {
+			return "", usagef("%s names tag %s and --tag says %s", arg, t, *tag)
+		}
+		*tag = t
+	}
+	return ref.Path, nil
+}
+
 // defaultKind is the layout a format's images are written to when
 // --layout is not given and the output is new: skopeo's dir: for the
 // Docker format (where Docker schema 2 images live on disk: skopeo and

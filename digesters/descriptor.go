@@ -65,7 +65,7 @@ func (e *Engine) Verify(ctx context.Context, r io.Reader, d core.Descriptor) err
 	if d.Size < math.MaxInt64 {
 		r = io.LimitReader(r, d.Size+1)
 	}
-	n, err := e.stream(ctx, r, []hash.Hash{h}, false)
+	n, err := e.stream(ctx, r, d.Size, []hash.Hash{h}, false)
 	if err != nil {
 		return streamErr(name, n, err)
 	}

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"math"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -141,7 +142,7 @@ func (e *Engine) digestReader(ctx context.Context, name string, r io.Reader, alg
 	if err != nil {
 		return Result{}, fmt.Errorf("digesters: %s: %w", name, err)
 	}
-	n, err := e.stream(ctx, r, hs.hs, parallelHashing(len(hs.hs), streams))
+	n, err := e.stream(ctx, r, sizeHint(r), hs.hs, parallelHashing(len(hs.hs), streams))
 	if err != nil {
 		return Result{}, streamErr(name, n, err)
 	}
@@ -220,12 +221,27 @@ func encodeDigest(alg digest.Algorithm, sum []byte) digest.Digest {
 	return digest.Digest(string(alg) + ":" + hex.EncodeToString(sum))
 }
 
+// sizeHint returns how many bytes r holds when it says so (bytes.Reader,
+// strings.Reader, bytes.Buffer), or -1.
+func sizeHint(r io.Reader) int64 {
+	if l, ok := r.(interface{ Len() int }); ok {
+		return int64(l.Len())
+	}
+	return -1
+}
+
 // stream reads r to its end, writing every byte to every hash, and
-// returns the number of bytes read. Its errors are bare (the read
-// error, the context's, or ErrBadReader); callers add the blob's name.
-func (e *Engine) stream(ctx context.Context, r io.Reader, hs []hash.Hash, parallel bool) (int64, error) {
+// returns the number of bytes read. size, when not negative, is how
+// long r is expected to be: a blob known to fit within the direct limit
+// is hashed directly to its end. Its errors are bare (the read error,
+// the context's, or ErrBadReader); callers add the blob's name.
+func (e *Engine) stream(ctx context.Context, r io.Reader, size int64, hs []hash.Hash, parallel bool) (int64, error) {
 	var total int64
-	if limit := e.directLimit(); limit > 0 {
+	limit := e.directLimit()
+	if limit > 0 && size >= 0 && size <= limit {
+		limit = math.MaxInt64 // no need to look past the end for more
+	}
+	if limit > 0 {
 		bp := bufPool.Get().(*[]byte)
 		for total < limit {
 			if err := ctx.Err(); err != nil {

@@ -29,8 +29,8 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 		return Result{}, fmt.Errorf("digesters: file %q: %w", path, err)
 	}
 	var res Result
-	err = withFile(path, func(f *os.File, r io.Reader, check func(int64) error) error {
-		n, err := e.stream(ctx, r, hs.hs, parallelHashing(len(hs.hs), streams))
+	err = withFile(path, func(r io.Reader, size int64, check func(int64) error) error {
+		n, err := e.stream(ctx, r, size, hs.hs, parallelHashing(len(hs.hs), streams))
 		if err != nil {
 			return streamErr(fmt.Sprintf("file %q", path), n, err)
 		}
@@ -43,11 +43,12 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 	return res, err
 }
 
-// withFile opens path for one sequential read and calls fn with the file,
-// a reader that stops one byte past the size the file had when opened,
-// and a check to call with the number of bytes read, which fails when
-// the file changed meanwhile.
-func withFile(path string, fn func(f *os.File, r io.Reader, check func(n int64) error) error) error {
+// withFile opens path for one sequential read and calls fn with a
+// reader that stops one byte past the size the file had when opened,
+// that size (-1 for a file that is not regular), and a check to call
+// with the number of bytes read, which fails when the file changed
+// meanwhile.
+func withFile(path string, fn func(r io.Reader, size int64, check func(n int64) error) error) error {
 	f, err := os.Open(path)
 	if err != nil {
 		return fmt.Errorf("digesters: %w", err)
@@ -62,7 +63,9 @@ func withFile(path string, fn func(f *os.File, r io.Reader, check func(n int64) 
 	}
 	regular := before.Mode().IsRegular()
 	var r io.Reader = f
+	size := int64(-1)
 	if regular {
+		size = before.Size()
 		if before.Size() > BufferSize {
 			adviseSequential(f) // a system call that small files do without
 		}
@@ -88,5 +91,5 @@ func withFile(path string, fn func(f *os.File, r io.Reader, check func(n int64) 
 		}
 		return nil
 	}
-	return fn(f, r, check)
+	return fn(r, size, check)
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 	"sync/atomic"
 
@@ -108,7 +107,7 @@ func DigestLayerFile(ctx context.Context, path string, c Compression, algs ...di
 
 // DigestLayerFile is [DigestLayerFile] with this engine's settings.
 func (e *Engine) DigestLayerFile(ctx context.Context, path string, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
-	err = withFile(path, func(_ *os.File, r io.Reader, check func(int64) error) error {
+	err = withFile(path, func(r io.Reader, _ int64, check func(int64) error) error {
 		var err error
 		compressed, uncompressed, err = e.digestLayer(ctx, fmt.Sprintf("file %q", path), r, c, algs)
 		if err == nil {

@@ -146,9 +146,10 @@ func calibrate(note string) *sha256State {
 		tp[d.Backend()] = float64(calibBytes) / max(best[i], time.Nanosecond).Seconds()
 	}
 	return &sha256State{chosen, Choice{
-		Backend:    chosen.Backend(),
-		Source:     "calibrated",
-		Detail:     fmt.Sprintf("%s calibrated fastest (%s %.0f MB/s, %s %.0f MB/s)%s", chosen.Backend(), backends[0].Backend(), tp[backends[0].Backend()]/1e6, backends[1].Backend(), tp[backends[1].Backend()]/1e6, note),
+		Backend: chosen.Backend(),
+		Source:  "calibrated",
+		Detail: fmt.Sprintf("%s chosen by calibration (%s %.0f MB/s, %s %.0f MB/s; %s needs a %d%% lead)%s",
+			chosen.Backend(), backends[0].Backend(), tp[backends[0].Backend()]/1e6, backends[1].Backend(), tp[backends[1].Backend()]/1e6, backends[1].Backend(), simdMargin, note),
 		Throughput: tp,
 		Took:       time.Since(start),
 	}}

@@ -36,7 +36,7 @@ func TestFromEnvironment(t *testing.T) {
 		{"crypto/sha256", BackendStdlibSHA256, "environment", ""},
 		{"simd", BackendSIMDSHA256, "environment", ""},
 		{"SHA256-SIMD", BackendSIMDSHA256, "environment", ""},
-		{"", "", "calibrated", "calibrated fastest"},
+		{"", "", "calibrated", "chosen by calibration"},
 		{"auto", "", "calibrated", ""},
 		{"fastest", "", "calibrated", `"fastest" not understood`},
 	}

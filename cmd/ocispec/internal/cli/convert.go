@@ -131,23 +131,11 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 		}
 		return a.converted(dstArg, srcLayout.Kind(), to, desc)
 	}
-	def := defaultKind(to)
-	if o.tag != "" {
-		def = layout.OCI // only an OCI layout has tags
-	}
-	out, err := prepareOutput(dstArg, want, def)
+	out, err := openOutput(dstArg, want, to, o.tag)
 	if err != nil {
 		return err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			out.abort()
-		}
-	}()
-	if o.tag != "" && out.kind == layout.Dir {
-		return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", dstArg)
-	}
+	defer out.abort()
 	if opts.Tag == "" && out.kind == layout.OCI {
 		// Keep the source's tag; an untagged source (a dir: image, say)
 		// gets the tag pack would give it.
@@ -174,7 +162,6 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 	if err := out.commit(); err != nil {
 		return err
 	}
-	committed = true
 	return a.converted(dstArg, out.kind, to, desc)
 }
 

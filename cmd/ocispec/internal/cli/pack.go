@@ -193,23 +193,11 @@ func (a *app) pack(o *packOptions, args []string) error {
 		return err
 	}
 
-	def := defaultKind(f)
-	if o.tag != "" {
-		def = layout.OCI // only an OCI layout has tags
-	}
-	dst, err := prepareOutput(out, kind, def)
+	dst, err := openOutput(out, kind, f, o.tag)
 	if err != nil {
 		return err
 	}
-	committed := false
-	defer func() {
-		if !committed {
-			dst.abort()
-		}
-	}()
-	if o.tag != "" && dst.kind == layout.Dir {
-		return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", out)
-	}
+	defer dst.abort()
 	tag := o.tag
 	if tag == "" && dst.kind == layout.OCI {
 		tag = DefaultTag
@@ -281,7 +269,6 @@ func (a *app) pack(o *packOptions, args []string) error {
 	if err := dst.commit(); err != nil {
 		return err
 	}
-	committed = true
 	a.noteDockerInOCI(f, dst.kind)
 	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", out, f.Name(), layoutName(dst.kind), tagNote(tag), len(layers), plural(len(layers)), desc.Digest)
 	return a.result(imageResult{
@@ -347,7 +334,7 @@ type imageResult struct {
 func (s *layerSpec) check(f core.Format) error {
 	kind := s.kind
 	if core.IsKind(s.kind) {
-		if _, ok := lookupKind(f, s.kind); !ok {
+		if !hasKind(f, s.kind) {
 			return fmt.Errorf("%w: format %s has no kind %q (its kinds: %s; or give a media type)", ErrKind, f.Name(), s.kind, kindsOf(f))
 		}
 	} else {

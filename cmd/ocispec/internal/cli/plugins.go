@@ -88,15 +88,10 @@ func (a *app) format(name string) (core.Format, error) {
 	return f, nil
 }
 
-// lookupKind returns f's media type for kind and whether f has one.
-func lookupKind(f core.Format, kind string) (string, bool) {
-	if l, ok := f.(interface {
-		LookupMediaType(string) (string, bool)
-	}); ok {
-		return l.LookupMediaType(kind)
-	}
-	mt := f.MediaType(kind)
-	return mt, mt != kind
+// hasKind reports whether kind is in f's table.
+func hasKind(f core.Format, kind string) bool {
+	_, ok := f.MediaTypes()[kind]
+	return ok
 }
 
 // kindsOf lists f's kinds, sorted.

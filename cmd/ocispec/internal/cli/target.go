@@ -76,6 +76,27 @@ type output struct {
 	inPlace   bool
 	replace   bool // final is an empty folder to be replaced
 	kind      layout.Kind
+	committed bool
+}
+
+// openOutput prepares the output of an image of format f at path, as
+// prepareOutput does; the default layout for a new output is that of
+// the format, or OCI when tag is given (only it has tags). Call abort
+// when done: after commit it does nothing.
+func openOutput(path string, want layout.Kind, f core.Format, tag string) (*output, error) {
+	def := defaultKind(f)
+	if tag != "" {
+		def = layout.OCI
+	}
+	o, err := prepareOutput(path, want, def)
+	if err != nil {
+		return nil, err
+	}
+	if tag != "" && o.kind == layout.Dir {
+		o.abort()
+		return nil, usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", path)
+	}
+	return o, nil
 }
 
 // outputRef reads an output argument: a path, or "oci:PATH[:TAG]" or
@@ -196,12 +217,14 @@ func (o *output) commit() error {
 		}
 		syncDir(filepath.Dir(o.final))
 	}
+	o.committed = true
 	return os.RemoveAll(o.workspace)
 }
 
-// abort removes the workspace and everything written to it.
+// abort removes the workspace and everything written to it, unless
+// the output was committed.
 func (o *output) abort() {
-	if o != nil && o.workspace != "" {
+	if o != nil && !o.committed && o.workspace != "" {
 		os.RemoveAll(o.workspace)
 	}
 }

@@ -12,14 +12,13 @@ import (
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
-	"go.uber.org/goleak"
 )
 
 // Every bad input gives an error naming the blob and leaves no
 // goroutine behind.
 
 func TestReaderFailsMidway(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	tarb := makeTar(t, 3*BufferSize)
 	zsHead, gzHead := zstded(t, tarb)[:1000], gzipped(t, tarb)[:1000]
 	calls := map[string]func(r io.Reader) error{
@@ -58,7 +57,7 @@ func TestReaderFailsMidway(t *testing.T) {
 }
 
 func TestFileChangesWhileRead(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	data := pattern(4 * BufferSize)
 	tests := []struct {
 		name   string
@@ -115,7 +114,7 @@ func TestFileChangesWhileRead(t *testing.T) {
 }
 
 func TestBadFiles(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	dir := t.TempDir()
 	if _, err := DigestFile(context.Background(), dir); !errors.Is(err, ErrNotRegular) {
 		t.Errorf("DigestFile(directory) = %v, want ErrNotRegular", err)
@@ -126,7 +125,7 @@ func TestBadFiles(t *testing.T) {
 }
 
 func TestBadDescriptors(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	blob := pattern(2*BufferSize + 1)
 	good := core.Descriptor{Digest: reference(core.SHA256, blob), Size: int64(len(blob))}
 	tests := []struct {
@@ -181,7 +180,7 @@ func TestBadDescriptors(t *testing.T) {
 }
 
 func TestCorruptLayers(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	tarb := makeTar(t, BufferSize)
 	gz := gzipped(t, tarb)
 	zs := zstded(t, tarb)
@@ -221,7 +220,7 @@ func TestCorruptLayers(t *testing.T) {
 }
 
 func TestUnknownAlgorithms(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	tests := []struct {
 		alg  digest.Algorithm
 		want error
@@ -254,7 +253,7 @@ func TestUnknownAlgorithms(t *testing.T) {
 }
 
 func TestCancelled(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := DigestReader(ctx, &endless{}); !errors.Is(err, context.Canceled) {
@@ -318,7 +317,7 @@ type liar struct{ n int }
 func (l liar) Read(p []byte) (int, error) { return l.n, nil }
 
 func TestBadReaders(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	for _, e := range []*Engine{{}, {DirectLimit: -1}} {
 		for _, n := range []int{-1, BufferSize + 1} {
 			if _, err := e.DigestReader(context.Background(), liar{n}); !errors.Is(err, ErrBadReader) {
@@ -350,7 +349,7 @@ func (p *panicky) Read(b []byte) (int, error) {
 // caller's goroutine, as it would without the pipeline, and the
 // pipeline's goroutines end.
 func TestReaderPanics(t *testing.T) {
-	defer goleak.VerifyNone(t)
+	defer verifyNone(t)
 	for _, after := range []int{10, 3 * BufferSize} {
 		func() {
 			defer func() {

@@ -268,3 +268,24 @@ func TestDecodeRefusesEmptyArtifactType(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeDescriptor(t *testing.T) {
+	d, err := core.DecodeDescriptor([]byte(entry))
+	if err != nil || d.Size != 9 || d.Platform == nil || d.Platform.Architecture != "amd64" {
+		t.Fatalf("DecodeDescriptor(%s) = %+v, %v", entry, d, err)
+	}
+	for _, tt := range []struct{ doc, mention string }{
+		{`{"mediaType":"a/b","digest":"sha256:x"}`, "size: missing"},
+		{`{"mediaType":"a/b","Size":1,"digest":"sha256:` + hex64 + `"}`, "size: missing"},
+		{`{"mediaType":"a/b","size":1,"size":2,"digest":"sha256:` + hex64 + `"}`, "more than once"},
+		{`{"mediaType":"a/b","size":"1","digest":"sha256:` + hex64 + `"}`, "size: cannot be a JSON string"},
+		{`null`, "null"},
+		{`[]`, "object"},
+	} {
+		if _, err := core.DecodeDescriptor([]byte(tt.doc)); err == nil || !strings.Contains(err.Error(), tt.mention) {
+			t.Errorf("DecodeDescriptor(%s) = %v, want an error mentioning %q", tt.doc, err, tt.mention)
+		}
+	}
+}
+
+const hex64 = "1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee"

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -186,3 +187,35 @@ func (r *Registry) DescriptorKinds(m Manifest) []string {
 // IsKind reports whether s names a kind rather than a concrete media type
 // (kinds have no '/').
 func IsKind(s string) bool { return s != "" && !strings.Contains(s, "/") }
+
+// DecodeDescriptor parses and validates a lone content descriptor
+// (application/vnd.oci.descriptor.v1+json) with the same rules as the
+// descriptors of a manifest: exact keys, no repeated key, every problem
+// reported as a *FieldError.
+func (r *Registry) DecodeDescriptor(data []byte, opts ...DecodeOption) (Descriptor, error) {
+	o := decodeOpts(opts)
+	if int64(len(data)) > o.maxSize {
+		return Descriptor{}, fmt.Errorf("%w: %d bytes, limit %d", ErrDocumentTooLarge, len(data), o.maxSize)
+	}
+	var w *wireDescriptor
+	err := parseValue(data, func(p *parser) {
+		w = p.descriptor("")
+		if w == nil && len(p.errs) == 0 {
+			p.errs = append(p.errs, errors.New("want a descriptor object, got null"))
+		}
+	})
+	if err != nil {
+		return Descriptor{}, err
+	}
+	d, err := w.descriptor()
+	errs := appendNested(nil, "", err)
+	errs = appendNested(errs, "", r.ValidateDescriptor(d))
+	if len(errs) > 0 {
+		return Descriptor{}, fmt.Errorf("%w (descriptor): %w", ErrInvalidDocument, errors.Join(errs...))
+	}
+	return d, nil
+}
+
+// DecodeDescriptor decodes a lone descriptor with the algorithms of
+// [Default].
+func DecodeDescriptor(data []byte) (Descriptor, error) { return Default.DecodeDescriptor(data) }

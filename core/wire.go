@@ -347,10 +347,10 @@ func jsonKind(tok json.Token) string {
 	return "null"
 }
 
-// parseDocument decodes a manifest or index into a wireDocument in one
-// pass. Syntax errors name the byte offset; type errors name the field,
-// and all of them are reported.
-func parseDocument(data []byte) (w *wireDocument, err error) {
+// parseValue runs fill over the single JSON value in data. Syntax
+// errors name the byte offset and stop parsing; type errors name the
+// field, and all of them are reported.
+func parseValue(data []byte, fill func(*parser)) (err error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	p := &parser{dec: dec}
@@ -360,24 +360,34 @@ func parseDocument(data []byte) (w *wireDocument, err error) {
 			if !ok {
 				panic(r)
 			}
-			w, err = nil, jsonError(se.err)
+			err = jsonError(se.err)
 		}
 	}()
 	if len(bytes.TrimSpace(data)) == 0 {
-		return nil, fmt.Errorf("%w: empty document", ErrInvalidDocument)
+		return fmt.Errorf("%w: empty document", ErrInvalidDocument)
 	}
-	w = p.document()
+	fill(p)
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, fmt.Errorf("%w: data after the JSON document", ErrInvalidDocument)
-	}
-	if w != nil && w.FSLayers {
-		return nil, fmt.Errorf("%w: a Docker schema 1 manifest (fsLayers); only schema 2 is supported", ErrUnknownDocument)
+		return fmt.Errorf("%w: data after the JSON document", ErrInvalidDocument)
 	}
 	if len(p.errs) > 0 {
-		return nil, fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(p.errs...))
+		return fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(p.errs...))
+	}
+	return nil
+}
+
+// parseDocument decodes a manifest or index into a wireDocument in one
+// pass.
+func parseDocument(data []byte) (*wireDocument, error) {
+	var w *wireDocument
+	if err := parseValue(data, func(p *parser) { w = p.document() }); err != nil {
+		return nil, err
 	}
 	if w == nil {
 		return nil, fmt.Errorf("%w: want a JSON object, got null", ErrInvalidDocument)
+	}
+	if w.FSLayers {
+		return nil, fmt.Errorf("%w: a Docker schema 1 manifest (fsLayers); only schema 2 is supported", ErrUnknownDocument)
 	}
 	return w, nil
 }

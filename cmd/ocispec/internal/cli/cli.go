@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -231,9 +232,27 @@ func (a *app) warn(err error) {
 	}
 }
 
+// EnvProgressDelay, when set to a duration ("0s", "250ms"), is how long
+// work runs before its progress bar appears, instead of
+// progress.DefaultDelay.
+const EnvProgressDelay = "OCISPEC_PROGRESS_DELAY"
+
 // bar returns a progress bar on stderr, drawn only when a.progress.
 func (a *app) bar(total int64, description string) *progress.Bar {
-	return progress.New(a.stderr, a.progress, total, description, progress.Options{})
+	return progress.New(a.stderr, a.progress, total, description, progress.Options{Delay: progressDelay()})
+}
+
+// progressDelay reads EnvProgressDelay: 0 (the default delay) when unset
+// or malformed, -1 (at once) for zero.
+func progressDelay() time.Duration {
+	d, err := time.ParseDuration(os.Getenv(EnvProgressDelay))
+	switch {
+	case err != nil:
+		return 0
+	case d <= 0:
+		return -1
+	}
+	return d
 }
 
 // logger returns the logger plugins write to: stderr with --verbose,

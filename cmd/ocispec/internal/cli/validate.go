@@ -236,20 +236,8 @@ func detectDocument(data []byte) (string, error) {
 
 // validateDescriptor checks a lone descriptor.
 func validateDescriptor(data []byte) error {
-	var probe map[string]json.RawMessage
-	if err := json.Unmarshal(data, &probe); err != nil {
-		return fmt.Errorf("not a JSON object: %w", err)
-	}
-	var d v1.Descriptor
-	if err := json.Unmarshal(data, &d); err != nil {
-		return jsonFieldErr(err)
-	}
-	var errs []error
-	if _, ok := probe["size"]; !ok {
-		errs = append(errs, &core.FieldError{Field: "size", Err: errors.New("missing")})
-	}
-	errs = append(errs, core.ValidateDescriptor(core.DescriptorFromOCI(d)))
-	return errors.Join(errs...)
+	_, err := core.DecodeDescriptor(data)
+	return err
 }
 
 // jsonFieldErr names the field of an encoding/json type error.

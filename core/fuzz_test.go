@@ -5,11 +5,11 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"reflect"
 	"strings"
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/core/coretest"
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/schema"
@@ -77,7 +77,7 @@ func FuzzDecodeIndex(f *testing.F) {
 			if err != nil {
 				t.Fatalf("DecodeIndex(EncodeIndex(%s)) = %v\n%s", enc, err, b)
 			}
-			if f2 != format || !reflect.DeepEqual(normIndex(ix2), normIndex(ix)) {
+			if f2 != format || !coretest.EqualIndexes(ix2, ix) {
 				t.Fatalf("index round trip in %s:\n%#v\n%#v", enc, ix, ix2)
 			}
 		}
@@ -137,7 +137,7 @@ func roundTripManifest(t *testing.T, format core.Format, m core.Manifest) {
 		if f2 != format {
 			t.Fatalf("round trip in %s detected %s, want %s", enc, f2.Name(), format.Name())
 		}
-		if !reflect.DeepEqual(normManifest(m2), normManifest(m)) {
+		if !coretest.EqualManifests(m2, m) {
 			t.Fatalf("round trip in %s:\n%#v\n%#v", enc, m, m2)
 		}
 	}
@@ -172,56 +172,4 @@ func allCommonDigests(ds ...core.Descriptor) bool {
 		}
 	}
 	return true
-}
-
-func normDescriptor(d core.Descriptor) core.Descriptor {
-	d = d.Clone()
-	if len(d.Annotations) == 0 {
-		d.Annotations = nil
-	}
-	if len(d.URLs) == 0 {
-		d.URLs = nil
-	}
-	if len(d.Data) == 0 {
-		d.Data = nil
-	}
-	if d.Platform != nil && len(d.Platform.OSFeatures) == 0 {
-		d.Platform.OSFeatures = nil
-	}
-	return d
-}
-
-func normManifest(m core.Manifest) core.Manifest {
-	m = m.Clone()
-	m.Config = normDescriptor(m.Config)
-	out := []core.Descriptor{}
-	for _, l := range m.Layers {
-		out = append(out, normDescriptor(l))
-	}
-	m.Layers = out
-	if m.Subject != nil {
-		s := normDescriptor(*m.Subject)
-		m.Subject = &s
-	}
-	if len(m.Annotations) == 0 {
-		m.Annotations = nil
-	}
-	return m
-}
-
-func normIndex(ix core.Index) core.Index {
-	ix = ix.Clone()
-	out := []core.Descriptor{}
-	for _, d := range ix.Manifests {
-		out = append(out, normDescriptor(d))
-	}
-	ix.Manifests = out
-	if ix.Subject != nil {
-		s := normDescriptor(*ix.Subject)
-		ix.Subject = &s
-	}
-	if len(ix.Annotations) == 0 {
-		ix.Annotations = nil
-	}
-	return ix
 }

@@ -141,17 +141,31 @@ func appendShortEscape(dst []byte, c byte) ([]byte, bool) {
 	return dst, false
 }
 
-// appendGoString escapes as encoding/json does with SetEscapeHTML(false):
-// control characters, '"' and '\\', U+2028 and U+2029; invalid UTF-8
-// becomes U+FFFD.
-func appendGoString(dst []byte, s string) []byte {
+// escaping says how a style writes what its short escapes do not cover.
+type escaping int
+
+const (
+	// escapeGo is encoding/json with SetEscapeHTML(false): other control
+	// characters as \u00XX, U+2028 and U+2029 escaped.
+	escapeGo escaping = iota
+	// escapePython is json.dumps with ensure_ascii: everything outside
+	// ' '..'~' as \uXXXX (lower-case hex, surrogate pairs beyond the BMP).
+	escapePython
+	// escapeJCS is RFC 8785 (ECMAScript JSON.stringify): only control
+	// characters.
+	escapeJCS
+)
+
+// appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD
+// in every style.
+func appendString(dst []byte, s string, e escaping) []byte {
 	dst = append(dst, '"')
 	for i := 0; i < len(s); {
 		c := s[i]
 		if c < utf8.RuneSelf {
 			var ok bool
 			if dst, ok = appendShortEscape(dst, c); !ok {
-				if c < 0x20 {
+				if c < 0x20 || c == 0x7f && e == escapePython {
 					dst = appendU4(dst, rune(c))
 				} else {
 					dst = append(dst, c)
@@ -162,9 +176,16 @@ func appendGoString(dst []byte, s string) []byte {
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
 		switch {
+		case e == escapePython && r > 0xffff:
+			r1, r2 := utf16.EncodeRune(r)
+			dst = appendU4(appendU4(dst, r1), r2)
+		case e == escapePython:
+			dst = appendU4(dst, r) // U+FFFD for invalid bytes too
+		case r == utf8.RuneError && n == 1 && e == escapeGo:
+			dst = append(dst, `\ufffd`...) // as encoding/json writes it
 		case r == utf8.RuneError && n == 1:
-			dst = append(dst, `\ufffd`...)
-		case r == '\u2028' || r == '\u2029':
+			dst = append(dst, "\uFFFD"...)
+		case e == escapeGo && (r == '\u2028' || r == '\u2029'):
 			dst = appendU4(dst, r)
 		default:
 			dst = append(dst, s[i:i+n]...)
@@ -174,62 +195,6 @@ func appendGoString(dst []byte, s string) []byte {
 	return append(dst, '"')
 }
 
-// appendPythonString escapes as Python's json.dumps with ensure_ascii:
-// everything outside ' '..'~' as \uXXXX (lower-case hex, surrogate pairs
-// beyond the BMP), the short escapes where Python uses them.
-func appendPythonString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			var ok bool
-			if dst, ok = appendShortEscape(dst, c); !ok {
-				if c < 0x20 || c == 0x7f {
-					dst = appendU4(dst, rune(c))
-				} else {
-					dst = append(dst, c)
-				}
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r > 0xffff {
-			r1, r2 := utf16.EncodeRune(r)
-			dst = appendU4(appendU4(dst, r1), r2)
-		} else {
-			dst = appendU4(dst, r) // includes U+FFFD for invalid bytes
-		}
-		i += n
-	}
-	return append(dst, '"')
-}
-
-// appendJCSString escapes as RFC 8785 (ECMAScript JSON.stringify): only
-// '"', '\\' and control characters; invalid UTF-8 becomes U+FFFD.
-func appendJCSString(dst []byte, s string) []byte {
-	dst = append(dst, '"')
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			var ok bool
-			if dst, ok = appendShortEscape(dst, c); !ok {
-				if c < 0x20 {
-					dst = appendU4(dst, rune(c))
-				} else {
-					dst = append(dst, c)
-				}
-			}
-			i++
-			continue
-		}
-		r, n := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && n == 1 {
-			dst = append(dst, "\uFFFD"...)
-		} else {
-			dst = append(dst, s[i:i+n]...)
-		}
-		i += n
-	}
-	return append(dst, '"')
-}
+func appendGoString(dst []byte, s string) []byte     { return appendString(dst, s, escapeGo) }
+func appendPythonString(dst []byte, s string) []byte { return appendString(dst, s, escapePython) }
+func appendJCSString(dst []byte, s string) []byte    { return appendString(dst, s, escapeJCS) }

@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/core/coretest"
 	"github.com/concil-go/ocispec/formats"
 	"github.com/concil-go/ocispec/formats/oci"
 )
@@ -111,7 +112,7 @@ func TestGoldenSeedCases(t *testing.T) {
 					if got != f {
 						t.Errorf("DecodeManifest detected %s, want %s", got.Name(), f.Name())
 					}
-					if want := seedManifest(c).For(f); !equalManifests(m, want) {
+					if want := seedManifest(c).For(f); !coretest.EqualManifests(m, want) {
 						t.Errorf("decoded %+v, want %+v", m, want)
 					}
 				})
@@ -256,7 +257,7 @@ func TestGoldenFull(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if want := fullManifest().For(oci.Format); !equalManifests(m, want) {
+			if want := fullManifest().For(oci.Format); !coretest.EqualManifests(m, want) {
 				t.Errorf("decoded %+v\nwant %+v", m, want)
 			}
 		})
@@ -288,7 +289,7 @@ func TestGoldenIndex(t *testing.T) {
 				if got != f {
 					t.Errorf("DecodeIndex detected %s, want %s", got.Name(), f.Name())
 				}
-				if want := sampleIndex().For(f); !equalIndexes(ix, want) {
+				if want := sampleIndex().For(f); !coretest.EqualIndexes(ix, want) {
 					t.Errorf("decoded %+v\nwant %+v", ix, want)
 				}
 			})

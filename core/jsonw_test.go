@@ -1,0 +1,44 @@
+package core
+
+import (
+	"bytes"
+	"encoding/json"
+	"testing"
+)
+
+// TestStringEscapes checks each style's string escaping: compact against
+// encoding/json, concil against what Python's json.dumps writes, and
+// canonical against RFC 8785.
+func TestStringEscapes(t *testing.T) {
+	inputs := []string{
+		"plain", `quote " backslash \ slash /`, "<html> & 'x'",
+		"\x00\x01\x07\b\t\n\v\f\r\x1f\x7f", "é ü € \u2028 \u2029 😀 𝄞",
+		"bad \xff utf-8 \xc3", "",
+	}
+	for _, s := range inputs {
+		var buf bytes.Buffer
+		enc := json.NewEncoder(&buf)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(s); err != nil {
+			t.Fatal(err)
+		}
+		want := bytes.TrimSuffix(buf.Bytes(), []byte("\n"))
+		if got := appendGoString(nil, s); !bytes.Equal(got, want) {
+			t.Errorf("appendGoString(%q) = %s, want %s (encoding/json)", s, got, want)
+		}
+	}
+	for _, tt := range []struct{ in, python, jcs string }{
+		{"\x00\x7f\x1f", `"\u0000\u007f\u001f"`, "\"\\u0000\x7f\\u001f\""},
+		{"é😀", `"\u00e9\ud83d\ude00"`, "\"é😀\""},
+		{"\u2028", `"\u2028"`, "\"\u2028\""},
+		{"a\xffb", `"a\ufffdb"`, "\"a\uFFFDb\""},
+		{"\b\f\n\r\t\"\\/", `"\b\f\n\r\t\"\\/"`, `"\b\f\n\r\t\"\\/"`},
+	} {
+		if got := string(appendPythonString(nil, tt.in)); got != tt.python {
+			t.Errorf("appendPythonString(%q) = %s, want %s", tt.in, got, tt.python)
+		}
+		if got := string(appendJCSString(nil, tt.in)); got != tt.jcs {
+			t.Errorf("appendJCSString(%q) = %s, want %s", tt.in, got, tt.jcs)
+		}
+	}
+}

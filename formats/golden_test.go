@@ -127,6 +127,9 @@ func TestGoldenSeedCases(t *testing.T) {
 // with its defaults, from the same inputs.
 func TestConcilGoldenIsPython(t *testing.T) {
 	python, err := exec.LookPath("python3")
+	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
+		t.Fatal("python3 is not installed and OCISPEC_REQUIRE_TOOLS is set")
+	}
 	if err != nil {
 		t.Skip("SKIPPING: python3 is not installed, so the concil encoding cannot be checked against Python's json.dumps; .ci/run installs it")
 	}
@@ -203,6 +206,9 @@ func TestCompactIsEncodingJSON(t *testing.T) {
 // small integers whose keys are all in the BMP.
 func TestCanonicalIsSortedPython(t *testing.T) {
 	python, err := exec.LookPath("python3")
+	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
+		t.Fatal("python3 is not installed and OCISPEC_REQUIRE_TOOLS is set")
+	}
 	if err != nil {
 		t.Skip("SKIPPING: python3 is not installed; .ci/run installs it")
 	}

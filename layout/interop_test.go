@@ -30,6 +30,9 @@ import (
 func needTool(t *testing.T, name string) string {
 	t.Helper()
 	p, err := exec.LookPath(name)
+	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s is not installed and OCISPEC_REQUIRE_TOOLS is set: %v", name, err)
+	}
 	if err != nil {
 		t.Skipf("SKIPPED: %s is not installed, so this interoperability test cannot run "+
 			"(apt-get install -y skopeo umoci oci-image-tool; .ci/run installs them): %v", name, err)

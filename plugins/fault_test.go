@@ -226,7 +226,12 @@ func TestCapabilities(t *testing.T) {
 // 100 crash-restart cycles leave no zombie, no extra process and no
 // goroutine behind.
 func TestCrashRestartCycles(t *testing.T) {
-	defer goleak.VerifyNone(t, goleak.IgnoreCurrent())
+	ignore := goleak.IgnoreCurrent()
+	defer func() {
+		if err := findLeaks(ignore); err != nil {
+			t.Error(err)
+		}
+	}()
 	p, err := plugins.Load(context.Background(), faulty("crash"), plugins.WithRegistry(nil),
 		plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
 	if err != nil {

@@ -43,12 +43,25 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	if code == 0 {
-		if err := goleak.Find(); err != nil {
+		if err := findLeaks(); err != nil {
 			fmt.Fprintf(os.Stderr, "goroutines left after the tests: %v\n", err)
 			code = 1
 		}
 	}
 	os.Exit(code)
+}
+
+// findLeaks retries goleak.Find for up to 10 s: gRPC's and go-plugin's
+// goroutines can take longer than goleak's own half second of retries to
+// finish under -race on a busy machine.
+func findLeaks(opts ...goleak.Option) error {
+	var err error
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err = goleak.Find(opts...); err == nil {
+			return nil
+		}
+	}
+	return err
 }
 
 func buildAndRun(m *testing.M) (int, error) {

@@ -136,7 +136,8 @@ func TestConvert(t *testing.T) {
 		t.Errorf("converted layer = %+v", dst.Layers[0])
 	}
 	ok(t, "verify", oci)
-	if umoci, err := exec.LookPath("umoci"); err == nil {
+	if umoci, err := exec.LookPath("umoci"); err == nil || os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
+		umoci = need(t, "umoci")
 		bundle := filepath.Join(dir, "bundle")
 		args := []string{"unpack", "--image", oci + ":latest", bundle}
 		if os.Geteuid() != 0 {

@@ -231,6 +231,9 @@ func copyTree(t *testing.T, src, dst string, perm fs.FileMode, mtime time.Time) 
 func need(t *testing.T, tool string) string {
 	t.Helper()
 	p, err := exec.LookPath(tool)
+	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
+		t.Fatalf("%s is not installed and OCISPEC_REQUIRE_TOOLS is set", tool)
+	}
 	if err != nil {
 		t.Skipf("SKIPPING: %s is not installed (.ci/run installs it with apt-get)", tool)
 	}

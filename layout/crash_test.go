@@ -130,6 +130,7 @@ func TestCrashSafety(t *testing.T) {
 	delays := []time.Duration{0, 40, 120, 200, 300, 600}
 	for _, kind := range []layout.Kind{layout.OCI, layout.Dir} {
 		for _, fresh := range []bool{true, false} {
+			midWrite := 0 // kills that landed before the helper finished
 			for i, ms := range delays {
 				delay := ms * time.Millisecond
 				t.Run(fmt.Sprintf("%s/fresh=%v/%d", kind, fresh, i), func(t *testing.T) {
@@ -155,12 +156,22 @@ func TestCrashSafety(t *testing.T) {
 						t.Fatal(err)
 					}
 					sc := bufio.NewScanner(out)
-					for sc.Scan() && sc.Text() != "writing" {
+					writing := false
+					for !writing && sc.Scan() {
+						writing = sc.Text() == "writing"
+					}
+					if !writing {
+						cmd.Process.Kill()
+						cmd.Wait()
+						t.Fatal("the writer process ended before it started writing")
 					}
 					time.Sleep(delay)
 					cmd.Process.Signal(syscall.SIGKILL)
-					io.Copy(io.Discard, out)
+					rest, _ := io.ReadAll(out)
 					cmd.Wait()
+					if !strings.Contains(string(rest), "done") {
+						midWrite++
+					}
 
 					checkFinalNames(t, dir, kind)
 					checkOldOrNew(t, dir, kind, fresh, oldDigest, newDigest)
@@ -182,6 +193,9 @@ func TestCrashSafety(t *testing.T) {
 						}
 					}
 				})
+			}
+			if midWrite == 0 {
+				t.Errorf("%s, fresh=%v: every kill landed after the write had finished; nothing was tested mid-write", kind, fresh)
 			}
 		}
 	}

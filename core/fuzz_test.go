@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -172,4 +173,40 @@ func allCommonDigests(ds ...core.Descriptor) bool {
 		}
 	}
 	return true
+}
+
+func FuzzDecodeDescriptor(f *testing.F) {
+	for _, s := range []string{
+		cfg, layer, entry,
+		`{"mediaType":"a/b","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","data":"e30=","urls":["https://x/y"],"annotations":{"k":"v"},"artifactType":"c/d"}`,
+		`{"mediaType":"a/b","size":1,"digest":"foo+bar:QUJD="}`,
+		`{"mediaType":"a/b","size":-1,"digest":"sha256:../x"}`,
+	} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		d, err := core.DecodeDescriptor(data)
+		if err != nil {
+			return
+		}
+		for _, enc := range core.Encodings {
+			b, err := core.MarshalDescriptor(d, enc)
+			if err != nil {
+				if enc == core.EncodingCanonical && errors.Is(err, errOutOfRange(err)) {
+					continue
+				}
+				t.Fatalf("MarshalDescriptor(%s, decoded) = %v", enc, err)
+			}
+			d2, err := core.DecodeDescriptor(b)
+			if err != nil {
+				t.Fatalf("DecodeDescriptor(MarshalDescriptor(%s)) = %v\n%s", enc, err, b)
+			}
+			if !reflect.DeepEqual(coretest.NormalizeDescriptor(d2), coretest.NormalizeDescriptor(d)) {
+				t.Fatalf("descriptor round trip in %s:\n%#v\n%#v", enc, d, d2)
+			}
+		}
+		if err := schema.ValidateDescriptor(data); err != nil {
+			t.Fatalf("we accept a descriptor image-spec's schema refuses: %v\n%s", err, data)
+		}
+	})
 }

@@ -32,7 +32,21 @@ func Verify(ctx context.Context, path string) error {
 // blobs with the layout's workers. Each blob is read once however many
 // manifests refer to it.
 func (l *Layout) Verify(ctx context.Context) error {
-	v := &verifier{l: l, seen: map[digest.Digest]bool{}, queued: map[blobKey]bool{}}
+	return l.VerifyWith(ctx, VerifyOptions{})
+}
+
+// VerifyOptions control [Layout.VerifyWith].
+type VerifyOptions struct {
+	// Progress, when set, is called as blob bytes are checked, with the
+	// bytes checked so far and the total size of the blobs to check
+	// (known once every document has been read). It is never called
+	// concurrently.
+	Progress func(done, total int64)
+}
+
+// VerifyWith is [Layout.Verify] with options.
+func (l *Layout) VerifyWith(ctx context.Context, opts VerifyOptions) error {
+	v := &verifier{l: l, seen: map[digest.Digest]bool{}, queued: map[blobKey]bool{}, progress: opts.Progress}
 	switch l.kind {
 	case OCI:
 		ix, err := l.readIndexJSON()
@@ -73,6 +87,29 @@ type verifier struct {
 	queued   map[blobKey]bool
 	blobs    []blobCheck
 	problems []error
+
+	progress    func(done, total int64)
+	progressMu  sync.Mutex
+	done, total int64
+}
+
+// advance reports n more bytes checked.
+func (v *verifier) advance(n int64) {
+	if v.progress == nil || n == 0 {
+		return
+	}
+	v.progressMu.Lock()
+	defer v.progressMu.Unlock()
+	v.done += n
+	v.progress(v.done, v.total)
+}
+
+// verifyCounter counts the bytes of a blob as they are checked.
+type verifyCounter struct{ v *verifier }
+
+func (w verifyCounter) Write(p []byte) (int, error) {
+	w.v.advance(int64(len(p)))
+	return len(p), nil
 }
 
 func (v *verifier) problem(path string, d digest.Digest, ref string, err error) {
@@ -155,6 +192,11 @@ func (v *verifier) queue(d core.Descriptor, ref string) {
 // checkBlobs hashes the queued blobs with the layout's workers and
 // records their problems in queue order.
 func (v *verifier) checkBlobs(ctx context.Context) {
+	for _, b := range v.blobs {
+		if b.d.Size > 0 {
+			v.total += b.d.Size
+		}
+	}
 	errs := make([]error, len(v.blobs))
 	sem := make(chan struct{}, v.l.opts.workers)
 	var wg sync.WaitGroup
@@ -198,7 +240,11 @@ func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
 		return withRef(err, b.ref)
 	}
 	defer r.Close()
-	if _, err := io.Copy(io.Discard, r); err != nil {
+	var dst io.Writer = io.Discard
+	if v.progress != nil {
+		dst = verifyCounter{v}
+	}
+	if _, err := io.Copy(dst, r); err != nil {
 		return withRef(err, b.ref)
 	}
 	return nil

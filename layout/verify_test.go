@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
@@ -332,5 +333,48 @@ func TestCancel(t *testing.T) {
 	}
 	if err := l.Verify(c); !errors.Is(err, context.Canceled) {
 		t.Errorf("Verify(cancelled) = %v, want context.Canceled", err)
+	}
+}
+
+// TestVerifyProgress: VerifyWith reports every blob byte it checks, with
+// the total, never concurrently.
+func TestVerifyProgress(t *testing.T) {
+	for _, kind := range []layout.Kind{layout.OCI, layout.Dir} {
+		t.Run(kind.String(), func(t *testing.T) {
+			img := newTestImage(t, core.SHA256, nil)
+			_, l := newLayoutAt(t, filepath.Join(t.TempDir(), "img"), kind)
+			f := mustFormat(t, "oci")
+			if _, err := l.WriteImage(ctx, f, img.manifest, img.blobs, &layout.WriteOptions{Tag: tagFor(kind, "app")}); err != nil {
+				t.Fatal(err)
+			}
+			want := img.manifest.Config.Size
+			for _, d := range img.manifest.Layers {
+				want += d.Size
+			}
+			var mu sync.Mutex
+			busy := false
+			var lastDone, lastTotal int64
+			err := l.VerifyWith(ctx, layout.VerifyOptions{Progress: func(done, total int64) {
+				mu.Lock()
+				if busy {
+					t.Error("Progress called concurrently")
+				}
+				busy = true
+				mu.Unlock()
+				if done < lastDone {
+					t.Errorf("Progress went back from %d to %d", lastDone, done)
+				}
+				lastDone, lastTotal = done, total
+				mu.Lock()
+				busy = false
+				mu.Unlock()
+			}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if lastDone != want || lastTotal != want {
+				t.Errorf("last Progress(done=%d, total=%d), want both %d", lastDone, lastTotal, want)
+			}
+		})
 	}
 }

@@ -97,4 +97,15 @@ func TestProgressOnTerminal(t *testing.T) {
 		t.Errorf("pack on a terminal drew no progress bar with bytes and throughput:\n%q", screen)
 	}
 	noCrash(t, []string{"pack (on a terminal)"}, screen)
+
+	// verify hashes every blob again, with a bar of its own.
+	cmd = exec.Command(script, "-qec", binary+" verify "+out, "/dev/null")
+	cmd.Env = append(os.Environ(), "OCISPEC_PLUGIN_DIR=", "TERM=xterm", "OCISPEC_PROGRESS_DELAY=0s")
+	if b, err = cmd.CombinedOutput(); err != nil {
+		t.Fatalf("verify on a terminal: %v\n%q", err, b)
+	}
+	screen = string(b)
+	if !strings.Contains(screen, "verifying") || !regexp.MustCompile(`[KMG]iB/s`).MatchString(screen) || !strings.Contains(screen, ": ok") {
+		t.Errorf("verify on a terminal drew no progress bar with bytes and throughput:\n%q", screen)
+	}
 }

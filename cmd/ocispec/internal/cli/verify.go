@@ -7,6 +7,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/concil-go/ocispec/cmd/ocispec/internal/progress"
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
@@ -72,7 +73,18 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 		return err
 	}
 	defer l.Close()
-	err = l.Verify(a.ctx)
+	// The bar starts once the documents are read and the total of the
+	// blobs to hash is known.
+	var bar *progress.Bar
+	var reported int64
+	err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: func(done, total int64) {
+		if bar == nil {
+			bar = a.bar(total, "verifying")
+		}
+		bar.Add(done - reported)
+		reported = done
+	}})
+	bar.Finish()
 	if a.ctx.Err() != nil {
 		return a.ctx.Err()
 	}

@@ -88,18 +88,11 @@ func (c *Codec) EncodeManifest(m Manifest, enc Encoding) ([]byte, error) {
 	if err := c.checkArtifactFields(c.ManifestMediaType, m.ArtifactType, m.Subject, m.Annotations); err != nil {
 		return nil, err
 	}
-	t := m.Clone()
-	t.Config.MediaType = c.translate(t.Config.MediaType)
-	for i := range t.Layers {
-		t.Layers[i].MediaType = c.translate(t.Layers[i].MediaType)
-	}
-	if t.Subject != nil {
-		t.Subject.MediaType = c.translate(t.Subject.MediaType)
-	}
+	t := m.mapTypes(c.translate)
 	if err := c.registry().ValidateManifest(t); err != nil {
 		return nil, err
 	}
-	tree := documentTree(c.ManifestMediaType, c.writeMediaType(enc), t.ArtifactType, &t.Config, "layers", t.Layers, t.Subject, t.Annotations, enc, identity)
+	tree := documentTree(c.ManifestMediaType, c.writeMediaType(enc), t.ArtifactType, &t.Config, "layers", t.Layers, t.Subject, t.Annotations, enc)
 	return st.marshal(tree)
 }
 
@@ -115,22 +108,14 @@ func (c *Codec) EncodeIndex(ix Index, enc Encoding) ([]byte, error) {
 	if err := c.checkArtifactFields(c.IndexMediaType, ix.ArtifactType, ix.Subject, ix.Annotations); err != nil {
 		return nil, err
 	}
-	t := ix.Clone()
-	for i := range t.Manifests {
-		t.Manifests[i].MediaType = c.translate(t.Manifests[i].MediaType)
-	}
-	if t.Subject != nil {
-		t.Subject.MediaType = c.translate(t.Subject.MediaType)
-	}
+	t := ix.mapTypes(c.translate)
 	if err := c.registry().ValidateIndex(t); err != nil {
 		return nil, err
 	}
 	write := enc != EncodingConcil || c.IndexMediaType != MediaTypeOCIIndex
-	tree := documentTree(c.IndexMediaType, write, t.ArtifactType, nil, "manifests", t.Manifests, t.Subject, t.Annotations, enc, identity)
+	tree := documentTree(c.IndexMediaType, write, t.ArtifactType, nil, "manifests", t.Manifests, t.Subject, t.Annotations, enc)
 	return st.marshal(tree)
 }
-
-func identity(s string) string { return s }
 
 // DecodeManifest parses a manifest of this codec's media type. The
 // document is validated; every problem is reported, each as a

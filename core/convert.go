@@ -154,29 +154,35 @@ func ConvertIndex(ix Index, from, to Format, opts ConvertOptions) (Index, error)
 
 // For returns a copy of m with every media type that is a kind
 // translated to f's media type.
-func (m Manifest) For(f Format) Manifest {
+func (m Manifest) For(f Format) Manifest { return m.mapTypes(f.MediaType) }
+
+// For returns a copy of ix with every media type that is a kind
+// translated to f's media type.
+func (ix Index) For(f Format) Index { return ix.mapTypes(f.MediaType) }
+
+// mapTypes returns a copy of m with fn applied to the media type of the
+// config, every layer and the subject.
+func (m Manifest) mapTypes(fn func(string) string) Manifest {
 	m = m.Clone()
-	m.Config = m.Config.For(f)
+	m.Config.MediaType = fn(m.Config.MediaType)
 	for i := range m.Layers {
-		m.Layers[i] = m.Layers[i].For(f)
+		m.Layers[i].MediaType = fn(m.Layers[i].MediaType)
 	}
 	if m.Subject != nil {
-		s := m.Subject.For(f)
-		m.Subject = &s
+		m.Subject.MediaType = fn(m.Subject.MediaType)
 	}
 	return m
 }
 
-// For returns a copy of ix with every media type that is a kind
-// translated to f's media type.
-func (ix Index) For(f Format) Index {
+// mapTypes returns a copy of ix with fn applied to the media type of
+// every entry and the subject.
+func (ix Index) mapTypes(fn func(string) string) Index {
 	ix = ix.Clone()
 	for i := range ix.Manifests {
-		ix.Manifests[i] = ix.Manifests[i].For(f)
+		ix.Manifests[i].MediaType = fn(ix.Manifests[i].MediaType)
 	}
 	if ix.Subject != nil {
-		s := ix.Subject.For(f)
-		ix.Subject = &s
+		ix.Subject.MediaType = fn(ix.Subject.MediaType)
 	}
 	return ix
 }

@@ -32,6 +32,14 @@ func decodeOpts(opts []DecodeOption) decodeOptions {
 	return o
 }
 
+// checkSize refuses a document over the limit before it is parsed.
+func (o decodeOptions) checkSize(data []byte) error {
+	if int64(len(data)) > o.maxSize {
+		return fmt.Errorf("%w: %d bytes, limit %d", ErrDocumentTooLarge, len(data), o.maxSize)
+	}
+	return nil
+}
+
 // ReadDocument reads a document from r, refusing one longer than max
 // bytes (<= 0: [DefaultMaxDocumentSize]) without reading more than
 // max+1 bytes or allocating more than that.
@@ -74,8 +82,8 @@ func (r *Registry) Detect(data []byte, opts ...DecodeOption) (Detection, error) 
 // built-in format does not parse it a second time.
 func (r *Registry) detect(data []byte, opts []DecodeOption) (Detection, *wireDocument, error) {
 	o := decodeOpts(opts)
-	if int64(len(data)) > o.maxSize {
-		return Detection{}, nil, fmt.Errorf("%w: %d bytes, limit %d", ErrDocumentTooLarge, len(data), o.maxSize)
+	if err := o.checkSize(data); err != nil {
+		return Detection{}, nil, err
 	}
 	w, err := parseDocument(data)
 	if err != nil {
@@ -194,8 +202,8 @@ func IsKind(s string) bool { return s != "" && !strings.Contains(s, "/") }
 // reported as a *FieldError.
 func (r *Registry) DecodeDescriptor(data []byte, opts ...DecodeOption) (Descriptor, error) {
 	o := decodeOpts(opts)
-	if int64(len(data)) > o.maxSize {
-		return Descriptor{}, fmt.Errorf("%w: %d bytes, limit %d", ErrDocumentTooLarge, len(data), o.maxSize)
+	if err := o.checkSize(data); err != nil {
+		return Descriptor{}, err
 	}
 	var w *wireDescriptor
 	err := parseValue(data, func(p *parser) {

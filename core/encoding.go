@@ -124,10 +124,9 @@ func platformTree(p Platform) object {
 	return o
 }
 
-func descriptorList(ds []Descriptor, enc Encoding, translate func(string) string) []any {
+func descriptorList(ds []Descriptor, enc Encoding) []any {
 	out := make([]any, len(ds))
 	for i, d := range ds {
-		d.MediaType = translate(d.MediaType)
 		out[i] = descriptorTree(d, enc)
 	}
 	return out
@@ -135,7 +134,7 @@ func descriptorList(ds []Descriptor, enc Encoding, translate func(string) string
 
 // documentTree builds a manifest (list = "layers", with config) or an
 // index (list = "manifests") in the member order of enc.
-func documentTree(mediaType string, writeMediaType bool, artifactType string, config *Descriptor, listKey string, list []Descriptor, subject *Descriptor, annotations map[string]string, enc Encoding, translate func(string) string) object {
+func documentTree(mediaType string, writeMediaType bool, artifactType string, config *Descriptor, listKey string, list []Descriptor, subject *Descriptor, annotations map[string]string, enc Encoding) object {
 	o := make(object, 0, 7)
 	o.add("schemaVersion", int64(2))
 	if writeMediaType {
@@ -145,18 +144,14 @@ func documentTree(mediaType string, writeMediaType bool, artifactType string, co
 		o.add("artifactType", artifactType)
 	}
 	if config != nil {
-		c := *config
-		c.MediaType = translate(c.MediaType)
-		o.add("config", descriptorTree(c, enc))
+		o.add("config", descriptorTree(*config, enc))
 	}
-	o.add(listKey, descriptorList(list, enc, translate))
+	o.add(listKey, descriptorList(list, enc))
 	if enc == EncodingConcil && artifactType != "" {
 		o.add("artifactType", artifactType)
 	}
 	if subject != nil {
-		s := *subject
-		s.MediaType = translate(s.MediaType)
-		o.add("subject", descriptorTree(s, enc))
+		o.add("subject", descriptorTree(*subject, enc))
 	}
 	if len(annotations) > 0 {
 		o.add("annotations", stringMap(annotations))

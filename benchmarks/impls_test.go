@@ -100,7 +100,7 @@ var zstdImpls = []layerImpl{
 }
 
 func layerOurs(path string) (digest.Digest, digest.Digest, error) {
-	c, u, err := digesters.DigestLayerFile(context.Background(), path, digesters.CompressionAuto)
+	c, u, err := digesters.DigestLayerFile(context.Background(), path, digesters.Detect)
 	if err != nil {
 		return "", "", err
 	}

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -28,7 +29,7 @@ func BenchmarkDecodeManifest(b *testing.B) {
 		b.SetBytes(int64(len(data)))
 		b.ReportAllocs()
 		for b.Loop() {
-			if _, _, err := core.DecodeManifest(data); err != nil {
+			if _, _, err := core.DecodeManifest(context.Background(), data); err != nil {
 				b.Fatal(err)
 			}
 		}
@@ -46,7 +47,7 @@ func BenchmarkDecodeManifest(b *testing.B) {
 }
 
 func BenchmarkEncodeManifest(b *testing.B) {
-	m, _, err := core.DecodeManifest(benchDoc(b))
+	m, _, err := core.DecodeManifest(context.Background(), benchDoc(b))
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func BenchmarkEncodeManifest(b *testing.B) {
 		b.Run("encoding="+enc.String(), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := oci.Format.EncodeManifest(m, enc); err != nil {
+				if _, err := oci.Format.EncodeManifest(context.Background(), m, enc); err != nil {
 					b.Fatal(err)
 				}
 			}

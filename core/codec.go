@@ -1,67 +1,35 @@
 package core
 
 import (
+	"context"
 	"encoding/base64"
-
 	"errors"
 	"fmt"
-
 	"strings"
 
 	digest "github.com/opencontainers/go-digest"
 )
 
-var errUnsupported = errors.ErrUnsupported
+// The codec of formats built by NewFormat: image-spec shaped JSON
+// documents, written in any [Encoding], read by the strict parser of
+// wire.go and validated.
 
 // DefaultMaxDocumentSize is the largest manifest or index the decoding
 // functions accept unless told otherwise (4 MiB, the limit registries
 // apply to manifests).
 const DefaultMaxDocumentSize = 4 << 20
 
-// Codec writes and reads the JSON documents of an image-spec shaped
-// format: a manifest of config and layers, an index of manifests. The
-// built-in formats and plugin SDK formats use it; it is safe for
-// concurrent use.
-type Codec struct {
-	// ManifestMediaType and IndexMediaType are the format's document
-	// types (IndexMediaType "" when the format has no index).
-	ManifestMediaType string
-	IndexMediaType    string
-	// MediaTypeOptional accepts documents without a mediaType field (OCI);
-	// otherwise the field is required (Docker).
-	MediaTypeOptional bool
-	// ArtifactFields allows artifactType, subject and document-level
-	// annotations (image-spec 1.1); otherwise they are refused.
-	ArtifactFields bool
-	// Translate maps a kind to the format's media type when encoding
-	// (usually a [Table]'s MediaType); nil writes media types as they are.
-	Translate func(kind string) string
-	// Registry validates digests and data fields; nil means [Default].
-	Registry *Registry
+func (f *BasicFormat) translate(s string) string { return f.spec.Table.MediaType(s) }
+
+// writeMediaType applies concil's rule: its encoding omits mediaType
+// where the format does not require it (concil omits it on OCI
+// documents); the other encodings always write it (image-spec's SHOULD).
+func (f *BasicFormat) writeMediaType(enc Encoding) bool {
+	return enc != EncodingConcil || !f.spec.MediaTypeOptional
 }
 
-func (c *Codec) registry() *Registry {
-	if c.Registry != nil {
-		return c.Registry
-	}
-	return Default
-}
-
-func (c *Codec) translate(s string) string {
-	if c.Translate == nil {
-		return s
-	}
-	return c.Translate(s)
-}
-
-// writeMediaType applies concil's rule: its encoding omits mediaType on
-// OCI documents; the other encodings always write it (image-spec SHOULD).
-func (c *Codec) writeMediaType(enc Encoding) bool {
-	return enc != EncodingConcil || c.ManifestMediaType != MediaTypeOCIManifest
-}
-
-func (c *Codec) checkArtifactFields(what, artifactType string, subject *Descriptor, annotations map[string]string) error {
-	if c.ArtifactFields {
+func (f *BasicFormat) checkArtifactFields(what, artifactType string, subject *Descriptor, annotations map[string]string) error {
+	if f.spec.ArtifactFields {
 		return nil
 	}
 	var errs []error
@@ -77,59 +45,76 @@ func (c *Codec) checkArtifactFields(what, artifactType string, subject *Descript
 	return errors.Join(errs...)
 }
 
+func (f *BasicFormat) noIndex() error {
+	return fmt.Errorf("core: format %q has no index: %w", f.spec.Name, errors.ErrUnsupported)
+}
+
 // EncodeManifest writes m in encoding enc. Kinds are translated; the
 // result is validated before it is returned, so an invalid manifest is an
 // error naming the field, never bytes.
-func (c *Codec) EncodeManifest(m Manifest, enc Encoding) ([]byte, error) {
+func (f *BasicFormat) EncodeManifest(ctx context.Context, m Manifest, enc Encoding) ([]byte, error) {
 	st, err := enc.style()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkArtifactFields(c.ManifestMediaType, m.ArtifactType, m.Subject, m.Annotations); err != nil {
+	if err := f.checkArtifactFields(f.spec.ManifestMediaType, m.ArtifactType, m.Subject, m.Annotations); err != nil {
 		return nil, err
 	}
-	t := m.mapTypes(c.translate)
-	if err := c.registry().ValidateManifest(t); err != nil {
+	t := m.mapTypes(f.translate)
+	if err := f.spec.Algorithms.ValidateManifest(t); err != nil {
 		return nil, err
 	}
-	tree := documentTree(c.ManifestMediaType, c.writeMediaType(enc), t.ArtifactType, &t.Config, "layers", t.Layers, t.Subject, t.Annotations, enc)
+	if f.spec.CheckManifest != nil {
+		if err := f.spec.CheckManifest(t); err != nil {
+			return nil, invalidDocument(f.spec.ManifestMediaType, appendNested(nil, "", err))
+		}
+	}
+	tree := documentTree(f.spec.ManifestMediaType, f.writeMediaType(enc), t.ArtifactType, &t.Config, "layers", t.Layers, t.Subject, t.Annotations, enc)
 	return st.marshal(tree)
 }
 
 // EncodeIndex writes ix in encoding enc, translating kinds.
-func (c *Codec) EncodeIndex(ix Index, enc Encoding) ([]byte, error) {
-	if c.IndexMediaType == "" {
-		return nil, fmt.Errorf("core: %s has no index: %w", c.ManifestMediaType, errUnsupported)
+func (f *BasicFormat) EncodeIndex(ctx context.Context, ix Index, enc Encoding) ([]byte, error) {
+	if f.spec.IndexMediaType == "" {
+		return nil, f.noIndex()
 	}
 	st, err := enc.style()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.checkArtifactFields(c.IndexMediaType, ix.ArtifactType, ix.Subject, ix.Annotations); err != nil {
+	if err := f.checkArtifactFields(f.spec.IndexMediaType, ix.ArtifactType, ix.Subject, ix.Annotations); err != nil {
 		return nil, err
 	}
-	t := ix.mapTypes(c.translate)
-	if err := c.registry().ValidateIndex(t); err != nil {
+	t := ix.mapTypes(f.translate)
+	if err := f.spec.Algorithms.ValidateIndex(t); err != nil {
 		return nil, err
 	}
-	write := enc != EncodingConcil || c.IndexMediaType != MediaTypeOCIIndex
-	tree := documentTree(c.IndexMediaType, write, t.ArtifactType, nil, "manifests", t.Manifests, t.Subject, t.Annotations, enc)
+	if f.spec.CheckIndex != nil {
+		if err := f.spec.CheckIndex(t); err != nil {
+			return nil, invalidDocument(f.spec.IndexMediaType, appendNested(nil, "", err))
+		}
+	}
+	tree := documentTree(f.spec.IndexMediaType, f.writeMediaType(enc), t.ArtifactType, nil, "manifests", t.Manifests, t.Subject, t.Annotations, enc)
 	return st.marshal(tree)
 }
 
-// DecodeManifest parses a manifest of this codec's media type. The
+// DecodeManifest parses a manifest of the format's media type. The
 // document is validated; every problem is reported, each as a
-// *FieldError, joined under [ErrInvalidDocument].
-func (c *Codec) DecodeManifest(data []byte) (Manifest, error) {
+// *FieldError, joined under [ErrInvalidDocument]. Documents larger than
+// [DefaultMaxDocumentSize] are refused.
+func (f *BasicFormat) DecodeManifest(ctx context.Context, data []byte) (Manifest, error) {
+	if err := decodeOpts(nil).checkSize(data); err != nil {
+		return Manifest{}, err
+	}
 	w, err := parseDocument(data)
 	if err != nil {
 		return Manifest{}, err
 	}
-	return c.manifestFromWire(w)
+	return f.manifestFromWire(w, f.spec.Algorithms)
 }
 
-func (c *Codec) manifestFromWire(w *wireDocument) (Manifest, error) {
-	if err := c.checkShape(w, false); err != nil {
+func (f *BasicFormat) manifestFromWire(w *wireDocument, algs *Algorithms) (Manifest, error) {
+	if err := f.checkShape(w, false); err != nil {
 		return Manifest{}, err
 	}
 	m := Manifest{ArtifactType: w.ArtifactType, Annotations: w.Annotations}
@@ -152,27 +137,36 @@ func (c *Codec) manifestFromWire(w *wireDocument) (Manifest, error) {
 		m.Subject = &d
 		errs = appendNested(errs, "subject", err)
 	}
-	errs = appendNested(errs, "", c.registry().ValidateManifest(m))
+	errs = appendNested(errs, "", algs.ValidateManifest(m))
+	if len(errs) == 0 && f.spec.CheckManifest != nil {
+		errs = appendNested(errs, "", f.spec.CheckManifest(m))
+	}
 	if len(errs) > 0 {
-		return Manifest{}, invalidDocument(c.ManifestMediaType, errs)
+		return Manifest{}, invalidDocument(f.spec.ManifestMediaType, errs)
 	}
 	return m, nil
 }
 
-// DecodeIndex parses an index of this codec's index media type.
-func (c *Codec) DecodeIndex(data []byte) (Index, error) {
-	if c.IndexMediaType == "" {
-		return Index{}, fmt.Errorf("core: %s has no index: %w", c.ManifestMediaType, errUnsupported)
+// DecodeIndex parses an index of the format's index media type.
+func (f *BasicFormat) DecodeIndex(ctx context.Context, data []byte) (Index, error) {
+	if f.spec.IndexMediaType == "" {
+		return Index{}, f.noIndex()
+	}
+	if err := decodeOpts(nil).checkSize(data); err != nil {
+		return Index{}, err
 	}
 	w, err := parseDocument(data)
 	if err != nil {
 		return Index{}, err
 	}
-	return c.indexFromWire(w)
+	return f.indexFromWire(w, f.spec.Algorithms)
 }
 
-func (c *Codec) indexFromWire(w *wireDocument) (Index, error) {
-	if err := c.checkShape(w, true); err != nil {
+func (f *BasicFormat) indexFromWire(w *wireDocument, algs *Algorithms) (Index, error) {
+	if f.spec.IndexMediaType == "" {
+		return Index{}, f.noIndex()
+	}
+	if err := f.checkShape(w, true); err != nil {
 		return Index{}, err
 	}
 	ix := Index{ArtifactType: w.ArtifactType, Annotations: w.Annotations, Manifests: []Descriptor{}}
@@ -187,9 +181,12 @@ func (c *Codec) indexFromWire(w *wireDocument) (Index, error) {
 		ix.Subject = &d
 		errs = appendNested(errs, "subject", err)
 	}
-	errs = appendNested(errs, "", c.registry().ValidateIndex(ix))
+	errs = appendNested(errs, "", algs.ValidateIndex(ix))
+	if len(errs) == 0 && f.spec.CheckIndex != nil {
+		errs = appendNested(errs, "", f.spec.CheckIndex(ix))
+	}
 	if len(errs) > 0 {
-		return Index{}, invalidDocument(c.IndexMediaType, errs)
+		return Index{}, invalidDocument(f.spec.IndexMediaType, errs)
 	}
 	return ix, nil
 }
@@ -200,10 +197,10 @@ func invalidDocument(mediaType string, errs []error) error {
 
 // checkShape checks schemaVersion, mediaType and that the document is of
 // the wanted shape without fields of the other.
-func (c *Codec) checkShape(w *wireDocument, index bool) error {
-	want, what := c.ManifestMediaType, "manifest"
+func (f *BasicFormat) checkShape(w *wireDocument, index bool) error {
+	want, what := f.spec.ManifestMediaType, "manifest"
 	if index {
-		want, what = c.IndexMediaType, "index"
+		want, what = f.spec.IndexMediaType, "index"
 	}
 	if err := w.checkMixed(); err != nil {
 		return err
@@ -222,9 +219,9 @@ func (c *Codec) checkShape(w *wireDocument, index bool) error {
 		errs = append(errs, &FieldError{"schemaVersion", fmt.Errorf("unsupported value %d (want 2)", *w.SchemaVersion)})
 	}
 	switch {
-	case w.MediaType == nil && !c.MediaTypeOptional:
+	case w.MediaType == nil && !f.spec.MediaTypeOptional:
 		errs = append(errs, &FieldError{"mediaType", fmt.Errorf("missing (a %s must say %q)", what, want)})
-	case w.MediaType != nil && NormalizeMediaType(*w.MediaType) != want:
+	case w.MediaType != nil && NormalizeMediaType(*w.MediaType) != NormalizeMediaType(want):
 		errs = append(errs, &FieldError{"mediaType", fmt.Errorf("%q is not %q", *w.MediaType, want)})
 	}
 	if !index && w.Config == nil {
@@ -240,7 +237,7 @@ func (c *Codec) checkShape(w *wireDocument, index bool) error {
 	if w.Subject != nil {
 		sub = &Descriptor{}
 	}
-	if err := c.checkArtifactFields(want, w.ArtifactType, sub, w.Annotations); err != nil {
+	if err := f.checkArtifactFields(want, w.ArtifactType, sub, w.Annotations); err != nil {
 		errs = append(errs, err)
 	}
 	if len(errs) > 0 {
@@ -261,7 +258,7 @@ func (w *wireDocument) checkMixed() error {
 		if w.Layers != nil {
 			which = append(which, "layers")
 		}
-		return fmt.Errorf("%w: it has \"manifests\" (index) and %s (manifest)", ErrMixedDocument, strings.Join(which, " and "))
+		return fmt.Errorf("%w: it has \"manifests\" (index) and %s (manifest)", ErrInvalidDocument, strings.Join(which, " and "))
 	}
 	return nil
 }

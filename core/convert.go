@@ -4,21 +4,6 @@ import (
 	"fmt"
 )
 
-// ArtifactFielder is implemented by formats that say whether their
-// documents carry image-spec 1.1's artifactType, subject and
-// document-level annotations. A format that does not implement it is
-// taken to carry them.
-type ArtifactFielder interface {
-	ArtifactFields() bool
-}
-
-func hasArtifactFields(f Format) bool {
-	if a, ok := f.(ArtifactFielder); ok {
-		return a.ArtifactFields()
-	}
-	return true
-}
-
 // ConvertOptions control a conversion between formats.
 type ConvertOptions struct {
 	// Permissive writes kinds the target cannot express faithfully with
@@ -29,40 +14,40 @@ type ConvertOptions struct {
 	Permissive bool
 }
 
-// lookupType returns f's media type for kind and whether f has one.
-func lookupType(f Format, kind string) (string, bool) {
-	if l, ok := f.(interface {
-		LookupMediaType(string) (string, bool)
-	}); ok {
-		return l.LookupMediaType(kind)
+// ConvertMediaType maps a media type of format from to the media type of
+// the same kind in format to: a concrete type of from's table, or a kind.
+// Anything else (a type from's table does not have) passes through
+// unchanged. A kind that to cannot express is an error wrapping
+// [ErrNotConvertible] unless permissive and to's table names it. Only
+// the two formats' own tables are consulted.
+func ConvertMediaType(mediaType string, from, to Format, permissive bool) (string, error) {
+	if from == nil || to == nil {
+		return "", fmt.Errorf("%w: nil", ErrInvalidFormat)
 	}
-	mt := f.MediaType(kind)
-	return mt, mt != kind
+	return convertMediaType(mediaType, from.Describe(), to.Describe(), permissive)
 }
 
-// ConvertMediaType maps a concrete media type of format from to the
-// media type of the same kind in format to. A type that is not of any
-// known kind passes through unchanged; a kind that to cannot express is
-// an error wrapping [ErrNotConvertible] unless permissive and to's table
-// names it.
-func ConvertMediaType(mediaType string, from, to Format, permissive bool) (string, error) {
-	kind := from.Kind(mediaType)
-	if kind == mediaType && !IsKind(mediaType) {
-		return mediaType, nil // not a type of any known kind: pass through
-	}
-	target, ok := lookupType(to, kind)
+func convertMediaType(mediaType string, from, to Description, permissive bool) (string, error) {
+	kind, ok := from.Table.LookupKind(mediaType)
 	if !ok {
-		return "", fmt.Errorf("%w: %s has no media type for kind %q (%s)", ErrNotConvertible, to.Name(), kind, mediaType)
+		if !IsKind(mediaType) {
+			return mediaType, nil // not a type of from's table: pass through
+		}
+		kind = mediaType
 	}
-	if !to.Supports(kind) && !permissive {
-		return "", fmt.Errorf("%w: %s cannot express kind %q (%s) faithfully; a permissive conversion writes %s", ErrNotConvertible, to.Name(), kind, mediaType, target)
+	target, ok := to.Table.LookupMediaType(kind)
+	if !ok {
+		return "", fmt.Errorf("%w: %s has no media type for kind %q (%s)", ErrNotConvertible, to.Name, kind, mediaType)
+	}
+	if !to.Table.Supports(kind) && !permissive {
+		return "", fmt.Errorf("%w: %s cannot express kind %q (%s) faithfully; a permissive conversion writes %s", ErrNotConvertible, to.Name, kind, mediaType, target)
 	}
 	return target, nil
 }
 
-func convertDescriptor(d Descriptor, field string, from, to Format, opts ConvertOptions) (Descriptor, error) {
+func convertDescriptor(d Descriptor, field string, from, to Description, opts ConvertOptions) (Descriptor, error) {
 	d = d.Clone()
-	mt, err := ConvertMediaType(d.MediaType, from, to, opts.Permissive)
+	mt, err := convertMediaType(d.MediaType, from, to, opts.Permissive)
 	if err != nil {
 		return d, fmt.Errorf("%s (%s): %w", field, d.Digest, err)
 	}
@@ -70,8 +55,8 @@ func convertDescriptor(d Descriptor, field string, from, to Format, opts Convert
 	return d, nil
 }
 
-func convertArtifactFields(what string, artifactType *string, subject **Descriptor, annotations *map[string]string, to Format, opts ConvertOptions) error {
-	if hasArtifactFields(to) {
+func convertArtifactFields(what string, artifactType *string, subject **Descriptor, annotations *map[string]string, to Description, opts ConvertOptions) error {
+	if to.ArtifactFields {
 		return nil
 	}
 	if opts.Permissive {
@@ -80,11 +65,11 @@ func convertArtifactFields(what string, artifactType *string, subject **Descript
 	}
 	switch {
 	case *artifactType != "":
-		return fmt.Errorf("%s: artifactType %q: %w: %s has no artifactType", what, *artifactType, ErrNotConvertible, to.Name())
+		return fmt.Errorf("%s: artifactType %q: %w: %s has no artifactType", what, *artifactType, ErrNotConvertible, to.Name)
 	case *subject != nil:
-		return fmt.Errorf("%s: subject: %w: %s has no subject", what, ErrNotConvertible, to.Name())
+		return fmt.Errorf("%s: subject: %w: %s has no subject", what, ErrNotConvertible, to.Name)
 	case len(*annotations) > 0:
-		return fmt.Errorf("%s: annotations: %w: %s has no document annotations", what, ErrNotConvertible, to.Name())
+		return fmt.Errorf("%s: annotations: %w: %s has no document annotations", what, ErrNotConvertible, to.Name)
 	}
 	return nil
 }
@@ -95,8 +80,12 @@ func convertArtifactFields(what string, artifactType *string, subject **Descript
 // opts.Permissive.
 func ConvertManifest(m Manifest, from, to Format, opts ConvertOptions) (Manifest, error) {
 	if from == nil || to == nil {
-		return Manifest{}, ErrNilFormat
+		return Manifest{}, fmt.Errorf("%w: nil", ErrInvalidFormat)
 	}
+	return convertManifest(m, from.Describe(), to.Describe(), opts)
+}
+
+func convertManifest(m Manifest, from, to Description, opts ConvertOptions) (Manifest, error) {
 	out := m.Clone()
 	if err := convertArtifactFields("manifest", &out.ArtifactType, &out.Subject, &out.Annotations, to, opts); err != nil {
 		return Manifest{}, err
@@ -127,10 +116,14 @@ func ConvertManifest(m Manifest, from, to Format, opts ConvertOptions) (Manifest
 // does) replaces the entries.
 func ConvertIndex(ix Index, from, to Format, opts ConvertOptions) (Index, error) {
 	if from == nil || to == nil {
-		return Index{}, ErrNilFormat
+		return Index{}, fmt.Errorf("%w: nil", ErrInvalidFormat)
 	}
-	if to.IndexMediaType() == "" {
-		return Index{}, fmt.Errorf("%w: %s has no index", ErrNotConvertible, to.Name())
+	return convertIndex(ix, from.Describe(), to.Describe(), opts)
+}
+
+func convertIndex(ix Index, from, to Description, opts ConvertOptions) (Index, error) {
+	if to.IndexMediaType == "" {
+		return Index{}, fmt.Errorf("%w: %s has no index", ErrNotConvertible, to.Name)
 	}
 	out := ix.Clone()
 	if err := convertArtifactFields("index", &out.ArtifactType, &out.Subject, &out.Annotations, to, opts); err != nil {
@@ -152,13 +145,13 @@ func ConvertIndex(ix Index, from, to Format, opts ConvertOptions) (Index, error)
 	return out, nil
 }
 
-// For returns a copy of m with every media type that is a kind
-// translated to f's media type.
-func (m Manifest) For(f Format) Manifest { return m.mapTypes(f.MediaType) }
+// For returns a copy of m with every media type that is a kind of f's
+// table translated to f's media type.
+func (m Manifest) For(f Format) Manifest { return m.mapTypes(f.Describe().Table.MediaType) }
 
-// For returns a copy of ix with every media type that is a kind
-// translated to f's media type.
-func (ix Index) For(f Format) Index { return ix.mapTypes(f.MediaType) }
+// For returns a copy of ix with every media type that is a kind of f's
+// table translated to f's media type.
+func (ix Index) For(f Format) Index { return ix.mapTypes(f.Describe().Table.MediaType) }
 
 // mapTypes returns a copy of m with fn applied to the media type of the
 // config, every layer and the subject.

@@ -1,6 +1,7 @@
 package core_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
 	"strings"
@@ -41,7 +42,7 @@ func TestConvertMediaType(t *testing.T) {
 	for _, tt := range tests {
 		got, err := core.ConvertMediaType(tt.in, tt.from, tt.to, tt.permissive)
 		if (err != nil) != tt.err || got != tt.want {
-			t.Errorf("ConvertMediaType(%q, %s→%s, permissive=%v) = %q, %v; want %q, error %v", tt.in, tt.from.Name(), tt.to.Name(), tt.permissive, got, err, tt.want, tt.err)
+			t.Errorf("ConvertMediaType(%q, %s→%s, permissive=%v) = %q, %v; want %q, error %v", tt.in, tt.from.Describe().Name, tt.to.Describe().Name, tt.permissive, got, err, tt.want, tt.err)
 		}
 		if err != nil && !errors.Is(err, core.ErrNotConvertible) {
 			t.Errorf("ConvertMediaType(%q) error %v is not ErrNotConvertible", tt.in, err)
@@ -71,11 +72,11 @@ func TestConvertManifestRoundTrip(t *testing.T) {
 		t.Errorf("OCI→Docker→OCI = %+v, want %+v", back, ociM)
 	}
 	// The converted manifest encodes as a valid Docker document.
-	b, err := core.EncodeManifest(docker.Format, d, core.EncodingCompact)
+	b, err := core.EncodeManifest(context.Background(), docker.Format, d, core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, f, err := core.DecodeManifest(b); err != nil || f != core.Format(docker.Format) {
+	if _, f, err := core.DecodeManifest(context.Background(), b); err != nil || f != core.Format(docker.Format) {
 		t.Errorf("decode converted = %v, %v", f, err)
 	}
 }
@@ -131,8 +132,8 @@ func TestConvertIndex(t *testing.T) {
 	if err != nil || !reflect.DeepEqual(back, ix) {
 		t.Errorf("round trip = %+v, %v", back, err)
 	}
-	b, err := core.EncodeIndex(docker.Format, list, core.EncodingCompact)
-	if err != nil || !strings.Contains(string(b), core.MediaTypeDockerList) {
+	b, err := core.EncodeIndex(context.Background(), docker.Format, list, core.EncodingCompact)
+	if err != nil || !strings.Contains(string(b), docker.MediaTypeManifestList) {
 		t.Errorf("EncodeIndex(docker) = %s, %v", b, err)
 	}
 }

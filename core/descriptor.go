@@ -65,10 +65,10 @@ func DescriptorFromBytes(mediaType string, data []byte) Descriptor {
 	}
 }
 
-// DescriptorFromBytesWith describes data with a digest of algorithm alg,
-// using the digesters of [Default].
-func DescriptorFromBytesWith(alg digest.Algorithm, mediaType string, data []byte) (Descriptor, error) {
-	d, err := Default.FromBytes(alg, data)
+// DescriptorFromBytesWith describes data with a digest of algorithm alg
+// computed by algs (nil: sha256 and sha512 only).
+func DescriptorFromBytesWith(algs *Algorithms, alg digest.Algorithm, mediaType string, data []byte) (Descriptor, error) {
+	d, err := algs.FromBytes(alg, data)
 	if err != nil {
 		return Descriptor{}, err
 	}
@@ -76,10 +76,10 @@ func DescriptorFromBytesWith(alg digest.Algorithm, mediaType string, data []byte
 }
 
 // For returns a copy of d with its media type translated for format f:
-// a kind becomes f's media type, anything else passes through (concil's
-// descriptor_to_dict).
+// a kind of f's table becomes f's media type, anything else passes
+// through (concil's descriptor_to_dict).
 func (d Descriptor) For(f Format) Descriptor {
-	d.MediaType = f.MediaType(d.MediaType)
+	d.MediaType = f.Describe().Table.MediaType(d.MediaType)
 	return d
 }
 

@@ -6,7 +6,11 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"maps"
+	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	digest "github.com/opencontainers/go-digest"
 )
@@ -33,6 +37,217 @@ type Digester interface {
 	New() hash.Hash
 	// Backend names the implementation ("crypto/sha256", "sha256-simd").
 	Backend() string
+}
+
+// Algorithms is a registry of digest algorithms: which [Digester] serves
+// each. A nil *Algorithms is valid and empty. Whatever is registered, an
+// Algorithms computes sha256 and sha512 with the standard library when
+// no Digester serves them, and checks the encoded length of the
+// algorithms the image-spec registers (sha256, sha512, blake3), so core
+// alone validates the common digests.
+//
+// All methods are safe for concurrent use: lookups read an immutable
+// snapshot without locking; registrations copy it under a mutex. No
+// lookup allocates.
+type Algorithms struct {
+	mu    sync.Mutex
+	state atomic.Pointer[map[digest.Algorithm]Digester]
+}
+
+// NewAlgorithms returns an empty registry of digest algorithms.
+func NewAlgorithms() *Algorithms { return &Algorithms{} }
+
+// DefaultAlgorithms is the process-wide registry of digest algorithms:
+// package digesters registers sha256, sha512 and blake3 here when it is
+// imported. [Default] validates and hashes with it.
+var DefaultAlgorithms = NewAlgorithms()
+
+func (a *Algorithms) snapshot() map[digest.Algorithm]Digester {
+	if a == nil {
+		return nil
+	}
+	if p := a.state.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+func (a *Algorithms) update(fn func(map[digest.Algorithm]Digester) error) error {
+	if a == nil {
+		return fmt.Errorf("%w: nil *core.Algorithms", ErrInvalidDigester)
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := maps.Clone(a.snapshot())
+	if s == nil {
+		s = map[digest.Algorithm]Digester{}
+	}
+	if err := fn(s); err != nil {
+		return err
+	}
+	a.state.Store(&s)
+	return nil
+}
+
+func validateDigester(d Digester) error {
+	if d == nil {
+		return fmt.Errorf("%w: nil", ErrInvalidDigester)
+	}
+	if err := ValidateAlgorithm(d.Algorithm()); err != nil {
+		return err
+	}
+	if d.Size() <= 0 {
+		return fmt.Errorf("%w: %q: digest size %d", ErrInvalidDigester, d.Algorithm(), d.Size())
+	}
+	if n, ok := specEncodedLen[d.Algorithm()]; ok && n != 2*d.Size() {
+		return fmt.Errorf("%w: %q: digest size %d, the image-spec says %d", ErrInvalidDigester, d.Algorithm(), d.Size(), n/2)
+	}
+	return nil
+}
+
+// Register adds a digest algorithm. The algorithm name must be of the
+// spec's grammar; registering a name twice is an error wrapping
+// [ErrDuplicate] (use [Algorithms.Set] to replace one).
+func (a *Algorithms) Register(d Digester) error {
+	if err := validateDigester(d); err != nil {
+		return err
+	}
+	return a.update(func(s map[digest.Algorithm]Digester) error {
+		if _, dup := s[d.Algorithm()]; dup {
+			return fmt.Errorf("%w: digest algorithm %q", ErrDuplicate, d.Algorithm())
+		}
+		s[d.Algorithm()] = d
+		return nil
+	})
+}
+
+// MustRegister is Register that panics on error, for init functions.
+func (a *Algorithms) MustRegister(d Digester) {
+	if err := a.Register(d); err != nil {
+		panic(err)
+	}
+}
+
+// Set registers d, replacing any digester of the same algorithm, and
+// returns the one it replaced (nil if none). Callers use it to choose a
+// backend for an algorithm.
+func (a *Algorithms) Set(d Digester) (Digester, error) {
+	if err := validateDigester(d); err != nil {
+		return nil, err
+	}
+	var old Digester
+	err := a.update(func(s map[digest.Algorithm]Digester) error {
+		old = s[d.Algorithm()]
+		s[d.Algorithm()] = d
+		return nil
+	})
+	return old, err
+}
+
+// Lookup returns the digester registered for alg.
+func (a *Algorithms) Lookup(alg digest.Algorithm) (Digester, bool) {
+	d, ok := a.snapshot()[alg]
+	return d, ok
+}
+
+// Digester returns the digester registered for alg. An unknown name gives
+// an error wrapping [ErrUnknownAlgorithm] that lists the known ones.
+func (a *Algorithms) Digester(alg digest.Algorithm) (Digester, error) {
+	if d, ok := a.Lookup(alg); ok {
+		return d, nil
+	}
+	return nil, a.unknown(alg)
+}
+
+func (a *Algorithms) unknown(alg digest.Algorithm) error {
+	names := make([]string, 0, 4)
+	for _, k := range a.Names() {
+		names = append(names, string(k))
+	}
+	list := "none registered"
+	if len(names) > 0 {
+		list = "known: " + strings.Join(names, ", ")
+	}
+	return fmt.Errorf("%w %q (forgotten import? %s)", ErrUnknownAlgorithm, alg, list)
+}
+
+// Names returns the registered algorithms, sorted.
+func (a *Algorithms) Names() []digest.Algorithm {
+	return slices.Sorted(maps.Keys(a.snapshot()))
+}
+
+// List returns the registered digesters sorted by algorithm.
+func (a *Algorithms) List() []Digester {
+	s := a.snapshot()
+	out := make([]Digester, 0, len(s))
+	for _, k := range slices.Sorted(maps.Keys(s)) {
+		out = append(out, s[k])
+	}
+	return out
+}
+
+// Available reports whether a can compute digests of alg: a digester is
+// registered, or alg is sha256 or sha512.
+func (a *Algorithms) Available(alg digest.Algorithm) bool {
+	if _, ok := a.Lookup(alg); ok {
+		return true
+	}
+	return alg == SHA256 || alg == SHA512
+}
+
+// Check returns nil when a can compute digests of alg ([Algorithms.Available])
+// and otherwise an error wrapping [ErrUnknownAlgorithm] that lists the
+// algorithms a has.
+func (a *Algorithms) Check(alg digest.Algorithm) error {
+	if a.Available(alg) {
+		return nil
+	}
+	return a.unknown(alg)
+}
+
+// NewHash returns a hash for alg: the registered Digester's, else the
+// standard library's sha256 or sha512, else an error wrapping
+// [ErrUnknownAlgorithm].
+func (a *Algorithms) NewHash(alg digest.Algorithm) (hash.Hash, error) {
+	if d, ok := a.Lookup(alg); ok {
+		return d.New(), nil
+	}
+	switch alg {
+	case SHA256:
+		return sha256.New(), nil
+	case SHA512:
+		return sha512.New(), nil
+	}
+	return nil, a.unknown(alg)
+}
+
+// FromBytes returns the digest of data with algorithm alg.
+func (a *Algorithms) FromBytes(alg digest.Algorithm, data []byte) (digest.Digest, error) {
+	h, err := a.NewHash(alg)
+	if err != nil {
+		return "", err
+	}
+	h.Write(data)
+	return digest.Digest(string(alg) + ":" + hex.EncodeToString(h.Sum(nil))), nil
+}
+
+// VerifyBytes checks that data has the given size and digest; the errors
+// are *SizeMismatchError and *DigestMismatchError.
+func (a *Algorithms) VerifyBytes(data []byte, size int64, d digest.Digest) error {
+	if int64(len(data)) != size {
+		return &SizeMismatchError{Want: size, Got: int64(len(data))}
+	}
+	if err := a.ValidateDigest(d); err != nil {
+		return err
+	}
+	got, err := a.FromBytes(AlgorithmOf(d), data)
+	if err != nil {
+		return err
+	}
+	if got != d {
+		return &DigestMismatchError{Want: d, Got: got}
+	}
+	return nil
 }
 
 // specEncodedLen gives the encoded lengths of the algorithms the
@@ -73,14 +288,16 @@ func ValidateAlgorithm(alg digest.Algorithm) error {
 
 // ValidateDigest checks d against the spec's digest grammar
 // (algorithm ":" encoded, encoded ::= [a-zA-Z0-9=_-]+) and, for the
-// algorithms the spec registers or that are registered in [Default], the
-// exact encoding (sha256 and blake3: 64 lowercase hex; sha512: 128). A
-// well-formed digest of an unknown algorithm is valid (the spec's SHOULD);
-// [Registry.CheckSupported] says whether it can be computed.
-func ValidateDigest(d digest.Digest) error { return Default.ValidateDigest(d) }
+// algorithms the image-spec registers (sha256 and blake3: 64 lowercase
+// hex; sha512: 128), the exact encoding. A well-formed digest of another
+// algorithm is valid (the spec's SHOULD); [Algorithms.ValidateDigest]
+// also checks the length of the algorithms it has.
+func ValidateDigest(d digest.Digest) error { return (*Algorithms)(nil).ValidateDigest(d) }
 
-// ValidateDigest is [ValidateDigest] with this registry's algorithms.
-func (r *Registry) ValidateDigest(d digest.Digest) error {
+// ValidateDigest is [ValidateDigest] that also checks the encoded length
+// of every algorithm registered in a. It does not allocate when d is
+// valid.
+func (a *Algorithms) ValidateDigest(d digest.Digest) error {
 	s := string(d)
 	i := strings.IndexByte(s, ':')
 	if i < 0 {
@@ -100,7 +317,7 @@ func (r *Registry) ValidateDigest(d digest.Digest) error {
 		}
 	}
 	n, known := specEncodedLen[alg]
-	if dg, err := r.Digester(alg); err == nil {
+	if dg, ok := a.Lookup(alg); ok {
 		n, known = 2*dg.Size(), true
 	}
 	if !known {
@@ -117,62 +334,9 @@ func (r *Registry) ValidateDigest(d digest.Digest) error {
 	return nil
 }
 
-// CheckSupported returns nil when this registry can compute digests of
-// d's algorithm, and an error wrapping [ErrUnsupportedDigest] otherwise.
-func (r *Registry) CheckSupported(alg digest.Algorithm) error {
-	_, err := r.NewHash(alg)
-	return err
-}
-
-// NewHash returns a hash for alg: the registered Digester's, else the
-// standard library's sha256 or sha512 (so that core alone can check the
-// common digests), else an error wrapping [ErrUnsupportedDigest] that
-// says what to import.
-func (r *Registry) NewHash(alg digest.Algorithm) (hash.Hash, error) {
-	if dg, err := r.Digester(alg); err == nil {
-		return dg.New(), nil
-	}
-	switch alg {
-	case SHA256:
-		return sha256.New(), nil
-	case SHA512:
-		return sha512.New(), nil
-	}
-	return nil, fmt.Errorf("%w: %q (forgotten import of github.com/concil-go/ocispec/digesters?)", ErrUnsupportedDigest, alg)
-}
-
-// FromBytes returns the digest of data with algorithm alg.
-func (r *Registry) FromBytes(alg digest.Algorithm, data []byte) (digest.Digest, error) {
-	h, err := r.NewHash(alg)
-	if err != nil {
-		return "", err
-	}
-	h.Write(data)
-	return digest.Digest(string(alg) + ":" + hex.EncodeToString(h.Sum(nil))), nil
-}
-
-// VerifyBytes checks that data has the given size and digest; the errors
-// are *SizeMismatchError and *DigestMismatchError.
-func (r *Registry) VerifyBytes(data []byte, size int64, d digest.Digest) error {
-	if int64(len(data)) != size {
-		return &SizeMismatchError{Want: size, Got: int64(len(data))}
-	}
-	if err := r.ValidateDigest(d); err != nil {
-		return err
-	}
-	got, err := r.FromBytes(algorithmOf(d), data)
-	if err != nil {
-		return err
-	}
-	if got != d {
-		return &DigestMismatchError{Want: d, Got: got}
-	}
-	return nil
-}
-
-// algorithmOf returns the algorithm part of d without go-digest's panic
-// on a digest that has no ':'.
-func algorithmOf(d digest.Digest) digest.Algorithm {
+// AlgorithmOf returns the algorithm part of d ("" when d has no ':'),
+// without go-digest's panic on a digest that has no ':'.
+func AlgorithmOf(d digest.Digest) digest.Algorithm {
 	alg, _, _ := strings.Cut(string(d), ":")
 	return digest.Algorithm(alg)
 }

@@ -52,16 +52,19 @@ func TestValidateDigest(t *testing.T) {
 	}
 }
 
-func TestCheckSupported(t *testing.T) {
-	r := NewRegistry()
+func TestAvailable(t *testing.T) {
+	var none *Algorithms
 	for _, alg := range []digest.Algorithm{SHA256, SHA512} {
-		if err := r.CheckSupported(alg); err != nil {
-			t.Errorf("CheckSupported(%s) = %v with an empty registry (stdlib fallback)", alg, err)
+		if !none.Available(alg) {
+			t.Errorf("Available(%s) = false with no registry (stdlib fallback)", alg)
 		}
 	}
-	err := r.CheckSupported("foo")
-	if !errors.Is(err, ErrUnsupportedDigest) || !strings.Contains(err.Error(), "digesters") {
-		t.Errorf("CheckSupported(foo) = %v, want ErrUnsupportedDigest naming the package to import", err)
+	if none.Available(BLAKE3) {
+		t.Errorf("Available(blake3) = true with no registry")
+	}
+	_, err := NewAlgorithms().NewHash("foo")
+	if !errors.Is(err, ErrUnknownAlgorithm) || !errors.Is(err, errors.ErrUnsupported) || !strings.Contains(err.Error(), "forgotten import?") {
+		t.Errorf("NewHash(foo) = %v, want ErrUnknownAlgorithm with a hint", err)
 	}
 }
 
@@ -75,30 +78,33 @@ func (d testDigester) Size() int                   { return d.size }
 func (d testDigester) New() hash.Hash              { return sha256.New() }
 func (d testDigester) Backend() string             { return "test" }
 
-func TestDigesterRegistry(t *testing.T) {
-	r := NewRegistry()
-	if err := r.RegisterDigester(nil); !errors.Is(err, ErrNilDigester) {
-		t.Errorf("RegisterDigester(nil) = %v", err)
+func TestAlgorithmsRegistry(t *testing.T) {
+	r := NewAlgorithms()
+	if err := r.Register(nil); !errors.Is(err, ErrInvalidDigester) {
+		t.Errorf("Register(nil) = %v", err)
 	}
-	if err := r.RegisterDigester(testDigester{"Bad Name", 32}); !errors.Is(err, ErrInvalidDigest) {
-		t.Errorf("RegisterDigester(bad name) = %v", err)
+	if err := r.Register(testDigester{"Bad Name", 32}); !errors.Is(err, ErrInvalidDigest) {
+		t.Errorf("Register(bad name) = %v", err)
 	}
-	if err := r.RegisterDigester(testDigester{"x", 0}); err == nil {
-		t.Errorf("RegisterDigester(size 0) = nil")
+	if err := r.Register(testDigester{"x", 0}); err == nil {
+		t.Errorf("Register(size 0) = nil")
 	}
-	if err := r.RegisterDigester(testDigester{"mine", 32}); err != nil {
+	if err := r.Register(testDigester{SHA512, 32}); !errors.Is(err, ErrInvalidDigester) {
+		t.Errorf("Register(sha512 of 32 bytes) = %v, want ErrInvalidDigester", err)
+	}
+	if err := r.Register(testDigester{"mine", 32}); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.RegisterDigester(testDigester{"mine", 32}); !errors.Is(err, ErrDuplicateAlgorithm) {
-		t.Errorf("RegisterDigester(dup) = %v, want ErrDuplicateAlgorithm", err)
+	if err := r.Register(testDigester{"mine", 32}); !errors.Is(err, ErrDuplicate) {
+		t.Errorf("Register(dup) = %v, want ErrDuplicate", err)
 	}
 	func() {
 		defer func() {
 			if recover() == nil {
-				t.Errorf("MustRegisterDigester(dup) did not panic")
+				t.Errorf("MustRegister(dup) did not panic")
 			}
 		}()
-		r.MustRegisterDigester(testDigester{"mine", 32})
+		r.MustRegister(testDigester{"mine", 32})
 	}()
 	// A registered algorithm's digests are checked for its exact length.
 	if err := r.ValidateDigest(digest.Digest("mine:" + hex64)); err != nil {
@@ -107,32 +113,74 @@ func TestDigesterRegistry(t *testing.T) {
 	if err := r.ValidateDigest("mine:abc"); err == nil {
 		t.Errorf("ValidateDigest(mine:abc) = nil, want a length error")
 	}
-	old, err := r.SetDigester(testDigester{"mine", 32})
+	if err := ValidateDigest("mine:abc"); err != nil {
+		t.Errorf("core.ValidateDigest(mine:abc) = %v, want nil (the spec's rules only)", err)
+	}
+	old, err := r.Set(testDigester{"mine", 32})
 	if err != nil || old == nil {
-		t.Errorf("SetDigester = %v, %v; want the replaced digester", old, err)
+		t.Errorf("Set = %v, %v; want the replaced digester", old, err)
 	}
 	if _, err := r.Digester("nope"); !errors.Is(err, ErrUnknownAlgorithm) || !strings.Contains(err.Error(), "mine") {
 		t.Errorf("Digester(nope) = %v, want ErrUnknownAlgorithm listing the known", err)
 	}
-	if got := r.Algorithms(); len(got) != 1 || got[0] != "mine" {
-		t.Errorf("Algorithms() = %v", got)
+	if got := r.Names(); len(got) != 1 || got[0] != "mine" {
+		t.Errorf("Names() = %v", got)
+	}
+	var none *Algorithms
+	if err := none.Register(testDigester{"x", 1}); err == nil {
+		t.Errorf("nil Algorithms Register = nil")
+	}
+}
+
+// TestValidateDigestAllocs pins that validating a well-formed digest does
+// not allocate, with no algorithms, with algorithms that do not serve it
+// and with one that does (it runs for every descriptor of every decode).
+func TestValidateDigestAllocs(t *testing.T) {
+	d := digest.Digest("sha256:" + hex64)
+	other := NewAlgorithms()
+	other.MustRegister(testDigester{"mine", 32})
+	serving := NewAlgorithms()
+	serving.MustRegister(testDigester{SHA256, 32})
+	for name, a := range map[string]*Algorithms{"nil": nil, "other": other, "serving": serving} {
+		if n := testing.AllocsPerRun(100, func() { _ = a.ValidateDigest(d) }); n != 0 {
+			t.Errorf("%s: ValidateDigest allocates %v times, want 0", name, n)
+		}
+	}
+}
+
+func BenchmarkValidateDigest(b *testing.B) {
+	d := digest.Digest("sha256:" + hex64)
+	serving := NewAlgorithms()
+	serving.MustRegister(testDigester{SHA256, 32})
+	for _, c := range []struct {
+		name string
+		a    *Algorithms
+	}{{"algorithms=none", nil}, {"algorithms=sha256", serving}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := c.a.ValidateDigest(d); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }
 
 func TestVerifyBytes(t *testing.T) {
 	d := DescriptorFromBytes("x/y", []byte("some data"))
-	if err := Default.VerifyBytes([]byte("some data"), d.Size, d.Digest); err != nil {
+	if err := (*Algorithms)(nil).VerifyBytes([]byte("some data"), d.Size, d.Digest); err != nil {
 		t.Errorf("VerifyBytes(matching) = %v", err)
 	}
 	var sm *SizeMismatchError
-	if err := Default.VerifyBytes([]byte("some dat"), d.Size, d.Digest); !errors.As(err, &sm) || sm.Want != 9 || sm.Got != 8 {
+	if err := (*Algorithms)(nil).VerifyBytes([]byte("some dat"), d.Size, d.Digest); !errors.As(err, &sm) || sm.Want != 9 || sm.Got != 8 {
 		t.Errorf("VerifyBytes(short) = %v", err)
 	}
 	var dm *DigestMismatchError
-	if err := Default.VerifyBytes([]byte("some dato"), d.Size, d.Digest); !errors.As(err, &dm) || dm.Want != d.Digest || !errors.Is(err, ErrDigestMismatch) {
+	if err := (*Algorithms)(nil).VerifyBytes([]byte("some dato"), d.Size, d.Digest); !errors.As(err, &dm) || dm.Want != d.Digest || !errors.Is(err, ErrDigestMismatch) {
 		t.Errorf("VerifyBytes(flipped) = %v", err)
 	}
-	if err := Default.VerifyBytes(nil, 0, "nocolon"); !errors.Is(err, ErrInvalidDigest) {
+	if err := (*Algorithms)(nil).VerifyBytes(nil, 0, "nocolon"); !errors.Is(err, ErrInvalidDigest) {
 		t.Errorf("VerifyBytes(bad digest) = %v, want ErrInvalidDigest (and no panic)", err)
 	}
 }

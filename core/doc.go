@@ -1,33 +1,42 @@
-// Package core is the heart of ocispec: OCI and Docker image metadata as
-// Go values, and the registries that make formats and digest algorithms
-// pluggable.
+// Package core is the contract of ocispec and its model: the [Format]
+// and [Digester] interfaces that formats and digest algorithms
+// implement, the registries that hold them ([Registry] for formats,
+// [Algorithms] for digest algorithms; [Default] and [DefaultAlgorithms]
+// are the process-wide ones), and the values every other package speaks:
+// [Descriptor], [Platform], [Manifest] and [Index] (with conversions to
+// image-spec's specs-go/v1 types), kinds and the media-type algebra (a
+// base, a [Compression], an encryption), the three JSON encodings
+// ([EncodingCompact], [EncodingConcil], [EncodingCanonical]), decoding
+// with format detection, conversion between formats, validation against
+// the image-spec grammar, and the module's shared sentinel errors
+// ([ErrNotFound], [ErrDigestMismatch], ...). It imports nothing else of
+// this module, and no answer of it depends on what is registered
+// anywhere but in the value it is asked: a format answers from its own
+// table, a private Registry from the formats it holds.
 //
-// It holds the [Format] and [Digester] interfaces and the [Registry] of
-// both ([Default] is the process-wide one); [Descriptor], [Platform],
-// [Manifest] and [Index] with their conversions to image-spec's
-// specs-go/v1 types; kinds and the media-type algebra (a base, a
-// compression, an encryption); the three JSON encodings ([EncodingCompact],
-// [EncodingConcil], [EncodingCanonical]); decoding with format detection;
-// conversion between formats; and validation against the image-spec
-// grammar. It imports nothing else of this module.
-//
-// Formats register themselves when imported:
+// The built-in formats register themselves when imported, and are also
+// exported values for private registries:
 //
 //	import (
 //		"github.com/concil-go/ocispec/core"
-//		_ "github.com/concil-go/ocispec/formats/docker"
+//		"github.com/concil-go/ocispec/formats/docker"
 //	)
 //
-//	f, err := core.Default.Format("docker")
 //	config := core.DescriptorFromBytes(core.KindConfig, configJSON)
 //	layer := core.DescriptorFromBytes(core.KindTarGzip, layerBytes)
-//	b, err := core.EncodeManifest(f, core.Manifest{Config: config, Layers: []core.Descriptor{layer}}, core.EncodingConcil)
-//	m, f, err := core.DecodeManifest(b) // the same manifest, its format detected
+//	b, err := docker.Format.EncodeManifest(ctx, core.Manifest{Config: config, Layers: []core.Descriptor{layer}}, core.EncodingConcil)
+//	m, f, err := core.DecodeManifest(ctx, b) // its format detected; media types as written
+//
+// A format is a [Description] (name, document media types, kind
+// [Table], capabilities as data) and a codec with a context. Most are
+// one [FormatSpec] given to [NewFormat]: the built-in OCI and Docker
+// formats are, and so is a plugin's Helm format, with its layer rules as
+// a hook and its documents claimed by their config's media type.
 //
 // Kinds ("config", "tar+gzip", ...) are concil's names for what a
-// descriptor refers to; each format maps them to its media types
-// ([Format.MediaType]) and back ([Format.Kind]); names that are not kinds
-// pass through unchanged, as in concil.
+// descriptor refers to; each format's table maps them to its media types
+// and back; names that are not kinds pass through unchanged, as in
+// concil.
 //
 // Everything that decodes takes untrusted bytes: errors name the field
 // (as *[FieldError]), nothing panics, and no allocation is sized by a

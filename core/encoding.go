@@ -1,6 +1,7 @@
 package core
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -64,9 +65,10 @@ func (e Encoding) style() (style, error) {
 	return style{}, fmt.Errorf("%w: %v", ErrUnknownEncoding, e)
 }
 
-// MarshalDescriptor writes one descriptor in encoding enc, its media
-// type as it is.
-func MarshalDescriptor(d Descriptor, enc Encoding) ([]byte, error) {
+// EncodeDescriptor writes one descriptor in encoding enc, its media
+// type as it is (concil's descriptor_to_dict, serialised). The result is
+// not validated: [DecodeDescriptor] reads it back with every check.
+func EncodeDescriptor(d Descriptor, enc Encoding) ([]byte, error) {
 	st, err := enc.style()
 	if err != nil {
 		return nil, err
@@ -162,39 +164,11 @@ func documentTree(mediaType string, writeMediaType bool, artifactType string, co
 // DigestOf returns the sha256 digest of an encoded document.
 func DigestOf(data []byte) digest.Digest { return DescriptorFromBytes("", data).Digest }
 
-// EncodeManifest writes m as a manifest of format f in encoding enc.
-// Each descriptor's MediaType that is one of f's kinds is translated to
-// f's media type; any other value is written as it is.
-func EncodeManifest(f Format, m Manifest, enc Encoding) ([]byte, error) {
+// EncodeManifest writes m as a manifest of format f in encoding enc; it
+// is f.EncodeManifest with a check for a nil format.
+func EncodeManifest(ctx context.Context, f Format, m Manifest, enc Encoding) ([]byte, error) {
 	if f == nil {
-		return nil, ErrNilFormat
+		return nil, fmt.Errorf("%w: nil", ErrInvalidFormat)
 	}
-	return f.EncodeManifest(m, enc)
-}
-
-// EncodeManifestDescriptor encodes m and returns the bytes with their
-// descriptor (f's manifest media type, size, sha256 digest).
-func EncodeManifestDescriptor(f Format, m Manifest, enc Encoding) ([]byte, Descriptor, error) {
-	b, err := EncodeManifest(f, m, enc)
-	if err != nil {
-		return nil, Descriptor{}, err
-	}
-	return b, DescriptorFromBytes(f.ManifestMediaType(), b), nil
-}
-
-// EncodeIndex writes ix as an index of format f, which must implement
-// [IndexFormat].
-func EncodeIndex(f Format, ix Index, enc Encoding) ([]byte, error) {
-	inf, ok := f.(IndexFormat)
-	if !ok || f.IndexMediaType() == "" {
-		return nil, fmt.Errorf("core: format %q has no index: %w", formatName(f), errUnsupported)
-	}
-	return inf.EncodeIndex(ix, enc)
-}
-
-func formatName(f Format) string {
-	if f == nil {
-		return "<nil>"
-	}
-	return f.Name()
+	return f.EncodeManifest(ctx, m, enc)
 }

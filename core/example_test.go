@@ -1,11 +1,12 @@
 package core_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/docker"
-	_ "github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/formats/oci"
 )
 
 func ExampleDescriptorFromBytes() {
@@ -23,7 +24,7 @@ func ExampleEncodeManifest() {
 		Config: core.DescriptorFromBytes(core.KindConfig, []byte("{}")),
 		Layers: []core.Descriptor{core.DescriptorFromBytes(core.KindTarGzip, []byte("some data"))},
 	}
-	b, err := core.EncodeManifest(f, m, core.EncodingConcil)
+	b, err := core.EncodeManifest(context.Background(), f, m, core.EncodingConcil)
 	if err != nil {
 		panic(err)
 	}
@@ -36,11 +37,11 @@ func ExampleEncodeManifest() {
 
 func ExampleDecodeManifest() {
 	doc := []byte(`{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","size":2},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+zstd","digest":"sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee","size":9}]}`)
-	m, f, err := core.DecodeManifest(doc)
+	m, f, err := core.DecodeManifest(context.Background(), doc)
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(f.Name(), f.Kind(m.Layers[0].MediaType))
+	fmt.Println(f.Describe().Name, f.Describe().Table.Kind(m.Layers[0].MediaType))
 	// Output: oci tar+zstd
 }
 
@@ -59,22 +60,41 @@ func ExampleConvertManifest() {
 	// application/vnd.docker.image.rootfs.diff.tar.zstd
 }
 
-func ExampleFormat_MediaType() {
+func ExampleTable() {
 	f, _ := core.Default.Format("oci")
-	fmt.Println(f.MediaType("tar+gzip"))
-	fmt.Println(f.MediaType("application/x-custom")) // not a kind: passes through
-	fmt.Println(f.Kind("application/vnd.docker.image.rootfs.diff.tar.gzip"))
+	table := f.Describe().Table
+	fmt.Println(table.MediaType("tar+gzip"))
+	fmt.Println(table.MediaType("application/x-custom")) // not a kind: passes through
+	// A format's table knows only its own types; a registry knows all of
+	// its formats' (concil's REVERSED_MEDIA_TYPES).
+	fmt.Println(table.Kind("application/vnd.docker.image.rootfs.diff.tar.gzip"))
+	fmt.Println(core.Default.Kind("application/vnd.docker.image.rootfs.diff.tar.gzip"))
 	// Output:
 	// application/vnd.oci.image.layer.v1.tar+gzip
 	// application/x-custom
+	// application/vnd.docker.image.rootfs.diff.tar.gzip
 	// tar+gzip
+}
+
+func ExampleLayerCompression() {
+	for _, mt := range []string{"tar+zstd", "application/vnd.docker.image.rootfs.diff.tar.gzip", "application/vnd.oci.image.layer.v1.tar"} {
+		c, _ := core.LayerCompression(mt)
+		fmt.Println(c)
+	}
+	_, err := core.LayerCompression("application/vnd.oci.image.config.v1+json")
+	fmt.Println(err)
+	// Output:
+	// zstd
+	// gzip
+	// none
+	// core: unknown compression: "application/vnd.oci.image.config.v1+json" is not a tar layer kind or media type
 }
 
 func ExampleSelectManifest() {
 	var ix core.Index
 	for _, p := range []string{"linux/amd64", "linux/arm64/v8"} {
 		pl, _ := core.ParsePlatform(p)
-		d := core.DescriptorFromBytes(core.MediaTypeOCIManifest, []byte(p))
+		d := core.DescriptorFromBytes(oci.MediaTypeManifest, []byte(p))
 		d.Platform = &pl
 		ix.Manifests = append(ix.Manifests, d)
 	}

@@ -44,7 +44,7 @@ func (st style) append(dst []byte, v any) ([]byte, error) {
 		dst = st.escape(dst, v)
 	case int64:
 		if st.maxInt != 0 && (v > st.maxInt || v < -st.maxInt) {
-			return nil, fmt.Errorf("core: integer %d is outside the range RFC 8785 can represent exactly", v)
+			return nil, fmt.Errorf("%w: %d", ErrOutOfRange, v)
 		}
 		dst = strconv.AppendInt(dst, v, 10)
 	case bool:

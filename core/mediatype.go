@@ -5,23 +5,6 @@ import (
 	"strings"
 )
 
-// Manifest and index media types of the two built-in formats, and the
-// directory transport marker, exactly as concil.oci_spec defines them.
-const (
-	MediaTypeOCIManifest    = "application/vnd.oci.image.manifest.v1+json"
-	MediaTypeOCIIndex       = "application/vnd.oci.image.index.v1+json"
-	MediaTypeDockerManifest = "application/vnd.docker.distribution.manifest.v2+json"
-	MediaTypeDockerList     = "application/vnd.docker.distribution.manifest.list.v2+json"
-
-	// MediaTypeEmpty is the OCI empty descriptor's media type (the content
-	// is the two bytes "{}").
-	MediaTypeEmpty = "application/vnd.oci.empty.v1+json"
-
-	// DirectoryTransport is the content of the version file of a version
-	// 1.1 dir: layout, with its trailing newline.
-	DirectoryTransport = "Directory Transport Version: 1.1\n"
-)
-
 // Kinds: the format-independent names of the things a manifest refers to.
 // The first nine are concil's MEDIA_TYPES keys; the rest complete the
 // image-spec 1.1 and Docker schema 2 vocabularies.
@@ -42,13 +25,6 @@ const (
 	KindNondistributableGzip = "nondistributable.tar+gzip"
 	KindNondistributableZstd = "nondistributable.tar+zstd"
 )
-
-// SeedKinds lists concil's nine kinds in the order of its MEDIA_TYPES table.
-var SeedKinds = []string{
-	KindConfig, KindTar, KindTarGzip, KindTarZstd,
-	KindTarEncrypted, KindTarGzipEncrypted, KindTarZstdEncrypted,
-	KindSquashfs, KindSquashfsEncrypted,
-}
 
 // Compression is the compression part of a layer media type or kind.
 type Compression int
@@ -82,7 +58,52 @@ func ParseCompression(s string) (Compression, error) {
 	case "zstd":
 		return Zstd, nil
 	}
-	return 0, fmt.Errorf("%w: unknown compression %q (want none, gzip or zstd)", ErrInvalidMediaType, s)
+	return 0, fmt.Errorf("%w %q (want none, gzip or zstd)", ErrUnknownCompression, s)
+}
+
+// Compressions lists every compression, [Uncompressed] first.
+func Compressions() []Compression { return []Compression{Uncompressed, Gzip, Zstd} }
+
+// LayerCompression returns the compression of a tar layer given by kind
+// ("tar+gzip", "nondistributable.tar+zstd") or by concrete media type of
+// any format that spells it by the algebra ("application/vnd.oci.image.layer.v1.tar+zstd",
+// "application/vnd.docker.image.rootfs.diff.tar.gzip"). Anything that is
+// not a tar layer, and encrypted layers (whose compression cannot be
+// read), give an error wrapping [ErrUnknownCompression].
+func LayerCompression(kindOrMediaType string) (Compression, error) {
+	p := ParseMediaType(kindOrMediaType)
+	switch {
+	case p.Encrypted:
+		return 0, fmt.Errorf("%w: %q is an encrypted layer", ErrUnknownCompression, kindOrMediaType)
+	case !isTarBase(p.Base):
+		return 0, fmt.Errorf("%w: %q is not a tar layer kind or media type", ErrUnknownCompression, kindOrMediaType)
+	}
+	return p.Compression, nil
+}
+
+func isTarBase(b string) bool {
+	return b == "tar" || strings.HasSuffix(b, ".tar") || strings.HasSuffix(b, "/tar")
+}
+
+// LayerTypes returns the kind → media type entries of a family of layer
+// types spelled by the algebra: for each compression of cs, kindBase and
+// typeBase with that compression ("tar+gzip" →
+// "application/vnd.oci.image.layer.v1.tar+gzip", or Docker's
+// ".tar.gzip"), and with encrypted also the "+encrypted" variant of each.
+// Formats build their tables from it, so that the kinds and the media
+// types they write can never disagree with [ParseMediaType].
+func LayerTypes(kindBase, typeBase string, cs []Compression, encrypted bool) map[string]string {
+	out := make(map[string]string, 2*len(cs))
+	for _, c := range cs {
+		for _, enc := range []bool{false, true} {
+			if enc && !encrypted {
+				continue
+			}
+			kind := MediaTypeParts{Base: kindBase, Compression: c, Encrypted: enc}.String()
+			out[kind] = MediaTypeParts{Base: typeBase, Compression: c, Encrypted: enc}.String()
+		}
+	}
+	return out
 }
 
 const (
@@ -169,7 +190,7 @@ func WithoutEncryption(mt string) string {
 // layer types (tar bases) take a compression; anything else is an error.
 func WithCompression(mt string, c Compression) (string, error) {
 	p := ParseMediaType(mt)
-	if c != Uncompressed && !strings.HasSuffix(p.Base, "tar") {
+	if c != Uncompressed && !isTarBase(p.Base) {
 		return "", fmt.Errorf("%w: %q is not a tar layer type and cannot be compressed with %s", ErrInvalidMediaType, mt, c)
 	}
 	p.Compression = c

@@ -120,3 +120,34 @@ func TestNormalizeMediaType(t *testing.T) {
 		t.Errorf("NormalizeMediaType = %q", got)
 	}
 }
+
+func TestLayerCompression(t *testing.T) {
+	tests := []struct {
+		in   string
+		want Compression
+		err  error
+	}{
+		{KindTar, Uncompressed, nil},
+		{KindTarGzip, Gzip, nil},
+		{KindTarZstd, Zstd, nil},
+		{KindNondistributableGzip, Gzip, nil},
+		{"application/vnd.docker.image.rootfs.diff.tar.gzip", Gzip, nil},
+		{"application/vnd.docker.image.rootfs.diff.tar.zstd", Zstd, nil},
+		{"application/vnd.docker.image.rootfs.foreign.diff.tar", Uncompressed, nil},
+		{"application/vnd.oci.image.layer.v1.tar", Uncompressed, nil},
+		{"application/vnd.oci.image.layer.nondistributable.v1.tar+zstd", Zstd, nil},
+		{"Application/VND.OCI.Image.Layer.v1.Tar+Gzip; x=y", Gzip, nil},
+		{"application/tar+gzip", Gzip, nil}, // Helm's legacy chart layer
+		{KindTarZstdEncrypted, 0, ErrUnknownCompression},
+		{KindConfig, 0, ErrUnknownCompression},
+		{"squashfs", 0, ErrUnknownCompression},
+		{"application/vnd.oci.image.config.v1+json", 0, ErrUnknownCompression},
+		{"application/vnd.example.startar", 0, ErrUnknownCompression},
+	}
+	for _, tt := range tests {
+		got, err := LayerCompression(tt.in)
+		if got != tt.want || !errors.Is(err, tt.err) || (tt.err == nil) != (err == nil) {
+			t.Errorf("LayerCompression(%q) = %v, %v; want %v, %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}

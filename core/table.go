@@ -60,14 +60,15 @@ func (t *Table) LookupKind(mediaType string) (string, bool) {
 	return k, ok
 }
 
-// Kind returns the kind of mediaType: from this table, else from the
-// reverse table over every format registered in [Default]; an unknown
-// type passes through unchanged (concil's REVERSED_MEDIA_TYPES).
+// Kind returns the kind of mediaType in this table; a type the table
+// does not know passes through unchanged (concil's
+// REVERSED_MEDIA_TYPES, for one format). Only this table is consulted:
+// the answer never depends on what else is registered anywhere.
 func (t *Table) Kind(mediaType string) string {
 	if k, ok := t.LookupKind(mediaType); ok {
 		return k
 	}
-	return Default.Kind(mediaType)
+	return mediaType
 }
 
 // Supports reports whether the format can express kind faithfully.

@@ -11,20 +11,22 @@ import (
 // errors.Join (so errors.Is and errors.As see through, and a caller can
 // list them by unwrapping []error); nil means valid.
 
-// ValidateDescriptor checks d with the algorithms of [Default].
-func ValidateDescriptor(d Descriptor) error { return Default.ValidateDescriptor(d) }
+// ValidateDescriptor checks d by the image-spec's rules alone (see
+// [Algorithms.ValidateDescriptor]; here with no registered algorithms).
+func ValidateDescriptor(d Descriptor) error { return (*Algorithms)(nil).ValidateDescriptor(d) }
 
-// ValidateManifest checks m with the algorithms of [Default].
-func ValidateManifest(m Manifest) error { return Default.ValidateManifest(m) }
+// ValidateManifest checks m by the image-spec's rules alone.
+func ValidateManifest(m Manifest) error { return (*Algorithms)(nil).ValidateManifest(m) }
 
-// ValidateIndex checks ix with the algorithms of [Default].
-func ValidateIndex(ix Index) error { return Default.ValidateIndex(ix) }
+// ValidateIndex checks ix by the image-spec's rules alone.
+func ValidateIndex(ix Index) error { return (*Algorithms)(nil).ValidateIndex(ix) }
 
 // ValidateDescriptor checks one descriptor: an RFC 6838 media type, a
-// digest of the spec's grammar, a size that is not negative, URLs that
-// parse, a data field matching size and digest (when the algorithm is
-// available), a well-formed platform and artifactType.
-func (r *Registry) ValidateDescriptor(d Descriptor) error {
+// digest of the spec's grammar (and of a's algorithms), a size that is
+// not negative, URLs that parse, a data field matching size and digest
+// (when a can compute the algorithm: sha256 and sha512 always), a
+// well-formed platform and artifactType.
+func (a *Algorithms) ValidateDescriptor(d Descriptor) error {
 	var errs []error
 	if d.MediaType == "" {
 		errs = append(errs, &FieldError{"mediaType", errors.New("missing")})
@@ -35,27 +37,27 @@ func (r *Registry) ValidateDescriptor(d Descriptor) error {
 	if d.Digest == "" {
 		errs = append(errs, &FieldError{"digest", errors.New("missing")})
 		digestOK = false
-	} else if err := r.ValidateDigest(d.Digest); err != nil {
+	} else if err := a.ValidateDigest(d.Digest); err != nil {
 		errs = append(errs, &FieldError{"digest", err})
 		digestOK = false
 	}
 	if d.Size < 0 {
-		errs = append(errs, &FieldError{"size", fmt.Errorf("%w: negative size %d", ErrInvalidDescriptor, d.Size)})
+		errs = append(errs, &FieldError{"size", fmt.Errorf("negative size %d", d.Size)})
 	}
 	for i, u := range d.URLs {
 		if pu, err := url.Parse(u); err != nil || pu.Scheme == "" {
-			errs = append(errs, &FieldError{fmt.Sprintf("urls[%d]", i), fmt.Errorf("%w: %q is not an absolute URL", ErrInvalidDescriptor, u)})
+			errs = append(errs, &FieldError{fmt.Sprintf("urls[%d]", i), fmt.Errorf("%q is not an absolute URL", u)})
 		}
 	}
 	for k := range d.Annotations {
 		if k == "" {
-			errs = append(errs, &FieldError{"annotations", fmt.Errorf("%w: empty key", ErrInvalidDescriptor)})
+			errs = append(errs, &FieldError{"annotations", errors.New("empty key")})
 			break
 		}
 	}
 	if d.Data != nil && digestOK && d.Size >= 0 {
-		if err := r.CheckSupported(algorithmOf(d.Digest)); err == nil {
-			if err := r.VerifyBytes(d.Data, d.Size, d.Digest); err != nil {
+		if a.Available(AlgorithmOf(d.Digest)) {
+			if err := a.VerifyBytes(d.Data, d.Size, d.Digest); err != nil {
 				errs = append(errs, &FieldError{"data", err})
 			}
 		}
@@ -85,37 +87,35 @@ func ValidatePlatform(p Platform) error {
 	return errors.Join(errs...)
 }
 
-// ValidateManifest checks every descriptor of m, its artifactType, and
-// the image-spec rule that artifactType is required when the config is
-// the empty descriptor.
-func (r *Registry) ValidateManifest(m Manifest) error {
+// ValidateManifest checks every descriptor of m and its artifactType.
+// Rules of one format (image-spec's artifactType required with the empty
+// config, say) are that format's, applied by its decoder and encoder.
+func (a *Algorithms) ValidateManifest(m Manifest) error {
 	var errs []error
-	errs = appendNested(errs, "config", r.ValidateDescriptor(m.Config))
+	errs = appendNested(errs, "config", a.ValidateDescriptor(m.Config))
 	for i, l := range m.Layers {
-		errs = appendNested(errs, fmt.Sprintf("layers[%d]", i), r.ValidateDescriptor(l))
+		errs = appendNested(errs, fmt.Sprintf("layers[%d]", i), a.ValidateDescriptor(l))
 	}
 	if m.Subject != nil {
-		errs = appendNested(errs, "subject", r.ValidateDescriptor(*m.Subject))
+		errs = appendNested(errs, "subject", a.ValidateDescriptor(*m.Subject))
 	}
 	if m.ArtifactType != "" {
 		if err := ValidateMediaType(m.ArtifactType); err != nil {
 			errs = append(errs, &FieldError{"artifactType", err})
 		}
-	} else if NormalizeMediaType(m.Config.MediaType) == MediaTypeEmpty {
-		errs = append(errs, &FieldError{"artifactType", fmt.Errorf("missing: required when config.mediaType is %q", MediaTypeEmpty)})
 	}
 	errs = appendAnnotationErr(errs, m.Annotations)
 	return errors.Join(errs...)
 }
 
 // ValidateIndex checks every descriptor of ix.
-func (r *Registry) ValidateIndex(ix Index) error {
+func (a *Algorithms) ValidateIndex(ix Index) error {
 	var errs []error
 	for i, d := range ix.Manifests {
-		errs = appendNested(errs, fmt.Sprintf("manifests[%d]", i), r.ValidateDescriptor(d))
+		errs = appendNested(errs, fmt.Sprintf("manifests[%d]", i), a.ValidateDescriptor(d))
 	}
 	if ix.Subject != nil {
-		errs = appendNested(errs, "subject", r.ValidateDescriptor(*ix.Subject))
+		errs = appendNested(errs, "subject", a.ValidateDescriptor(*ix.Subject))
 	}
 	if ix.ArtifactType != "" {
 		if err := ValidateMediaType(ix.ArtifactType); err != nil {

@@ -21,7 +21,7 @@ const (
 )
 
 // The built-in backends, each usable on its own (to build a
-// [core.Registry] without globals, to benchmark or to test one backend).
+// [core.Algorithms] without globals, to benchmark or to test one backend).
 // [SHA256] is the one package init registers for sha256: it serves each
 // hash from whichever of SHA256Stdlib and SHA256SIMD [SHA256Choice]
 // picked. None of them is ever installed with crypto.RegisterHash.
@@ -48,18 +48,18 @@ func Builtins() []core.Digester {
 }
 
 func init() {
-	core.MustRegisterDigester(SHA256)
-	core.MustRegisterDigester(SHA512)
-	core.MustRegisterDigester(BLAKE3)
+	if err := Register(core.DefaultAlgorithms); err != nil {
+		panic(err)
+	}
 }
 
 // Register adds the built-in algorithms (sha256 through [SHA256],
-// sha512, blake3) to reg, for an embedder that builds its own
-// [core.Registry]. It fails like [core.Registry.RegisterDigester] when
-// one of them is already there.
-func Register(reg *core.Registry) error {
+// sha512, blake3) to algs, for an embedder that builds its own
+// [core.Algorithms]. It fails like [core.Algorithms.Register] when one
+// of them is already there.
+func Register(algs *core.Algorithms) error {
 	for _, d := range []core.Digester{SHA256, SHA512, BLAKE3} {
-		if err := reg.RegisterDigester(d); err != nil {
+		if err := algs.Register(d); err != nil {
 			return err
 		}
 	}
@@ -90,7 +90,7 @@ func NewDigester(alg digest.Algorithm, backend string, newHash func() hash.Hash)
 		return nil, fmt.Errorf("digesters: new digester: %w", err)
 	}
 	if newHash == nil {
-		return nil, fmt.Errorf("digesters: new digester %q: %w", alg, core.ErrNilDigester)
+		return nil, fmt.Errorf("digesters: new digester %q: %w: nil hash constructor", alg, core.ErrInvalidDigester)
 	}
 	h := newHash()
 	if h == nil || h.Size() <= 0 {

@@ -18,19 +18,19 @@ func TestConformance(t *testing.T) {
 
 func TestBuiltinsRegistered(t *testing.T) {
 	for _, want := range []core.Digester{SHA256, SHA512, BLAKE3} {
-		got, err := core.Default.Digester(want.Algorithm())
+		got, err := core.DefaultAlgorithms.Digester(want.Algorithm())
 		if err != nil || got != want {
-			t.Errorf("core.Default.Digester(%q) = %v, %v; want %v", want.Algorithm(), got, err, want)
+			t.Errorf("core.DefaultAlgorithms.Digester(%q) = %v, %v; want %v", want.Algorithm(), got, err, want)
 		}
 	}
-	reg := core.NewRegistry()
+	reg := core.NewAlgorithms()
 	if err := Register(reg); err != nil {
 		t.Fatalf("Register(new registry) = %v", err)
 	}
-	if got := reg.Algorithms(); len(got) != 3 {
+	if got := reg.Names(); len(got) != 3 {
 		t.Errorf("Register gave algorithms %v, want 3", got)
 	}
-	if err := Register(reg); !errors.Is(err, core.ErrDuplicateAlgorithm) {
+	if err := Register(reg); !errors.Is(err, core.ErrDuplicate) {
 		t.Errorf("Register twice = %v, want ErrDuplicateAlgorithm", err)
 	}
 }
@@ -56,7 +56,7 @@ func TestNewDigester(t *testing.T) {
 			t.Errorf("NewDigester(%q) = %v, want %v", tt.alg, err, tt.want)
 		}
 	}
-	if _, err := NewDigester("md5", "x", nil); !errors.Is(err, core.ErrNilDigester) {
+	if _, err := NewDigester("md5", "x", nil); !errors.Is(err, core.ErrInvalidDigester) {
 		t.Errorf("NewDigester(nil constructor) = %v, want ErrNilDigester", err)
 	}
 }

@@ -108,14 +108,14 @@ func TestFileChangesWhileRead(t *testing.T) {
 			}}
 			var err error
 			if layer {
-				_, _, err = e.DigestLayerFile(context.Background(), path, CompressionNone)
+				_, _, err = e.DigestLayerFile(context.Background(), path, core.Uncompressed)
 			} else {
 				_, err = e.DigestFile(context.Background(), path)
 			}
 			// The layer path has no direct phase, so its reader may be past
 			// the change when it happens; the final stat still sees it.
-			if !errors.Is(err, ErrFileChanged) || !strings.Contains(err.Error(), path) || !layer && !strings.Contains(err.Error(), tt.want) {
-				t.Errorf("DigestFile(file that %s, layer=%v) = %v, want ErrFileChanged naming it (%q)", tt.name, layer, err, tt.want)
+			if !errors.Is(err, core.ErrFileChanged) || !strings.Contains(err.Error(), path) || !layer && !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("DigestFile(file that %s, layer=%v) = %v, want core.ErrFileChanged naming it (%q)", tt.name, layer, err, tt.want)
 			}
 		}
 	}
@@ -124,8 +124,8 @@ func TestFileChangesWhileRead(t *testing.T) {
 func TestBadFiles(t *testing.T) {
 	defer verifyNone(t)
 	dir := t.TempDir()
-	if _, err := DigestFile(context.Background(), dir); !errors.Is(err, ErrNotRegular) {
-		t.Errorf("DigestFile(directory) = %v, want ErrNotRegular", err)
+	if _, err := DigestFile(context.Background(), dir); !errors.Is(err, core.ErrNotRegular) {
+		t.Errorf("DigestFile(directory) = %v, want core.ErrNotRegular", err)
 	}
 	if _, err := DigestFile(context.Background(), dir+"/nope"); !errors.Is(err, os.ErrNotExist) || !strings.Contains(err.Error(), "nope") {
 		t.Errorf("DigestFile(missing) = %v, want ErrNotExist naming it", err)
@@ -141,12 +141,12 @@ func TestBadDescriptors(t *testing.T) {
 		d    core.Descriptor
 		want error
 	}{
-		{"negative size", core.Descriptor{Digest: good.Digest, Size: -1}, core.ErrInvalidDescriptor},
+		{"negative size", core.Descriptor{Digest: good.Digest, Size: -1}, core.ErrInvalidDocument},
 		{"size larger than the blob", core.Descriptor{Digest: good.Digest, Size: good.Size + 1}, core.ErrSizeMismatch},
 		{"size the largest int64", core.Descriptor{Digest: good.Digest, Size: math.MaxInt64}, core.ErrSizeMismatch},
 		{"size smaller than the blob", core.Descriptor{Digest: good.Digest, Size: good.Size - 1}, core.ErrSizeMismatch},
 		{"digest of something else", core.Descriptor{Digest: reference(core.SHA256, blob[1:]), Size: good.Size}, core.ErrDigestMismatch},
-		{"unknown algorithm", core.Descriptor{Digest: "md5:d41d8cd98f00b204e9800998ecf8427e", Size: good.Size}, core.ErrUnsupportedDigest},
+		{"unknown algorithm", core.Descriptor{Digest: "md5:d41d8cd98f00b204e9800998ecf8427e", Size: good.Size}, core.ErrUnknownAlgorithm},
 		{"malformed digest", core.Descriptor{Digest: "sha256:xyz", Size: good.Size}, core.ErrInvalidDigest},
 	}
 	for _, tt := range tests {
@@ -202,22 +202,22 @@ func TestCorruptLayers(t *testing.T) {
 	tests := []struct {
 		name string
 		in   []byte
-		c    Compression
+		c    core.Compression
 		want error
 	}{
-		{"gzip flipped", flip(gz, len(gz)/2), CompressionAuto, ErrCorruptLayer},
-		{"gzip truncated", gz[:len(gz)/2], CompressionAuto, ErrCorruptLayer},
-		{"gzip trailer flipped", flip(gz, len(gz)-6), CompressionAuto, ErrCorruptLayer},
-		{"gzip then garbage", append(bytes.Clone(gz), "garbage"...), CompressionAuto, ErrCorruptLayer},
-		{"gzip header only", gz[:5], CompressionAuto, ErrCorruptLayer},
-		{"zstd flipped", flip(zs, len(zs)/2), CompressionAuto, ErrCorruptLayer},
-		{"zstd truncated", zs[:len(zs)/2], CompressionAuto, ErrCorruptLayer},
-		{"zstd then garbage", append(bytes.Clone(zs), "garbage"...), CompressionAuto, ErrCorruptLayer},
-		{"zstd huge window", hugeWindow, CompressionAuto, ErrCorruptLayer},
-		{"plain declared gzip", tarb, CompressionGzip, ErrCorruptLayer},
-		{"plain declared zstd", tarb, CompressionZstd, ErrCorruptLayer},
-		{"empty declared gzip", nil, CompressionGzip, ErrCorruptLayer},
-		{"unknown compression", gz, "lz4", ErrUnknownCompression},
+		{"gzip flipped", flip(gz, len(gz)/2), Detect, ErrCorruptLayer},
+		{"gzip truncated", gz[:len(gz)/2], Detect, ErrCorruptLayer},
+		{"gzip trailer flipped", flip(gz, len(gz)-6), Detect, ErrCorruptLayer},
+		{"gzip then garbage", append(bytes.Clone(gz), "garbage"...), Detect, ErrCorruptLayer},
+		{"gzip header only", gz[:5], Detect, ErrCorruptLayer},
+		{"zstd flipped", flip(zs, len(zs)/2), Detect, ErrCorruptLayer},
+		{"zstd truncated", zs[:len(zs)/2], Detect, ErrCorruptLayer},
+		{"zstd then garbage", append(bytes.Clone(zs), "garbage"...), Detect, ErrCorruptLayer},
+		{"zstd huge window", hugeWindow, Detect, ErrCorruptLayer},
+		{"plain declared gzip", tarb, core.Gzip, ErrCorruptLayer},
+		{"plain declared zstd", tarb, core.Zstd, ErrCorruptLayer},
+		{"empty declared gzip", nil, core.Gzip, ErrCorruptLayer},
+		{"unknown compression", gz, core.Compression(7), core.ErrUnknownCompression},
 	}
 	for _, tt := range tests {
 		_, _, err := DigestLayerAs(context.Background(), bytes.NewReader(tt.in), tt.c)
@@ -233,7 +233,7 @@ func TestUnknownAlgorithms(t *testing.T) {
 		alg  digest.Algorithm
 		want error
 	}{
-		{"md5", core.ErrUnsupportedDigest},
+		{"md5", core.ErrUnknownAlgorithm},
 		{"SHA256", core.ErrInvalidDigest},
 		{"sha256+", core.ErrInvalidDigest},
 	}
@@ -248,14 +248,14 @@ func TestUnknownAlgorithms(t *testing.T) {
 		if _, err := DigestFiles(context.Background(), []string{path}, tt.alg); !errors.Is(err, tt.want) {
 			t.Errorf("DigestFiles(%q) = %v, want %v", tt.alg, err, tt.want)
 		}
-		if _, _, err := DigestLayerAs(context.Background(), strings.NewReader("x"), CompressionAuto, tt.alg); !errors.Is(err, tt.want) {
+		if _, _, err := DigestLayerAs(context.Background(), strings.NewReader("x"), Detect, tt.alg); !errors.Is(err, tt.want) {
 			t.Errorf("DigestLayerAs(%q) = %v, want %v", tt.alg, err, tt.want)
 		}
 		if _, err := DescriptorFromReader(context.Background(), strings.NewReader("x"), "", tt.alg); !errors.Is(err, tt.want) {
 			t.Errorf("DescriptorFromReader(%q) = %v, want %v", tt.alg, err, tt.want)
 		}
 	}
-	if _, err := (&Engine{Registry: core.NewRegistry()}).DigestReader(context.Background(), strings.NewReader("x"), core.BLAKE3); !errors.Is(err, core.ErrUnsupportedDigest) || !strings.Contains(err.Error(), "import") {
+	if _, err := (&Engine{Algorithms: core.NewAlgorithms()}).DigestReader(context.Background(), strings.NewReader("x"), core.BLAKE3); !errors.Is(err, core.ErrUnknownAlgorithm) || !strings.Contains(err.Error(), "import") {
 		t.Errorf("DigestReader(blake3, empty registry) = %v, want ErrUnsupportedDigest saying what to import", err)
 	}
 }
@@ -293,7 +293,7 @@ func TestCancelled(t *testing.T) {
 			return err
 		}},
 		{"DigestLayer zstd", func(e *Engine, ctx context.Context) error {
-			_, _, err := e.DigestLayerAs(ctx, &endless{}, CompressionZstd)
+			_, _, err := e.DigestLayerAs(ctx, &endless{}, core.Zstd)
 			return err
 		}},
 		{"DigestLayer gzip", func(e *Engine, ctx context.Context) error {

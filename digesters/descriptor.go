@@ -14,7 +14,7 @@ import (
 // DescriptorFromReader reads r once and describes it: mediaType (a kind
 // or a concrete type), its size and its digest of algorithm alg (sha256
 // when alg is empty), which may be any algorithm registered in
-// core.Default.
+// core.DefaultAlgorithms (or the engine's).
 func DescriptorFromReader(ctx context.Context, r io.Reader, mediaType string, alg digest.Algorithm) (core.Descriptor, error) {
 	return (&Engine{}).DescriptorFromReader(ctx, r, mediaType, alg)
 }
@@ -57,7 +57,7 @@ func algsOf(alg digest.Algorithm) []digest.Algorithm {
 // naming the blob). Use it when the bytes are not needed; use
 // [NewVerifyingReader] to consume them.
 func (e *Engine) Verify(ctx context.Context, r io.Reader, d core.Descriptor) error {
-	h, err := newHash(e.registry(), d)
+	h, err := newHash(e.algorithms(), d)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (e *Engine) VerifyData(d core.Descriptor) error {
 	if d.Data == nil {
 		return nil
 	}
-	h, err := newHash(e.registry(), d)
+	h, err := newHash(e.algorithms(), d)
 	if err != nil {
 		return err
 	}

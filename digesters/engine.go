@@ -39,7 +39,7 @@ var bufPool = sync.Pool{New: func() any {
 }}
 
 // Engine digests blobs. The zero value is ready to use and is what the
-// package-level functions use: the algorithms of core.Default, one
+// package-level functions use: the algorithms of core.DefaultAlgorithms, one
 // worker per core, the default direct limit and no progress reports. An
 // Engine is safe for concurrent use once its fields are set.
 //
@@ -54,8 +54,10 @@ var bufPool = sync.Pool{New: func() any {
 // it started has ended, so a reader that can block forever must be
 // closed by its owner to stop a cancelled call.
 type Engine struct {
-	// Registry supplies the digest algorithms; nil means core.Default.
-	Registry *core.Registry
+	// Algorithms supplies the digest algorithms; nil means
+	// core.DefaultAlgorithms (where importing this package registers
+	// sha256, sha512 and blake3).
+	Algorithms *core.Algorithms
 	// Workers is how many blobs DigestFiles and DigestReaders hash at
 	// once; 0 or less means runtime.GOMAXPROCS(0).
 	Workers int
@@ -98,11 +100,11 @@ func (r Result) Descriptor(mediaType string) core.Descriptor {
 	return d
 }
 
-func (e *Engine) registry() *core.Registry {
-	if e.Registry != nil {
-		return e.Registry
+func (e *Engine) algorithms() *core.Algorithms {
+	if e.Algorithms != nil {
+		return e.Algorithms
 	}
-	return core.Default
+	return core.DefaultAlgorithms
 }
 
 func (e *Engine) workers() int {
@@ -176,7 +178,7 @@ func (e *Engine) newHashSet(algs []digest.Algorithm) (*hashSet, error) {
 	}
 	s := &hashSet{algs: algs, idx: make([]int, len(algs))}
 	seen := map[digest.Algorithm]int{}
-	reg := e.registry()
+	reg := e.algorithms()
 	for i, alg := range algs {
 		if j, ok := seen[alg]; ok {
 			s.idx[i] = j

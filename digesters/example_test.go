@@ -70,7 +70,7 @@ func ExampleNewVerifyingReader() {
 	_, err = io.ReadAll(vr)
 	fmt.Println(err)
 	// Output:
-	// digesters: blob sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee: core: digest mismatch: want sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee, got sha256:4389010698dc243df88510925b907ee731113877a8ec6b38cfa35bf429deee41
+	// digesters: blob sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee: digest mismatch: want sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee, got sha256:4389010698dc243df88510925b907ee731113877a8ec6b38cfa35bf429deee41
 }
 
 func ExampleEngine_progress() {
@@ -134,5 +134,5 @@ func ExampleVerifyData() {
 	fmt.Println(digesters.VerifyData(d))
 	// Output:
 	// <nil>
-	// digesters: blob sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee: data field: core: size mismatch: want 9 bytes, got 8
+	// digesters: blob sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee: data field: size mismatch: want 9 bytes, got 8
 }

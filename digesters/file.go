@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -13,7 +14,7 @@ import (
 // digests. The file is read in BufferSize reads, never past the size it
 // had when opened plus one byte; a regular file whose size or
 // modification time changes while it is read is an error wrapping
-// [ErrFileChanged]. Errors name the file.
+// [core.ErrFileChanged]. Errors name the file.
 func DigestFile(ctx context.Context, path string, algs ...digest.Algorithm) (Result, error) {
 	return (&Engine{}).DigestFile(ctx, path, algs...)
 }
@@ -59,7 +60,7 @@ func withFile(path string, fn func(r io.Reader, size int64, check func(n int64) 
 		return fmt.Errorf("digesters: file %q: %w", path, err)
 	}
 	if before.IsDir() {
-		return fmt.Errorf("digesters: file %q: %w: it is a directory", path, ErrNotRegular)
+		return fmt.Errorf("digesters: file %q: %w: it is a directory", path, core.ErrNotRegular)
 	}
 	regular := before.Mode().IsRegular()
 	var r io.Reader = f
@@ -76,17 +77,17 @@ func withFile(path string, fn func(r io.Reader, size int64, check func(n int64) 
 			return nil
 		}
 		if n > before.Size() {
-			return fmt.Errorf("digesters: file %q: %w: it grew past the %d bytes it had when opened", path, ErrFileChanged, before.Size())
+			return fmt.Errorf("digesters: file %q: %w: it grew past the %d bytes it had when opened", path, core.ErrFileChanged, before.Size())
 		}
 		if n < before.Size() {
-			return fmt.Errorf("digesters: file %q: %w: it had %d bytes when opened, %d could be read", path, ErrFileChanged, before.Size(), n)
+			return fmt.Errorf("digesters: file %q: %w: it had %d bytes when opened, %d could be read", path, core.ErrFileChanged, before.Size(), n)
 		}
 		after, err := f.Stat()
 		if err != nil {
 			return fmt.Errorf("digesters: file %q: %w", path, err)
 		}
 		if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
-			return fmt.Errorf("digesters: file %q: %w: size %d → %d, modified %s → %s", path, ErrFileChanged,
+			return fmt.Errorf("digesters: file %q: %w: size %d → %d, modified %s → %s", path, core.ErrFileChanged,
 				before.Size(), after.Size(), before.ModTime().Format("15:04:05.000000000"), after.ModTime().Format("15:04:05.000000000"))
 		}
 		return nil

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/internal/leaktest"
 	digest "github.com/opencontainers/go-digest"
 	"github.com/zeebo/blake3"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
@@ -28,17 +28,8 @@ func TestMain(m *testing.M) {
 }
 
 // findLeaks looks for goroutines other than the test's own, waiting up
-// to ten seconds for ones that are only finishing: on a loaded machine a
-// goroutine that has signalled its end may not have returned yet.
-func findLeaks() error {
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err = goleak.Find(); err == nil {
-			return nil
-		}
-	}
-	return err
-}
+// to ten seconds for ones that are only finishing.
+func findLeaks() error { return leaktest.Find(nil, 10*time.Second) }
 
 // verifyNone fails t when goroutines are left running; defer it.
 func verifyNone(t *testing.T) {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
 	"sync/atomic"
 
 	"github.com/concil-go/ocispec/core"
@@ -15,18 +14,10 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-// Compression names how a layer is compressed.
-type Compression string
-
-// The compressions DigestLayer knows. CompressionAuto detects one from
-// the magic bytes at the start of the layer: gzip (1f 8b), zstd
-// (28 b5 2f fd), anything else is uncompressed.
-const (
-	CompressionAuto Compression = ""
-	CompressionNone Compression = "none"
-	CompressionGzip Compression = "gzip"
-	CompressionZstd Compression = "zstd"
-)
+// Detect, given as the compression to DigestLayerAs and DigestLayerFile,
+// asks them to detect the compression from the layer's first bytes, as
+// DigestLayer does.
+const Detect core.Compression = -1
 
 // MaxZstdWindow is the largest window a zstd layer may ask for (what
 // `zstd --long=27` writes); a frame that claims more is refused instead
@@ -39,33 +30,16 @@ var (
 )
 
 // DetectCompression returns the compression whose magic bytes head
-// starts with, or CompressionNone.
-func DetectCompression(head []byte) Compression {
+// starts with: gzip (1f 8b), zstd (28 b5 2f fd), otherwise
+// core.Uncompressed.
+func DetectCompression(head []byte) core.Compression {
 	switch {
 	case bytes.HasPrefix(head, gzipMagic):
-		return CompressionGzip
+		return core.Gzip
 	case bytes.HasPrefix(head, zstdMagic):
-		return CompressionZstd
+		return core.Zstd
 	}
-	return CompressionNone
-}
-
-// CompressionOf returns the compression of a layer kind ("tar",
-// "tar+gzip", "tar+zstd", "nondistributable.tar+gzip") or of a concrete
-// layer media type known to core.Default. An unknown name is an error
-// wrapping [ErrUnknownCompression].
-func CompressionOf(kindOrMediaType string) (Compression, error) {
-	kind := core.Default.Kind(kindOrMediaType)
-	kind = strings.TrimSuffix(kind, "+encrypted")
-	switch {
-	case strings.HasSuffix(kind, "+gzip"), strings.HasSuffix(kind, ".gzip"):
-		return CompressionGzip, nil
-	case strings.HasSuffix(kind, "+zstd"), strings.HasSuffix(kind, ".zstd"):
-		return CompressionZstd, nil
-	case kind == core.KindTar, strings.HasSuffix(kind, ".tar"):
-		return CompressionNone, nil
-	}
-	return "", fmt.Errorf("%w: %q is not a tar layer kind or media type", ErrUnknownCompression, kindOrMediaType)
+	return core.Uncompressed
 }
 
 // DigestLayer reads a layer once and returns the size and sha256 of its
@@ -83,30 +57,30 @@ func DigestLayer(ctx context.Context, r io.Reader) (compressed, uncompressed Res
 
 // DigestLayer is [DigestLayer] with this engine's settings.
 func (e *Engine) DigestLayer(ctx context.Context, r io.Reader) (compressed, uncompressed Result, err error) {
-	return e.DigestLayerAs(ctx, r, CompressionAuto)
+	return e.digestLayer(ctx, "layer", r, Detect, nil)
 }
 
-// DigestLayerAs is [DigestLayer] with the compression given (or
-// CompressionAuto) and the algorithms given (sha256 when none), in the
-// same order for both results. [Engine.Progress] counts compressed
-// bytes.
-func DigestLayerAs(ctx context.Context, r io.Reader, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+// DigestLayerAs is [DigestLayer] with the compression given (a layer
+// media type's, from [core.LayerCompression]) and the algorithms given
+// (sha256 when none), in the same order for both results.
+// [Engine.Progress] counts compressed bytes.
+func DigestLayerAs(ctx context.Context, r io.Reader, c core.Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
 	return (&Engine{}).DigestLayerAs(ctx, r, c, algs...)
 }
 
 // DigestLayerAs is [DigestLayerAs] with this engine's settings.
-func (e *Engine) DigestLayerAs(ctx context.Context, r io.Reader, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+func (e *Engine) DigestLayerAs(ctx context.Context, r io.Reader, c core.Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
 	return e.digestLayer(ctx, "layer", r, c, algs)
 }
 
 // DigestLayerFile is [DigestLayerAs] over the file at path, with the
 // checks of [DigestFile]; errors name the file.
-func DigestLayerFile(ctx context.Context, path string, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+func DigestLayerFile(ctx context.Context, path string, c core.Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
 	return (&Engine{}).DigestLayerFile(ctx, path, c, algs...)
 }
 
 // DigestLayerFile is [DigestLayerFile] with this engine's settings.
-func (e *Engine) DigestLayerFile(ctx context.Context, path string, c Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
+func (e *Engine) DigestLayerFile(ctx context.Context, path string, c core.Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
 	err = withFile(path, func(r io.Reader, _ int64, check func(int64) error) error {
 		var err error
 		compressed, uncompressed, err = e.digestLayer(ctx, fmt.Sprintf("file %q", path), r, c, algs)
@@ -121,11 +95,11 @@ func (e *Engine) DigestLayerFile(ctx context.Context, path string, c Compression
 	return compressed, uncompressed, nil
 }
 
-func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c Compression, algs []digest.Algorithm) (Result, Result, error) {
+func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c core.Compression, algs []digest.Algorithm) (Result, Result, error) {
 	switch c {
-	case CompressionAuto, CompressionNone, CompressionGzip, CompressionZstd:
+	case Detect, core.Uncompressed, core.Gzip, core.Zstd:
 	default:
-		return Result{}, Result{}, fmt.Errorf("digesters: %s: %w %q (want gzip, zstd or none)", name, ErrUnknownCompression, c)
+		return Result{}, Result{}, fmt.Errorf("digesters: %s: %w %v (want gzip, zstd or none)", name, core.ErrUnknownCompression, c)
 	}
 	chs, err := e.newHashSet(algs)
 	if err != nil {
@@ -137,13 +111,13 @@ func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c Co
 	}
 	p := startReader(ctx, r)
 	first := <-p.full
-	if c == CompressionAuto {
-		c = CompressionNone
+	if c == Detect {
+		c = core.Uncompressed
 		if first != nil {
 			c = DetectCompression(first.bytes())
 		}
 	}
-	if c == CompressionNone {
+	if c == core.Uncompressed {
 		var n int64
 		if first != nil {
 			n, err = e.consume(ctx, p, chs.hs, parallelHashing(len(chs.hs), 1), first, 0)
@@ -167,7 +141,7 @@ var errDecoderEnded = errors.New("data after the end of the compressed stream")
 // decompressLayer hashes the compressed chunks of p on the calling
 // goroutine and feeds them to a decoder goroutine whose output a third
 // goroutine hashes.
-func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, first *chunk, c Compression, chs, uhs *hashSet) (Result, Result, error) {
+func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, first *chunk, c core.Compression, chs, uhs *hashSet) (Result, Result, error) {
 	feed := &chunkFeed{in: make(chan *chunk, pipelineDepth), p: p}
 	dec := &decoder{c: c, src: feed}
 	out := startReader(ctx, dec)
@@ -280,7 +254,7 @@ func (f *chunkFeed) release() {
 // decoder opens the decompressor on its first Read, on the goroutine
 // that reads it, and marks its errors as ErrCorruptLayer.
 type decoder struct {
-	c    Compression
+	c    core.Compression
 	src  *chunkFeed
 	r    io.Reader
 	stop func()
@@ -301,13 +275,13 @@ func (d *decoder) Read(p []byte) (int, error) {
 
 func (d *decoder) open() error {
 	switch d.c {
-	case CompressionGzip:
+	case core.Gzip:
 		zr, err := gzip.NewReader(d.src)
 		if err != nil {
 			return err
 		}
 		d.r, d.stop = zr, func() { zr.Close() }
-	case CompressionZstd:
+	case core.Zstd:
 		zr, err := zstd.NewReader(d.src, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(MaxZstdWindow))
 		if err != nil {
 			return err

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
-	"errors"
 	"fmt"
 	"testing"
 
@@ -64,24 +63,24 @@ func TestDigestLayer(t *testing.T) {
 		name       string
 		compressed []byte
 		tar        []byte
-		c          Compression
+		c          core.Compression
 	}{
-		{"gzip small", gzipped(t, small), small, CompressionAuto},
-		{"gzip mid", gzMid, mid, CompressionAuto},
-		{"gzip mid declared", gzMid, mid, CompressionGzip},
-		{"gzip two members", append(gzipped(t, mid[:BufferSize]), gzipped(t, mid[BufferSize:])...), mid, CompressionAuto},
-		{"zstd small", zstded(t, small), small, CompressionAuto},
-		{"zstd big", zstBig, big, CompressionAuto},
-		{"zstd big declared", zstBig, big, CompressionZstd},
-		{"zstd two frames", append(zstded(t, big[:100]), zstded(t, big[100:])...), big, CompressionAuto},
-		{"plain", big, big, CompressionAuto},
-		{"plain declared", small, small, CompressionNone},
-		{"empty", nil, nil, CompressionAuto},
-		{"gzip of empty", gzipped(t, nil), nil, CompressionAuto},
+		{"gzip small", gzipped(t, small), small, Detect},
+		{"gzip mid", gzMid, mid, Detect},
+		{"gzip mid declared", gzMid, mid, core.Gzip},
+		{"gzip two members", append(gzipped(t, mid[:BufferSize]), gzipped(t, mid[BufferSize:])...), mid, Detect},
+		{"zstd small", zstded(t, small), small, Detect},
+		{"zstd big", zstBig, big, Detect},
+		{"zstd big declared", zstBig, big, core.Zstd},
+		{"zstd two frames", append(zstded(t, big[:100]), zstded(t, big[100:])...), big, Detect},
+		{"plain", big, big, Detect},
+		{"plain declared", small, small, core.Uncompressed},
+		{"empty", nil, nil, Detect},
+		{"gzip of empty", gzipped(t, nil), nil, Detect},
 	}
 	for _, tt := range tests {
 		for i, algs := range [][]digest.Algorithm{nil, {core.SHA512, core.SHA256}} {
-			if i == 1 && len(tt.tar) > BufferSize && tt.c == CompressionAuto {
+			if i == 1 && len(tt.tar) > BufferSize && tt.c == Detect {
 				continue // declared and small cases cover several algorithms; keeps -race fast
 			}
 			t.Run(fmt.Sprintf("%s/%v", tt.name, algs), func(t *testing.T) {
@@ -110,7 +109,7 @@ func TestDigestLayerDefaultAndFile(t *testing.T) {
 	path := writeFile(t, "layer.tar.zst", zstded(t, tarb))
 	var progress int64
 	e := &Engine{Progress: func(n int64) { progress += n }}
-	c2, u2, err := e.DigestLayerFile(context.Background(), path, CompressionAuto, core.BLAKE3)
+	c2, u2, err := e.DigestLayerFile(context.Background(), path, Detect, core.BLAKE3)
 	if err != nil || u2.Digests[0] != reference(core.BLAKE3, tarb) || progress != c2.Size {
 		t.Errorf("DigestLayerFile(zstd) = %v, %v, %v with progress %d", c2, u2, err, progress)
 	}
@@ -119,41 +118,17 @@ func TestDigestLayerDefaultAndFile(t *testing.T) {
 func TestDetectCompression(t *testing.T) {
 	tests := []struct {
 		head []byte
-		want Compression
+		want core.Compression
 	}{
-		{[]byte{0x1f, 0x8b, 8, 0}, CompressionGzip},
-		{[]byte{0x28, 0xb5, 0x2f, 0xfd, 0}, CompressionZstd},
-		{[]byte{0x28, 0xb5, 0x2f}, CompressionNone},
-		{[]byte("ustar"), CompressionNone},
-		{nil, CompressionNone},
+		{[]byte{0x1f, 0x8b, 8, 0}, core.Gzip},
+		{[]byte{0x28, 0xb5, 0x2f, 0xfd, 0}, core.Zstd},
+		{[]byte{0x28, 0xb5, 0x2f}, core.Uncompressed},
+		{[]byte("ustar"), core.Uncompressed},
+		{nil, core.Uncompressed},
 	}
 	for _, tt := range tests {
 		if got := DetectCompression(tt.head); got != tt.want {
 			t.Errorf("DetectCompression(%x) = %q, want %q", tt.head, got, tt.want)
-		}
-	}
-}
-
-func TestCompressionOf(t *testing.T) {
-	tests := []struct {
-		in   string
-		want Compression
-		err  error
-	}{
-		{core.KindTar, CompressionNone, nil},
-		{core.KindTarGzip, CompressionGzip, nil},
-		{core.KindTarZstd, CompressionZstd, nil},
-		{core.KindNondistributableGzip, CompressionGzip, nil},
-		{core.KindTarZstdEncrypted, CompressionZstd, nil},
-		{"application/vnd.docker.image.rootfs.diff.tar.gzip", CompressionGzip, nil},
-		{"application/vnd.oci.image.layer.v1.tar", CompressionNone, nil},
-		{core.KindConfig, "", ErrUnknownCompression},
-		{"squashfs", "", ErrUnknownCompression},
-	}
-	for _, tt := range tests {
-		got, err := CompressionOf(tt.in)
-		if got != tt.want || !errors.Is(err, tt.err) {
-			t.Errorf("CompressionOf(%q) = %q, %v; want %q, %v", tt.in, got, err, tt.want, tt.err)
 		}
 	}
 }

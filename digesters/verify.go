@@ -28,30 +28,31 @@ type VerifyingReader struct {
 }
 
 // NewVerifyingReader wraps r to be verified against d, with the
-// digesters of core.Default. A descriptor whose digest is malformed or of
+// digesters of core.DefaultAlgorithms. A descriptor whose digest is malformed or of
 // an algorithm no digester serves, or whose size is negative, is an error
 // before anything is read.
 func NewVerifyingReader(r io.Reader, d core.Descriptor) (*VerifyingReader, error) {
-	return NewVerifyingReaderWith(core.Default, r, d)
+	return NewVerifyingReaderWith(core.DefaultAlgorithms, r, d)
 }
 
-// NewVerifyingReaderWith is NewVerifyingReader with the digesters of reg.
-func NewVerifyingReaderWith(reg *core.Registry, r io.Reader, d core.Descriptor) (*VerifyingReader, error) {
-	h, err := newHash(reg, d)
+// NewVerifyingReaderWith is NewVerifyingReader with the digesters of
+// algs (nil: sha256 and sha512 from the standard library only).
+func NewVerifyingReaderWith(algs *core.Algorithms, r io.Reader, d core.Descriptor) (*VerifyingReader, error) {
+	h, err := newHash(algs, d)
 	if err != nil {
 		return nil, err
 	}
 	return &VerifyingReader{r: r, desc: d, h: h}, nil
 }
 
-func newHash(reg *core.Registry, d core.Descriptor) (hash.Hash, error) {
+func newHash(reg *core.Algorithms, d core.Descriptor) (hash.Hash, error) {
 	if err := reg.ValidateDigest(d.Digest); err != nil {
 		return nil, fmt.Errorf("digesters: blob %q: %w", d.Digest, err)
 	}
 	if d.Size < 0 {
-		return nil, fmt.Errorf("digesters: blob %s: %w: negative size %d", d.Digest, core.ErrInvalidDescriptor, d.Size)
+		return nil, fmt.Errorf("digesters: blob %s: %w: negative size %d", d.Digest, core.ErrInvalidDocument, d.Size)
 	}
-	h, err := reg.NewHash(d.Digest.Algorithm())
+	h, err := reg.NewHash(core.AlgorithmOf(d.Digest))
 	if err != nil {
 		return nil, fmt.Errorf("digesters: blob %s: %w", d.Digest, err)
 	}

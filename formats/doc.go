@@ -1,9 +1,12 @@
 // Package formats gathers the built-in formats: importing it registers
-// both "oci" and "docker" in core.Default, and it gives concil's two
+// both "oci" and "docker" in core.Default. It also gives concil's two
 // tables over both, MEDIA_TYPES ([MediaTypes]) and REVERSED_MEDIA_TYPES
-// ([ReversedMediaTypes]).
+// ([ReversedMediaTypes], and [Kind] for one lookup), and a private
+// registry of the built-in formats ([NewRegistry]).
 //
-//	import _ "github.com/concil-go/ocispec/formats"
+//	import "github.com/concil-go/ocispec/formats"
 //
-//	kind := formats.ReversedMediaTypes()["application/vnd.docker.image.rootfs.diff.tar.gzip"] // "tar+gzip"
+//	kind := formats.Kind("application/vnd.docker.image.rootfs.diff.tar.gzip") // "tar+gzip"
+//	reg := formats.NewRegistry(nil)                                           // oci and docker, nothing else
+//	m, f, err := reg.DecodeManifest(ctx, data)
 package formats

@@ -36,11 +36,12 @@ var extraTable = [][3]string{
 
 func TestConstants(t *testing.T) {
 	for _, tt := range []struct{ name, got, want string }{
-		{"MediaTypeOCIManifest", core.MediaTypeOCIManifest, "application/vnd.oci.image.manifest.v1+json"},
-		{"MediaTypeDockerManifest", core.MediaTypeDockerManifest, "application/vnd.docker.distribution.manifest.v2+json"},
-		{"DirectoryTransport", core.DirectoryTransport, "Directory Transport Version: 1.1\n"},
-		{"oci.Format.ManifestMediaType", oci.Format.ManifestMediaType(), "application/vnd.oci.image.manifest.v1+json"},
-		{"docker.Format.ManifestMediaType", docker.Format.ManifestMediaType(), "application/vnd.docker.distribution.manifest.v2+json"},
+		{"MediaTypeOCIManifest", oci.MediaTypeManifest, "application/vnd.oci.image.manifest.v1+json"},
+		{"MediaTypeDockerManifest", docker.MediaTypeManifest, "application/vnd.docker.distribution.manifest.v2+json"},
+		{"oci.Format.ManifestMediaType", oci.Format.Describe().ManifestMediaType, "application/vnd.oci.image.manifest.v1+json"},
+		{"docker.Format.ManifestMediaType", docker.Format.Describe().ManifestMediaType, "application/vnd.docker.distribution.manifest.v2+json"},
+		{"oci.Format.IndexMediaType", oci.Format.Describe().IndexMediaType, "application/vnd.oci.image.index.v1+json"},
+		{"docker.Format.IndexMediaType", docker.Format.Describe().IndexMediaType, "application/vnd.docker.distribution.manifest.list.v2+json"},
 	} {
 		if tt.got != tt.want {
 			t.Errorf("%s = %q, want %q", tt.name, tt.got, tt.want)
@@ -51,32 +52,41 @@ func TestConstants(t *testing.T) {
 // TestKindTables checks every kind of both formats in both directions,
 // on the format values and through the registry.
 func TestKindTables(t *testing.T) {
-	formats := []core.Format{oci.Format, docker.Format}
+	builtins := []core.Format{oci.Format, docker.Format}
 	for _, row := range append(append([][3]string{}, seedTable...), extraTable...) {
 		kind := row[0]
-		for i, f := range formats {
+		for i, f := range builtins {
 			want := row[1+i]
-			t.Run(f.Name()+"/"+kind, func(t *testing.T) {
+			table := f.Describe().Table
+			t.Run(f.Describe().Name+"/"+kind, func(t *testing.T) {
 				if want == "" {
-					if got := f.MediaType(kind); got != kind {
+					if got := table.MediaType(kind); got != kind {
 						t.Errorf("MediaType(%q) = %q, want it passed through", kind, got)
 					}
 					return
 				}
-				if got := f.MediaType(kind); got != want {
+				if got := table.MediaType(kind); got != want {
 					t.Errorf("MediaType(%q) = %q, want %q", kind, got, want)
 				}
-				// The reverse table covers both formats, whichever is asked.
-				for _, g := range formats {
-					if got := g.Kind(want); got != kind {
-						t.Errorf("%s.Kind(%q) = %q, want %q", g.Name(), want, got, kind)
-					}
+				if got := table.Kind(want); got != kind {
+					t.Errorf("Kind(%q) = %q, want %q", want, got, kind)
 				}
-				if got := core.Kind(want); got != kind {
-					t.Errorf("core.Kind(%q) = %q, want %q", want, got, kind)
+				// The reverse table over both formats (concil's
+				// REVERSED_MEDIA_TYPES), whichever way it is asked.
+				if got := formats.Kind(want); got != kind {
+					t.Errorf("formats.Kind(%q) = %q, want %q", want, got, kind)
 				}
-				if got := f.Kind(want + "; charset=utf-8"); got != kind {
+				if got := core.Default.Kind(want); got != kind {
+					t.Errorf("core.Default.Kind(%q) = %q, want %q", want, got, kind)
+				}
+				if got := table.Kind(want + "; charset=utf-8"); got != kind {
 					t.Errorf("Kind(%q with parameters) = %q, want %q", want, got, kind)
+				}
+				// Each table knows only its own format's types.
+				for _, g := range builtins {
+					if g != f && g.Describe().Table.Kind(want) != want {
+						t.Errorf("%s's table knows %s's type %q", g.Describe().Name, f.Describe().Name, want)
+					}
 				}
 			})
 		}
@@ -93,10 +103,10 @@ func TestSeedTables(t *testing.T) {
 	mt := formats.MediaTypes()
 	rev := formats.ReversedMediaTypes()
 	for _, row := range seedTable {
-		if got := mt[core.MediaTypeOCIManifest][row[0]]; got != row[1] {
+		if got := mt[oci.MediaTypeManifest][row[0]]; got != row[1] {
 			t.Errorf("MEDIA_TYPES[oci][%q] = %q, want %q", row[0], got, row[1])
 		}
-		if got := mt[core.MediaTypeDockerManifest][row[0]]; got != row[2] {
+		if got := mt[docker.MediaTypeManifest][row[0]]; got != row[2] {
 			t.Errorf("MEDIA_TYPES[docker][%q] = %q, want %q", row[0], got, row[2])
 		}
 		for _, concrete := range row[1:] {
@@ -113,19 +123,19 @@ func TestSeedTables(t *testing.T) {
 func TestPassThrough(t *testing.T) {
 	for _, s := range []string{"application/x-custom", "not-a-kind", "", "TAR"} {
 		for _, f := range formats.Builtin() {
-			if got := f.MediaType(s); got != s {
-				t.Errorf("%s.MediaType(%q) = %q, want unchanged", f.Name(), s, got)
+			if got := f.Describe().Table.MediaType(s); got != s {
+				t.Errorf("%s.MediaType(%q) = %q, want unchanged", f.Describe().Name, s, got)
 			}
 		}
 	}
 	for _, s := range []string{"application/x-custom", "application/vnd.oci.image.layer.v2.tar"} {
-		if got := core.Kind(s); got != s {
-			t.Errorf("core.Kind(%q) = %q, want unchanged", s, got)
+		if got := formats.Kind(s); got != s {
+			t.Errorf("formats.Kind(%q) = %q, want unchanged", s, got)
 		}
 	}
 	// Case and parameters are normalised for lookups.
-	if got := core.Kind("Application/VND.OCI.image.layer.v1.tar+GZIP ; foo=bar"); got != "tar+gzip" {
-		t.Errorf("core.Kind(mixed case with parameters) = %q, want tar+gzip", got)
+	if got := formats.Kind("Application/VND.OCI.image.layer.v1.tar+GZIP ; foo=bar"); got != "tar+gzip" {
+		t.Errorf("formats.Kind(mixed case with parameters) = %q, want tar+gzip", got)
 	}
 }
 
@@ -148,24 +158,24 @@ func TestSupports(t *testing.T) {
 		{docker.Format, "empty", false},
 		{oci.Format, "unknown", false},
 	} {
-		if got := tt.f.Supports(tt.kind); got != tt.want {
-			t.Errorf("%s.Supports(%q) = %v, want %v", tt.f.Name(), tt.kind, got, tt.want)
+		if got := tt.f.Describe().Table.Supports(tt.kind); got != tt.want {
+			t.Errorf("%s.Supports(%q) = %v, want %v", tt.f.Describe().Name, tt.kind, got, tt.want)
 		}
 	}
 }
 
 func TestPrivateRegistry(t *testing.T) {
-	r := formats.NewRegistry()
+	r := formats.NewRegistry(nil)
 	if got := r.FormatNames(); len(got) != 2 || got[0] != "docker" || got[1] != "oci" {
 		t.Fatalf("FormatNames() = %v, want [docker oci]", got)
 	}
-	for _, mt := range []string{core.MediaTypeOCIManifest, core.MediaTypeOCIIndex, core.MediaTypeDockerManifest, core.MediaTypeDockerList} {
+	for _, mt := range []string{oci.MediaTypeManifest, oci.MediaTypeIndex, docker.MediaTypeManifest, docker.MediaTypeManifestList} {
 		f, err := r.FormatByMediaType(mt)
 		if err != nil {
 			t.Fatalf("FormatByMediaType(%q) = %v", mt, err)
 		}
-		if f.ManifestMediaType() != mt && f.IndexMediaType() != mt {
-			t.Errorf("FormatByMediaType(%q) = %s", mt, f.Name())
+		if d := f.Describe(); d.ManifestMediaType != mt && d.IndexMediaType != mt {
+			t.Errorf("FormatByMediaType(%q) = %s", mt, d.Name)
 		}
 	}
 }

@@ -2,6 +2,7 @@ package formats_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"flag"
@@ -47,7 +48,7 @@ var seedCases = []seedCase{
 	{"no-layers", blob{data: "{}", kind: "config"}, nil},
 	{"every-kind", blob{data: `{"architecture":"amd64","os":"linux"}`, kind: "config"}, func() []blob {
 		var out []blob
-		for i, k := range core.SeedKinds[1:] {
+		for i, k := range formats.SeedKinds()[1:] {
 			out = append(out, blob{data: fmt.Sprintf("layer %d", i), kind: k})
 		}
 		// A concrete type and an unknown name pass through.
@@ -98,19 +99,19 @@ func TestGoldenSeedCases(t *testing.T) {
 	for _, c := range seedCases {
 		for _, f := range formatsUnderTest {
 			for _, enc := range core.Encodings {
-				name := fmt.Sprintf("%s-%s-%s.json", f.Name(), c.name, enc)
+				name := fmt.Sprintf("%s-%s-%s.json", f.Describe().Name, c.name, enc)
 				t.Run(name, func(t *testing.T) {
-					b, err := core.EncodeManifest(f, seedManifest(c), enc)
+					b, err := core.EncodeManifest(context.Background(), f, seedManifest(c), enc)
 					if err != nil {
 						t.Fatal(err)
 					}
 					checkGolden(t, name, b)
-					m, got, err := core.DecodeManifest(b)
+					m, got, err := core.DecodeManifest(context.Background(), b)
 					if err != nil {
 						t.Fatalf("DecodeManifest(golden) = %v", err)
 					}
 					if got != f {
-						t.Errorf("DecodeManifest detected %s, want %s", got.Name(), f.Name())
+						t.Errorf("DecodeManifest detected %s, want %s", got.Describe().Name, f.Describe().Name)
 					}
 					if want := seedManifest(c).For(f); !coretest.EqualManifests(m, want) {
 						t.Errorf("decoded %+v, want %+v", m, want)
@@ -135,9 +136,9 @@ func TestConcilGoldenIsPython(t *testing.T) {
 	}
 	for _, c := range seedCases {
 		for _, f := range formatsUnderTest {
-			name := fmt.Sprintf("%s-%s-concil.json", f.Name(), c.name)
+			name := fmt.Sprintf("%s-%s-concil.json", f.Describe().Name, c.name)
 			t.Run(name, func(t *testing.T) {
-				req := map[string]any{"format": f.ManifestMediaType(), "config": pyBlob(c.config)}
+				req := map[string]any{"format": f.Describe().ManifestMediaType, "config": pyBlob(c.config)}
 				layers := []any{}
 				for _, l := range c.layers {
 					layers = append(layers, pyBlob(l))
@@ -183,7 +184,7 @@ func pyBlob(b blob) map[string]any {
 func TestCompactIsEncodingJSON(t *testing.T) {
 	for _, m := range []core.Manifest{seedManifest(seedCases[3]), fullManifest()} {
 		m = m.For(oci.Format)
-		got, err := core.EncodeManifest(oci.Format, m, core.EncodingCompact)
+		got, err := core.EncodeManifest(context.Background(), oci.Format, m, core.EncodingCompact)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,7 +215,7 @@ func TestCanonicalIsSortedPython(t *testing.T) {
 	}
 	for _, f := range formatsUnderTest {
 		for _, m := range []core.Manifest{seedManifest(seedCases[3]), seedManifest(seedCases[2])} {
-			got, err := core.EncodeManifest(f, m, core.EncodingCanonical)
+			got, err := core.EncodeManifest(context.Background(), f, m, core.EncodingCanonical)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -225,7 +226,7 @@ func TestCanonicalIsSortedPython(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, out) {
-				t.Errorf("%s canonical\n%s\nPython sorted\n%s", f.Name(), got, out)
+				t.Errorf("%s canonical\n%s\nPython sorted\n%s", f.Describe().Name, got, out)
 			}
 		}
 	}
@@ -254,12 +255,12 @@ func TestGoldenFull(t *testing.T) {
 	for _, enc := range core.Encodings {
 		name := fmt.Sprintf("oci-full-%s.json", enc)
 		t.Run(name, func(t *testing.T) {
-			b, err := core.EncodeManifest(oci.Format, fullManifest(), enc)
+			b, err := core.EncodeManifest(context.Background(), oci.Format, fullManifest(), enc)
 			if err != nil {
 				t.Fatal(err)
 			}
 			checkGolden(t, name, b)
-			m, _, err := core.DecodeManifest(b)
+			m, _, err := core.DecodeManifest(context.Background(), b)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -281,19 +282,19 @@ func sampleIndex() core.Index {
 func TestGoldenIndex(t *testing.T) {
 	for _, f := range formatsUnderTest {
 		for _, enc := range core.Encodings {
-			name := fmt.Sprintf("%s-index-%s.json", f.Name(), enc)
+			name := fmt.Sprintf("%s-index-%s.json", f.Describe().Name, enc)
 			t.Run(name, func(t *testing.T) {
-				b, err := core.EncodeIndex(f, sampleIndex(), enc)
+				b, err := core.EncodeIndex(context.Background(), f, sampleIndex(), enc)
 				if err != nil {
 					t.Fatal(err)
 				}
 				checkGolden(t, name, b)
-				ix, got, err := core.DecodeIndex(b)
+				ix, got, err := core.DecodeIndex(context.Background(), b)
 				if err != nil {
 					t.Fatal(err)
 				}
 				if got != f {
-					t.Errorf("DecodeIndex detected %s, want %s", got.Name(), f.Name())
+					t.Errorf("DecodeIndex detected %s, want %s", got.Describe().Name, f.Describe().Name)
 				}
 				if want := sampleIndex().For(f); !coretest.EqualIndexes(ix, want) {
 					t.Errorf("decoded %+v\nwant %+v", ix, want)

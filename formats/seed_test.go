@@ -1,6 +1,7 @@
 package formats_test
 
 import (
+	"context"
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
@@ -40,12 +41,12 @@ func TestSeedDescriptorToDict(t *testing.T) {
 		{oci.Format, withAnnotations(d, map[string]string{"key": "value"}), `{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": 9, "digest": "sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee", "annotations": {"key": "value"}}`},
 		{oci.Format, withAnnotations(d, map[string]string{}), `{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "size": 9, "digest": "sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee"}`},
 	} {
-		got, err := core.MarshalDescriptor(tt.d.For(tt.f), core.EncodingConcil)
+		got, err := core.EncodeDescriptor(tt.d.For(tt.f), core.EncodingConcil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(got) != tt.want {
-			t.Errorf("descriptor_to_dict(%s, %s) = %s, want %s", tt.d.MediaType, tt.f.Name(), got, tt.want)
+			t.Errorf("descriptor_to_dict(%s, %s) = %s, want %s", tt.d.MediaType, tt.f.Describe().Name, got, tt.want)
 		}
 	}
 }
@@ -68,12 +69,12 @@ func TestSeedManifestToDict(t *testing.T) {
 		{oci.Format, `{"schemaVersion": 2, "config": ` + cfgOCI + `, "layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", ` + l1 + `, {"mediaType": "application/vnd.oci.image.layer.v1.tar", ` + l2 + `]}`},
 		{docker.Format, `{"schemaVersion": 2, "mediaType": "application/vnd.docker.distribution.manifest.v2+json", "config": ` + cfgDocker + `, "layers": [{"mediaType": "application/vnd.docker.image.rootfs.diff.tar.gzip", ` + l1 + `, {"mediaType": "application/vnd.docker.image.rootfs.diff.tar", ` + l2 + `]}`},
 	} {
-		got, err := core.EncodeManifest(tt.f, m, core.EncodingConcil)
+		got, err := core.EncodeManifest(context.Background(), tt.f, m, core.EncodingConcil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if string(got) != tt.want {
-			t.Errorf("manifest_to_dict(%s) =\n%s\nwant\n%s", tt.f.Name(), got, tt.want)
+			t.Errorf("manifest_to_dict(%s) =\n%s\nwant\n%s", tt.f.Describe().Name, got, tt.want)
 		}
 	}
 }

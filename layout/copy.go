@@ -63,7 +63,7 @@ func Copy(ctx context.Context, dst, src *Layout, sel Selector, opts *CopyOptions
 	if wo.Platform == nil {
 		wo.Platform = img.Descriptor.Platform
 	}
-	doc, err := convertManifest(dst, img.Manifest, img.Format, img.Bytes, algOf(img.Descriptor.Digest), opts, &wo)
+	doc, err := convertManifest(ctx, dst, img.Manifest, img.Format, img.Bytes, core.AlgorithmOf(img.Descriptor.Digest), opts, &wo)
 	if err != nil {
 		return core.Descriptor{}, err
 	}
@@ -91,19 +91,19 @@ func sourcesIn(l *Layout, ds []core.Descriptor) Blobs {
 // convertManifest returns the manifest to write: raw as it is when no
 // format is asked for (digested with srcAlg, the source's algorithm,
 // unless another is asked for), otherwise converted and encoded.
-func convertManifest(dst *Layout, m core.Manifest, from core.Format, raw []byte, srcAlg digest.Algorithm, opts *CopyOptions, wo *WriteOptions) (encoded, error) {
+func convertManifest(ctx context.Context, dst *Layout, m core.Manifest, from core.Format, raw []byte, srcAlg digest.Algorithm, opts *CopyOptions, wo *WriteOptions) (encoded, error) {
 	if opts.Format == nil {
 		alg := wo.ManifestAlgorithm
 		if alg == "" {
 			alg = srcAlg
 		}
-		return dst.encode(raw, from.ManifestMediaType(), alg)
+		return dst.encode(raw, from.Describe().ManifestMediaType, alg)
 	}
 	cm, err := core.ConvertManifest(m, from, opts.Format, core.ConvertOptions{Permissive: opts.Permissive})
 	if err != nil {
-		return encoded{}, fmt.Errorf("layout: convert %s manifest to %s: %w", from.Name(), opts.Format.Name(), err)
+		return encoded{}, fmt.Errorf("layout: convert %s manifest to %s: %w", from.Describe().Name, opts.Format.Describe().Name, err)
 	}
-	return dst.encodeManifest(opts.Format, cm, wo)
+	return dst.encodeManifest(ctx, opts.Format, cm, wo)
 }
 
 // copyIndex copies an index and every manifest it lists.
@@ -124,7 +124,7 @@ func copyIndex(ctx context.Context, dst, src *Layout, e Entry, opts *CopyOptions
 		if err != nil {
 			return core.Descriptor{}, err
 		}
-		doc, err := convertManifest(dst, m, f, b, algOf(d.Digest), opts, wo)
+		doc, err := convertManifest(ctx, dst, m, f, b, core.AlgorithmOf(d.Digest), opts, wo)
 		if err != nil {
 			return core.Descriptor{}, fmt.Errorf("manifests[%d]: %w", i, err)
 		}
@@ -138,9 +138,9 @@ func copyIndex(ctx context.Context, dst, src *Layout, e Entry, opts *CopyOptions
 	if opts.Format == nil && !changed(ix, out) {
 		alg := wo.ManifestAlgorithm
 		if alg == "" {
-			alg = algOf(e.Descriptor.Digest)
+			alg = core.AlgorithmOf(e.Descriptor.Digest)
 		}
-		if top, err = dst.encode(raw, from.IndexMediaType(), alg); err != nil {
+		if top, err = dst.encode(raw, from.Describe().IndexMediaType, alg); err != nil {
 			return core.Descriptor{}, err
 		}
 	} else {
@@ -150,20 +150,20 @@ func copyIndex(ctx context.Context, dst, src *Layout, e Entry, opts *CopyOptions
 		}
 		conv, err := core.ConvertIndex(out, from, to, core.ConvertOptions{Permissive: opts.Permissive})
 		if err != nil {
-			return core.Descriptor{}, fmt.Errorf("layout: convert %s index to %s: %w", from.Name(), to.Name(), err)
+			return core.Descriptor{}, fmt.Errorf("layout: convert %s index to %s: %w", from.Describe().Name, to.Describe().Name, err)
 		}
 		for i := range conv.Manifests {
 			conv.Manifests[i].MediaType = out.Manifests[i].MediaType
 		}
-		b, err := core.EncodeIndex(to, conv, wo.Encoding)
+		b, err := core.EncodeIndex(ctx, to, conv, wo.Encoding)
 		if err != nil {
-			return core.Descriptor{}, fmt.Errorf("layout: encode %s index: %w", to.Name(), err)
+			return core.Descriptor{}, fmt.Errorf("layout: encode %s index: %w", to.Describe().Name, err)
 		}
 		alg, err := dst.manifestAlgorithm(wo, "")
 		if err != nil {
 			return core.Descriptor{}, err
 		}
-		if top, err = dst.encode(b, to.IndexMediaType(), alg); err != nil {
+		if top, err = dst.encode(b, to.Describe().IndexMediaType, alg); err != nil {
 			return core.Descriptor{}, err
 		}
 	}

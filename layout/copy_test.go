@@ -44,8 +44,8 @@ func TestCopyMatrix(t *testing.T) {
 						if wantFormat == "" {
 							wantFormat = srcFormat
 						}
-						if got.Format.Name() != wantFormat || got.Descriptor.Digest != d.Digest {
-							t.Errorf("copied image: format %s digest %s, want %s %s", got.Format.Name(), got.Descriptor.Digest, wantFormat, d.Digest)
+						if got.Format.Describe().Name != wantFormat || got.Descriptor.Digest != d.Digest {
+							t.Errorf("copied image: format %s digest %s, want %s %s", got.Format.Describe().Name, got.Descriptor.Digest, wantFormat, d.Digest)
 						}
 						srcImg, _ := src.Image(ctx, layout.Selector{Tag: tagFor(from, "src")})
 						if dstFormat == "" && !bytes.Equal(got.Bytes, srcImg.Bytes) {
@@ -55,7 +55,7 @@ func TestCopyMatrix(t *testing.T) {
 							t.Errorf("blob digests changed: %+v", got.Manifest)
 						}
 						f := got.Format
-						if got.Manifest.Layers[0].MediaType != f.MediaType(core.KindTarGzip) || got.Manifest.Config.MediaType != f.MediaType(core.KindConfig) {
+						if got.Manifest.Layers[0].MediaType != f.Describe().Table.MediaType(core.KindTarGzip) || got.Manifest.Config.MediaType != f.Describe().Table.MediaType(core.KindConfig) {
 							t.Errorf("media types not converted: %s, %s", got.Manifest.Config.MediaType, got.Manifest.Layers[0].MediaType)
 						}
 						if err := dst.Verify(ctx); err != nil {
@@ -90,7 +90,7 @@ func TestConvertInPlace(t *testing.T) {
 				t.Error("the layer was written again")
 			}
 			got, err := l.Image(ctx, layout.Selector{Tag: tagFor(kind, "v1")})
-			if err != nil || got.Format.Name() != "oci" || got.Descriptor.Digest != d.Digest {
+			if err != nil || got.Format.Describe().Name != "oci" || got.Descriptor.Digest != d.Digest {
 				t.Fatalf("Image(v1) after conversion = %+v, %v", got, err)
 			}
 			entries, _ := l.List(ctx)
@@ -146,8 +146,8 @@ func TestCopyIndex(t *testing.T) {
 						if got.Manifest.Config.Digest != p.img.manifest.Config.Digest {
 							t.Errorf("%s: config %s, want %s", p.plat, got.Manifest.Config.Digest, p.img.manifest.Config.Digest)
 						}
-						if conv != "" && got.Format.Name() != conv {
-							t.Errorf("%s: format %s, want %s", p.plat, got.Format.Name(), conv)
+						if conv != "" && got.Format.Describe().Name != conv {
+							t.Errorf("%s: format %s, want %s", p.plat, got.Format.Describe().Name, conv)
 						}
 					}
 					if err := dst.Verify(ctx); err != nil {

@@ -68,7 +68,7 @@ func (s crashSource) Open(context.Context) (io.ReadCloser, error) {
 
 // crashLayer is the digest of the big layer, computed once.
 var crashLayer = sync.OnceValue(func() digest.Digest {
-	h, _ := core.Default.NewHash(core.SHA256)
+	h, _ := core.DefaultAlgorithms.NewHash(core.SHA256)
 	io.Copy(h, newCrashBlob(0))
 	return digest.NewDigestFromBytes(core.SHA256, h.Sum(nil))
 })
@@ -119,7 +119,7 @@ func TestCrashSafety(t *testing.T) {
 	}
 	newM, _ := crashImage(0)
 	f := mustFormat(t, "oci")
-	newDigest, err := core.Default.FromBytes(core.SHA256, mustEncode(t, f, newM))
+	newDigest, err := core.DefaultAlgorithms.FromBytes(core.SHA256, mustEncode(t, f, newM))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -212,7 +212,7 @@ func newLayoutAt(t testing.TB, dir string, kind layout.Kind) (string, *layout.La
 }
 
 func mustEncode(t testing.TB, f core.Format, m core.Manifest) []byte {
-	b, err := f.EncodeManifest(m, core.EncodingCompact)
+	b, err := f.EncodeManifest(context.Background(), m, core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func checkFinalNames(t *testing.T, dir string, kind layout.Kind) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := core.Default.FromBytes(digest.Algorithm(alg), b)
+		got, err := core.DefaultAlgorithms.FromBytes(digest.Algorithm(alg), b)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -29,17 +29,18 @@
 // grammar, and every file is reached through an os.Root on the folder:
 // no name or symbolic link leads outside it.
 //
-// Formats come from the registry (core.Default unless [WithRegistry]
-// says otherwise), so import the ones you need:
+// Manifests are decoded with the formats of a registry, and blobs hashed
+// with its algorithms: core.Default (which the built-in formats and
+// package digesters register in) unless [WithRegistry] gives another:
 //
 //	import (
 //		"github.com/concil-go/ocispec/core"
-//		_ "github.com/concil-go/ocispec/formats/oci"
+//		"github.com/concil-go/ocispec/formats/oci"
 //		"github.com/concil-go/ocispec/layout"
 //	)
 //
 //	l, err := layout.Create("/images/app", layout.OCI)
-//	f, err := core.Default.Format("oci")
+//	f := oci.Format
 //	config := core.DescriptorFromBytes(core.KindConfig, configJSON)
 //	layer := core.DescriptorFromBytes(core.KindTarGzip, layerBytes)
 //	m := core.Manifest{Config: config, Layers: []core.Descriptor{layer}}

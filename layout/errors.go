@@ -3,15 +3,21 @@ package layout
 import (
 	"errors"
 	"fmt"
+
 	"strings"
+
+	"github.com/concil-go/ocispec/core"
 
 	digest "github.com/opencontainers/go-digest"
 )
 
-// Sentinel errors. Errors returned by this package wrap one of these (or
-// one of core's: core.ErrDigestMismatch, core.ErrSizeMismatch,
-// core.ErrInvalidDigest, ...) with context naming the folder, file or
-// blob; test with errors.Is.
+// Sentinel errors. Errors returned by this package wrap one of these, or
+// one of core's shared ones, with context naming the folder, file or
+// blob; test with errors.Is. From core: core.ErrNotFound for a blob or
+// file the layout refers to that is not there and for an image or tag
+// no entry matches; core.ErrNotRegular for a blob or file that is a
+// folder, device, pipe or socket; core.ErrDigestMismatch,
+// core.ErrSizeMismatch, core.ErrInvalidDigest, core.ErrTooLarge.
 var (
 	// ErrNotLayout: the folder is neither an OCI image layout nor a dir:
 	// image (no oci-layout file, no version file, or both).
@@ -22,19 +28,12 @@ var (
 	// ErrNotEmpty: a folder that is neither empty nor an image layout of
 	// the wanted kind was chosen to be written into.
 	ErrNotEmpty = errors.New("layout: folder is not empty and not an image layout of that kind")
-	// ErrMissing: a blob or file the layout refers to is not there.
-	ErrMissing = errors.New("layout: missing")
-	// ErrNotRegular: a blob or file is a directory, device, pipe or
-	// socket instead of a regular file.
-	ErrNotRegular = errors.New("layout: not a regular file")
 	// ErrUnsafePath: a path would leave the layout's folder (a symbolic
 	// link pointing outside, for example).
 	ErrUnsafePath = errors.New("layout: path leaves the layout")
 	// ErrNoImage: the layout holds no image (an empty index.json, a dir:
-	// folder without manifest.json).
-	ErrNoImage = errors.New("layout: no image in the layout")
-	// ErrNotFound: no manifest matches the selector.
-	ErrNotFound = errors.New("layout: no matching image")
+	// folder without manifest.json). It matches core.ErrNotFound.
+	ErrNoImage = core.NewError("layout: no image in the layout", core.ErrNotFound)
 	// ErrAmbiguous: several manifests match the selector and nothing
 	// decides between them.
 	ErrAmbiguous = errors.New("layout: selector matches several images")
@@ -47,8 +46,6 @@ var (
 	// ErrNoSource: a blob a manifest refers to has no source to be
 	// written from and is not in the layout already.
 	ErrNoSource = errors.New("layout: no source for blob")
-	// ErrClosed: the layout was used after Close.
-	ErrClosed = errors.New("layout: layout is closed")
 	// ErrInvalidReference: a "dir:PATH" or "oci:PATH[:TAG]" string that
 	// does not parse.
 	ErrInvalidReference = errors.New("layout: invalid reference")

@@ -48,7 +48,7 @@ func ExampleLayout_WriteImage() {
 	r, _ := l.OpenBlob(ctx, img.Manifest.Layers[0])
 	b, _ := io.ReadAll(r)
 	r.Close()
-	fmt.Printf("%s: %s\n", img.Format.Name(), b)
+	fmt.Printf("%s: %s\n", img.Format.Describe().Name, b)
 	// Output:
 	// application/vnd.oci.image.manifest.v1+json 399
 	// oci: not really a tarball
@@ -74,7 +74,7 @@ func ExampleVerify() {
 	for _, p := range err.(interface{ Unwrap() []error }).Unwrap() {
 		var be *layout.BlobError
 		errors.As(p, &be)
-		fmt.Printf("%s: %v %v\n", be.Ref, errors.Is(p, layout.ErrMissing), errors.Is(p, core.ErrDigestMismatch))
+		fmt.Printf("%s: %v %v\n", be.Ref, errors.Is(p, core.ErrNotFound), errors.Is(p, core.ErrDigestMismatch))
 	}
 	// Output:
 	// <nil>

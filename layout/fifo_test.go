@@ -24,14 +24,14 @@ func TestFIFO(t *testing.T) {
 	}
 	defer l.Close()
 	d := core.DescriptorFromBytes(core.KindTar, []byte("x"))
-	name, _ := ociBlobPath(core.Default, d.Digest)
+	name, _ := ociBlobPath(core.DefaultAlgorithms, d.Digest)
 	os.MkdirAll(filepath.Join(dir, path.Dir(name)), 0o755)
 	if err := syscall.Mkfifo(filepath.Join(dir, name), 0o644); err != nil {
 		t.Skipf("mkfifo: %v", err)
 	}
 	_, err = l.OpenBlob(context.Background(), d)
-	if !errors.Is(err, ErrNotRegular) {
-		t.Errorf("OpenBlob(fifo) = %v, want ErrNotRegular", err)
+	if !errors.Is(err, core.ErrNotRegular) {
+		t.Errorf("OpenBlob(fifo) = %v, want core.ErrNotRegular", err)
 	}
 	// Writing replaces the pipe with the blob.
 	if err := l.PutBlob(context.Background(), d, FromBytes([]byte("x")), nil); err != nil {

@@ -35,7 +35,7 @@ func openRegular(root *os.Root, name string) (*os.File, fs.FileInfo, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		f.Close()
-		return nil, nil, fmt.Errorf("%w: it is a %s", ErrNotRegular, describeMode(fi.Mode()))
+		return nil, nil, fmt.Errorf("%w: it is a %s", core.ErrNotRegular, describeMode(fi.Mode()))
 	}
 	return f, fi, nil
 }
@@ -48,7 +48,7 @@ func statRegular(root *os.Root, name string) (fs.FileInfo, error) {
 		return nil, classifyOpenErr(root, name, err)
 	}
 	if !fi.Mode().IsRegular() {
-		return nil, fmt.Errorf("%w: it is a %s", ErrNotRegular, describeMode(fi.Mode()))
+		return nil, fmt.Errorf("%w: it is a %s", core.ErrNotRegular, describeMode(fi.Mode()))
 	}
 	return fi, nil
 }
@@ -70,15 +70,15 @@ func describeMode(m fs.FileMode) string {
 }
 
 // classifyOpenErr turns an error of os.Root into one of this package's:
-// ErrMissing when the file is not there, ErrUnsafePath when a symbolic
+// core.ErrNotFound when the file is not there, ErrUnsafePath when a symbolic
 // link on the way leads outside the layout.
 func classifyOpenErr(root *os.Root, name string, err error) error {
 	link := symlinkOnPath(root, name)
 	switch {
 	case errors.Is(err, fs.ErrNotExist) && link == "":
-		return fmt.Errorf("%w: no such file", ErrMissing)
+		return fmt.Errorf("%w: no such file", core.ErrNotFound)
 	case errors.Is(err, fs.ErrNotExist):
-		return fmt.Errorf("%w: symbolic link %s leads to nothing", ErrMissing, link)
+		return fmt.Errorf("%w: symbolic link %s leads to nothing", core.ErrNotFound, link)
 	case link != "":
 		target, _ := root.Readlink(link)
 		return fmt.Errorf("%w: symbolic link %s points to %q: %v", ErrUnsafePath, link, target, unwrapPathErr(err))
@@ -259,7 +259,7 @@ func readSmallFile(root *os.Root, name string, max int64) ([]byte, error) {
 		return nil, fmt.Errorf("read: %w", err)
 	}
 	if int64(len(b)) > max {
-		return nil, fmt.Errorf("%w: larger than %d bytes", core.ErrDocumentTooLarge, max)
+		return nil, fmt.Errorf("%w: larger than %d bytes", core.ErrTooLarge, max)
 	}
 	return b, nil
 }

@@ -46,7 +46,7 @@ func newTestImage(t testing.TB, alg digest.Algorithm, files map[string]string) t
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.BestSpeed)
 	zw.Write(tarball)
 	zw.Close()
-	diffID, err := core.Default.FromBytes(alg, tarball)
+	diffID, err := core.DefaultAlgorithms.FromBytes(alg, tarball)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,11 +61,11 @@ func newTestImage(t testing.TB, alg digest.Algorithm, files map[string]string) t
 	if err != nil {
 		t.Fatal(err)
 	}
-	cd, err := core.DescriptorFromBytesWith(alg, core.KindConfig, config)
+	cd, err := core.DescriptorFromBytesWith(core.DefaultAlgorithms, alg, core.KindConfig, config)
 	if err != nil {
 		t.Fatal(err)
 	}
-	ld, err := core.DescriptorFromBytesWith(alg, core.KindTarGzip, gz.Bytes())
+	ld, err := core.DescriptorFromBytesWith(core.DefaultAlgorithms, alg, core.KindTarGzip, gz.Bytes())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,30 +4,35 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"slices"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
 	digest "github.com/opencontainers/go-digest"
 )
 
 // indexCodec reads and writes index.json, which is always an OCI image
-// index whatever the formats of the manifests it lists. Media types are
-// written as they are given.
-func indexCodec(reg *core.Registry) *core.Codec {
-	return &core.Codec{
-		ManifestMediaType: core.MediaTypeOCIManifest,
-		IndexMediaType:    core.MediaTypeOCIIndex,
-		MediaTypeOptional: true,
-		ArtifactFields:    true,
-		Translate:         func(s string) string { return s },
-		Registry:          reg,
-	}
+// index whatever the formats of the manifests it lists. Its table is
+// empty, so media types are written as they are given.
+func indexCodec(algs *core.Algorithms) *core.BasicFormat {
+	return core.NewFormat(core.FormatSpec{
+		Description: core.Description{
+			Name:              "oci-layout-index",
+			ManifestMediaType: oci.MediaTypeManifest,
+			IndexMediaType:    oci.MediaTypeIndex,
+			MediaTypeOptional: true,
+			ArtifactFields:    true,
+		},
+		Algorithms: algs,
+	})
 }
 
 // encodeIndexJSON writes index.json in the compact encoding (image-spec
 // field order), as OCI tools do; its bytes are hashed by nobody.
-func encodeIndexJSON(reg *core.Registry, ix core.Index) ([]byte, error) {
-	b, err := indexCodec(reg).EncodeIndex(ix, core.EncodingCompact)
+func encodeIndexJSON(ctx context.Context, algs *core.Algorithms, ix core.Index) ([]byte, error) {
+	b, err := indexCodec(algs).EncodeIndex(ctx, ix, core.EncodingCompact)
 	if err != nil {
 		return nil, blobErr(ociIndexFile, "", "", err)
 	}
@@ -36,17 +41,17 @@ func encodeIndexJSON(reg *core.Registry, ix core.Index) ([]byte, error) {
 
 // readIndexJSON reads and decodes index.json. A missing or invalid
 // index.json is an error naming it.
-func (l *Layout) readIndexJSON() (core.Index, error) {
+func (l *Layout) readIndexJSON(ctx context.Context) (core.Index, error) {
 	b, err := readSmallFile(l.root, ociIndexFile, l.opts.maxDoc)
-	if errors.Is(err, ErrMissing) {
+	if errors.Is(err, core.ErrNotFound) {
 		// A layout whose creation was cut short between oci-layout and
 		// index.json: no image, and Create completes it.
-		err = fmt.Errorf("%w: index.json does not exist (%w)", ErrNoImage, ErrMissing)
+		err = fmt.Errorf("%w: index.json does not exist (%w)", ErrNoImage, fs.ErrNotExist)
 	}
 	if err != nil {
 		return core.Index{}, blobErr(ociIndexFile, "", "", err)
 	}
-	ix, err := indexCodec(l.reg).DecodeIndex(b)
+	ix, err := indexCodec(l.algs).DecodeIndex(ctx, b)
 	if err != nil {
 		return core.Index{}, blobErr(ociIndexFile, "", "", err)
 	}
@@ -61,14 +66,14 @@ func (l *Layout) updateIndexJSON(ctx context.Context, fn func(*core.Index) error
 		return err
 	}
 	defer unlock()
-	ix, err := l.readIndexJSON()
+	ix, err := l.readIndexJSON(ctx)
 	if err != nil {
 		return err
 	}
 	if err := fn(&ix); err != nil {
 		return err
 	}
-	b, err := encodeIndexJSON(l.reg, ix)
+	b, err := encodeIndexJSON(ctx, l.algs, ix)
 	if err != nil {
 		return err
 	}
@@ -152,7 +157,7 @@ func (l *Layout) Tag(ctx context.Context, sel Selector, tag string) error {
 }
 
 // Untag removes the index.json entries tagged tag (their blobs stay).
-// It returns ErrNotFound when no entry has the tag.
+// It returns core.ErrNotFound when no entry has the tag.
 func (l *Layout) Untag(ctx context.Context, tag string) error {
 	if l.kind != OCI {
 		return ErrNoTags
@@ -161,7 +166,7 @@ func (l *Layout) Untag(ctx context.Context, tag string) error {
 		n := len(ix.Manifests)
 		ix.Manifests = slices.DeleteFunc(ix.Manifests, func(e core.Descriptor) bool { return tagOf(e) == tag })
 		if len(ix.Manifests) == n {
-			return fmt.Errorf("%w: no entry of index.json is tagged %q", ErrNotFound, tag)
+			return fmt.Errorf("%w: no entry of index.json is tagged %q", core.ErrNotFound, tag)
 		}
 		return nil
 	})
@@ -171,11 +176,11 @@ func (l *Layout) Untag(ctx context.Context, tag string) error {
 // type of a registered format, or of OCI or Docker.
 func isIndexType(reg *core.Registry, mt string) bool {
 	n := core.NormalizeMediaType(mt)
-	if n == core.MediaTypeOCIIndex || n == core.MediaTypeDockerList {
+	if n == oci.MediaTypeIndex || n == docker.MediaTypeManifestList {
 		return true
 	}
 	if f, err := reg.FormatByMediaType(n); err == nil {
-		return core.NormalizeMediaType(f.IndexMediaType()) == n
+		return core.NormalizeMediaType(f.Describe().IndexMediaType) == n
 	}
 	return false
 }
@@ -184,7 +189,7 @@ func isIndexType(reg *core.Registry, mt string) bool {
 // of a registered format, or of OCI or Docker.
 func (l *Layout) isDocumentType(mt string) bool {
 	switch core.NormalizeMediaType(mt) {
-	case core.MediaTypeOCIManifest, core.MediaTypeOCIIndex, core.MediaTypeDockerManifest, core.MediaTypeDockerList:
+	case oci.MediaTypeManifest, oci.MediaTypeIndex, docker.MediaTypeManifest, docker.MediaTypeManifestList:
 		return true
 	}
 	_, err := l.reg.FormatByMediaType(mt)

@@ -187,16 +187,16 @@ func TestDirFileDigest(t *testing.T) {
 		{"version", "", false, false},
 		{"x-" + hex64, "", false, false},
 	} {
-		d, inst, ok := dirFileDigest(core.Default, tt.name)
+		d, inst, ok := dirFileDigest(core.DefaultAlgorithms, tt.name)
 		if ok != tt.ok || ok && (d != tt.d || inst != tt.instance) {
 			t.Errorf("dirFileDigest(%q) = %q, %v, %v; want %q, %v, %v", tt.name, d, inst, ok, tt.d, tt.instance, tt.ok)
 		}
 		if ok {
 			var name string
 			if inst {
-				name, _ = dirInstanceName(core.Default, d)
+				name, _ = dirInstanceName(core.DefaultAlgorithms, d)
 			} else {
-				name, _ = dirBlobName(core.Default, d)
+				name, _ = dirBlobName(core.DefaultAlgorithms, d)
 			}
 			if name != tt.name {
 				t.Errorf("name of %q = %q, want %q", d, name, tt.name)
@@ -220,9 +220,9 @@ func FuzzBlobPath(f *testing.F) {
 			var name string
 			var err error
 			if kind == OCI {
-				name, err = ociBlobPath(core.Default, d)
+				name, err = ociBlobPath(core.DefaultAlgorithms, d)
 			} else {
-				name, err = dirBlobName(core.Default, d)
+				name, err = dirBlobName(core.DefaultAlgorithms, d)
 			}
 			if err != nil {
 				continue
@@ -235,7 +235,7 @@ func FuzzBlobPath(f *testing.F) {
 				t.Fatalf("%v: path of %q = %q does not hold its parts", kind, s, name)
 			}
 			if kind == Dir {
-				if got, _, ok := dirFileDigest(core.Default, name); ok && got != d {
+				if got, _, ok := dirFileDigest(core.DefaultAlgorithms, name); ok && got != d {
 					t.Fatalf("dirFileDigest(%q) = %q, want %q", name, got, d)
 				}
 			}

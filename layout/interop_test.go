@@ -22,6 +22,8 @@ import (
 	"time"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -120,7 +122,7 @@ func skopeoReadsDirSHA512(t *testing.T) string {
 		writeFiles(dir, map[string][]byte{
 			"version":               []byte("Directory Transport Version: 1.2\n"),
 			"sha512-" + c.Encoded(): probeConfig,
-			"manifest.json":         probeManifest(core.MediaTypeOCIManifest, "application/vnd.oci.image.config.v1+json", c),
+			"manifest.json":         probeManifest(oci.MediaTypeManifest, "application/vnd.oci.image.config.v1+json", c),
 		})
 		return []string{"inspect", "dir:" + dir}
 	})
@@ -131,13 +133,13 @@ func skopeoReadsDirSHA512(t *testing.T) string {
 func skopeoReadsOCISHA512(t *testing.T) string {
 	return probe(t, "oci-sha512", func(dir string) []string {
 		c := digest.SHA512.FromBytes(probeConfig)
-		m := probeManifest(core.MediaTypeOCIManifest, "application/vnd.oci.image.config.v1+json", c)
+		m := probeManifest(oci.MediaTypeManifest, "application/vnd.oci.image.config.v1+json", c)
 		md := digest.SHA512.FromBytes(m)
 		writeFiles(dir, map[string][]byte{
 			"oci-layout":                   []byte(`{"imageLayoutVersion":"1.0.0"}`),
 			"blobs/sha512/" + c.Encoded():  probeConfig,
 			"blobs/sha512/" + md.Encoded(): m,
-			"index.json":                   []byte(fmt.Sprintf(`{"schemaVersion":2,"manifests":[{"mediaType":%q,"digest":%q,"size":%d,"annotations":{"org.opencontainers.image.ref.name":"p"}}]}`, core.MediaTypeOCIManifest, md, len(m))),
+			"index.json":                   []byte(fmt.Sprintf(`{"schemaVersion":2,"manifests":[{"mediaType":%q,"digest":%q,"size":%d,"annotations":{"org.opencontainers.image.ref.name":"p"}}]}`, oci.MediaTypeManifest, md, len(m))),
 		})
 		return []string{"inspect", "oci:" + dir + ":p"}
 	})
@@ -148,13 +150,13 @@ func skopeoReadsOCISHA512(t *testing.T) string {
 func skopeoReadsDockerInOCI(t *testing.T) string {
 	return probe(t, "oci-docker", func(dir string) []string {
 		c := digest.SHA256.FromBytes(probeConfig)
-		m := probeManifest(core.MediaTypeDockerManifest, "application/vnd.docker.container.image.v1+json", c)
+		m := probeManifest(docker.MediaTypeManifest, "application/vnd.docker.container.image.v1+json", c)
 		md := digest.SHA256.FromBytes(m)
 		writeFiles(dir, map[string][]byte{
 			"oci-layout":                   []byte(`{"imageLayoutVersion":"1.0.0"}`),
 			"blobs/sha256/" + c.Encoded():  probeConfig,
 			"blobs/sha256/" + md.Encoded(): m,
-			"index.json":                   []byte(fmt.Sprintf(`{"schemaVersion":2,"manifests":[{"mediaType":%q,"digest":%q,"size":%d,"annotations":{"org.opencontainers.image.ref.name":"p"}}]}`, core.MediaTypeDockerManifest, md, len(m))),
+			"index.json":                   []byte(fmt.Sprintf(`{"schemaVersion":2,"manifests":[{"mediaType":%q,"digest":%q,"size":%d,"annotations":{"org.opencontainers.image.ref.name":"p"}}]}`, docker.MediaTypeManifest, md, len(m))),
 		})
 		return []string{"inspect", "oci:" + dir + ":p"}
 	})
@@ -438,8 +440,8 @@ func checkSkopeoCopy(t *testing.T, dir string, kind layout.Kind, tag, format str
 		if err != nil {
 			t.Fatalf("Image(%v) = %v", sel, err)
 		}
-		if got.Format.Name() != format {
-			t.Errorf("format %s, want %s", got.Format.Name(), format)
+		if got.Format.Describe().Name != format {
+			t.Errorf("format %s, want %s", got.Format.Describe().Name, format)
 		}
 		cfg, err := l.ReadBlob(ctx, got.Manifest.Config)
 		if err != nil || !bytes.Equal(cfg, img.config) {

@@ -25,6 +25,7 @@ type Layout struct {
 	kind Kind
 	root *os.Root
 	reg  *core.Registry
+	algs *core.Algorithms // reg's, which hash and check every blob
 	opts options
 
 	mu     sync.Mutex // serialises writers of index.json, manifest.json and version
@@ -45,7 +46,9 @@ type options struct {
 }
 
 // WithRegistry sets the registry whose formats decode manifests and
-// whose digesters hash blobs (default core.Default).
+// whose algorithms ([core.Registry.Algorithms]) hash and check blobs
+// (default core.Default, with core.DefaultAlgorithms). A registry without
+// algorithms hashes sha256 and sha512 only.
 func WithRegistry(r *core.Registry) Option {
 	return func(o *options) {
 		if r != nil {
@@ -141,7 +144,7 @@ func Open(path string, opts ...Option) (*Layout, error) {
 		root.Close()
 		return nil, err
 	}
-	return &Layout{path: path, kind: kind, root: root, reg: o.reg, opts: o}, nil
+	return &Layout{path: path, kind: kind, root: root, reg: o.reg, algs: o.reg.Algorithms(), opts: o}, nil
 }
 
 // Create opens the layout of the given kind at path for writing,
@@ -161,7 +164,7 @@ func Create(path string, kind Kind, opts ...Option) (*Layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layout: create %s: %w", path, err)
 	}
-	l := &Layout{path: path, kind: kind, root: root, reg: o.reg, opts: o}
+	l := &Layout{path: path, kind: kind, root: root, reg: o.reg, algs: o.reg.Algorithms(), opts: o}
 	if err := l.initialize(path, kind); err != nil {
 		root.Close()
 		return nil, err
@@ -242,7 +245,7 @@ func (l *Layout) completeOCI(path string) error {
 	if ok, err := exists(l.root, ociIndexFile); err != nil || ok {
 		return err
 	}
-	b, err := encodeIndexJSON(l.reg, core.Index{Manifests: []core.Descriptor{}})
+	b, err := encodeIndexJSON(context.Background(), l.algs, core.Index{Manifests: []core.Descriptor{}})
 	if err != nil {
 		return err
 	}

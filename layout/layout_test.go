@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -42,7 +43,7 @@ func TestRoundTrip(t *testing.T) {
 							t.Errorf("manifest digest %s, want algorithm %s", d.Digest, alg)
 						}
 						f := mustFormat(t, format)
-						want, _ := f.EncodeManifest(img.manifest, enc)
+						want, _ := f.EncodeManifest(context.Background(), img.manifest, enc)
 						l := mustOpen(t, dir)
 						if l.Kind() != kind {
 							t.Errorf("Kind() = %v, want %v", l.Kind(), kind)
@@ -54,10 +55,10 @@ func TestRoundTrip(t *testing.T) {
 						if !bytes.Equal(got.Bytes, want) {
 							t.Errorf("manifest bytes differ:\n got %s\nwant %s", got.Bytes, want)
 						}
-						if got.Format.Name() != format {
-							t.Errorf("Format = %s, want %s", got.Format.Name(), format)
+						if got.Format.Describe().Name != format {
+							t.Errorf("Format = %s, want %s", got.Format.Describe().Name, format)
 						}
-						if got.Manifest.Config.Digest != img.manifest.Config.Digest || got.Manifest.Config.MediaType != f.MediaType(core.KindConfig) {
+						if got.Manifest.Config.Digest != img.manifest.Config.Digest || got.Manifest.Config.MediaType != f.Describe().Table.MediaType(core.KindConfig) {
 							t.Errorf("config = %+v", got.Manifest.Config)
 						}
 						cfg, err := l.ReadBlob(ctx, got.Manifest.Config)
@@ -285,7 +286,7 @@ func TestSources(t *testing.T) {
 
 // TestImplicitBlobs: embedded data and the empty "{}" need no source.
 func TestImplicitBlobs(t *testing.T) {
-	empty := core.DescriptorFromBytes(core.MediaTypeEmpty, []byte("{}"))
+	empty := core.DescriptorFromBytes(oci.MediaTypeEmpty, []byte("{}"))
 	data := []byte("tiny layer")
 	layer := core.DescriptorFromBytes(core.KindTar, data)
 	layer.Data = data
@@ -368,12 +369,12 @@ func TestTagsAndPlatforms(t *testing.T) {
 		{layout.Selector{Tag: "v1", Platform: amd}, v1amd.Digest, nil},
 		{layout.Selector{Tag: "v1", Platform: arm}, v1arm.Digest, nil},
 		{layout.Selector{Tag: "v1", Platform: &core.Platform{OS: "linux", Architecture: "aarch64"}}, v1arm.Digest, nil},
-		{layout.Selector{Tag: "v1", Platform: &core.Platform{OS: "linux", Architecture: "s390x"}}, "", layout.ErrNotFound},
+		{layout.Selector{Tag: "v1", Platform: &core.Platform{OS: "linux", Architecture: "s390x"}}, "", core.ErrNotFound},
 		{layout.Selector{Tag: "v2"}, v2b.Digest, nil},
 		{layout.Selector{Digest: untagged.Digest}, untagged.Digest, nil},
-		{layout.Selector{Digest: v2.Digest}, "", layout.ErrNotFound},
-		{layout.Selector{Tag: "v2", Digest: v1amd.Digest}, "", layout.ErrNotFound},
-		{layout.Selector{Tag: "nope"}, "", layout.ErrNotFound},
+		{layout.Selector{Digest: v2.Digest}, "", core.ErrNotFound},
+		{layout.Selector{Tag: "v2", Digest: v1amd.Digest}, "", core.ErrNotFound},
+		{layout.Selector{Tag: "nope"}, "", core.ErrNotFound},
 		{layout.Selector{}, "", layout.ErrAmbiguous},
 		{layout.Selector{Tag: "bad tag"}, "", layout.ErrInvalidTag},
 		{layout.Selector{Digest: "sha256:../../etc/passwd"}, "", core.ErrInvalidDigest},
@@ -405,10 +406,10 @@ func TestTagsAndPlatforms(t *testing.T) {
 	if err := l.Untag(ctx, "named"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Image(ctx, layout.Selector{Tag: "named"}); !errors.Is(err, layout.ErrNotFound) {
+	if _, err := l.Image(ctx, layout.Selector{Tag: "named"}); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("after Untag: Image(named) = %v, want ErrNotFound", err)
 	}
-	if err := l.Untag(ctx, "named"); !errors.Is(err, layout.ErrNotFound) {
+	if err := l.Untag(ctx, "named"); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("Untag twice = %v, want ErrNotFound", err)
 	}
 	if err := l.Verify(ctx); err != nil {
@@ -434,8 +435,8 @@ func TestWriteIndex(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				if top.MediaType != f.IndexMediaType() {
-					t.Errorf("index media type %s, want %s", top.MediaType, f.IndexMediaType())
+				if top.MediaType != f.Describe().IndexMediaType {
+					t.Errorf("index media type %s, want %s", top.MediaType, f.Describe().IndexMediaType)
 				}
 				entries, err := l.List(ctx)
 				if err != nil {
@@ -605,7 +606,7 @@ func TestDirNoTags(t *testing.T) {
 	// The dir: manifest can be selected by its digest in any algorithm.
 	entries, _ := l.List(ctx)
 	raw, _ := os.ReadFile(filepath.Join(dir, "manifest.json"))
-	d512, _ := core.Default.FromBytes(core.SHA512, raw)
+	d512, _ := core.DefaultAlgorithms.FromBytes(core.SHA512, raw)
 	for _, d := range []digest.Digest{entries[0].Descriptor.Digest, d512} {
 		if _, err := l.Image(ctx, layout.Selector{Digest: d}); err != nil {
 			t.Errorf("Image(@%s) = %v", d, err)
@@ -724,16 +725,16 @@ func TestDamagedIndexIsolated(t *testing.T) {
 	}
 	rm(t, dir, blobRel(layout.OCI, ix.Digest))
 	entries, err := l.List(ctx)
-	if err != nil || len(entries) != 2 || !errors.Is(entries[0].Err, layout.ErrMissing) || entries[1].Err != nil {
+	if err != nil || len(entries) != 2 || !errors.Is(entries[0].Err, core.ErrNotFound) || entries[1].Err != nil {
 		t.Fatalf("List = %+v, %v", entries, err)
 	}
 	if img, err := l.Image(ctx, layout.Selector{Tag: "single"}); err != nil || img.Descriptor.Digest != single.Digest {
 		t.Errorf("Image(single) = %v, %v", img, err)
 	}
-	if _, err := l.Image(ctx, layout.Selector{Tag: "multi"}); !errors.Is(err, layout.ErrMissing) {
+	if _, err := l.Image(ctx, layout.Selector{Tag: "multi"}); !errors.Is(err, core.ErrNotFound) {
 		t.Errorf("Image(multi) = %v, want ErrMissing", err)
 	}
-	if _, err := l.Image(ctx, layout.Selector{Digest: a.manifest.Config.Digest}); !errors.Is(err, layout.ErrNotFound) || !strings.Contains(err.Error(), "cannot be read") {
+	if _, err := l.Image(ctx, layout.Selector{Digest: a.manifest.Config.Digest}); !errors.Is(err, core.ErrNotFound) || !strings.Contains(err.Error(), "cannot be read") {
 		t.Errorf("Image(@unknown) = %v, want ErrNotFound mentioning the unreadable index", err)
 	}
 }
@@ -778,10 +779,10 @@ func TestOptions(t *testing.T) {
 	defer small.Close()
 	_, err = small.Image(ctx, layout.Selector{Tag: "t"})
 	var be *layout.BlobError
-	if !errors.Is(err, core.ErrDocumentTooLarge) || !errors.As(err, &be) || be.Digest != d.Digest {
+	if !errors.Is(err, core.ErrTooLarge) || !errors.As(err, &be) || be.Digest != d.Digest {
 		t.Errorf("Image with a %d-byte limit = %v, want ErrDocumentTooLarge naming the manifest", limit, err)
 	}
-	reg := core.NewRegistry()
+	reg := core.NewRegistry(nil)
 	reg.RegisterFormat(mustFormat(t, "oci"))
 	ociOnly, err := layout.Open(dir, layout.WithRegistry(reg), layout.WithWorkers(1))
 	if err != nil {

@@ -59,8 +59,8 @@ const (
 
 	dirVersionPrefix = "Directory Transport Version: "
 	// DirVersion11 is the version file of a dir: image whose digests are
-	// all sha256 (core.DirectoryTransport).
-	DirVersion11 = core.DirectoryTransport
+	// all sha256, the directory transport marker concil writes.
+	DirVersion11 = dirVersionPrefix + "1.1\n"
 	// DirVersion12 is the version file of a dir: image with at least one
 	// digest that is not sha256; such blobs are named
 	// "<algorithm>-<encoded>".
@@ -72,20 +72,12 @@ const (
 	tmpPrefix = ".ocispec-tmp-"
 )
 
-// checkDigest validates d for use as a file name: the spec's grammar
-// (so no '/', '.', NUL or other path character can appear) and, for
-// the algorithms reg knows, the exact lower-case hex length. It runs
-// before any file is opened.
-func checkDigest(reg *core.Registry, d digest.Digest) error {
-	if err := reg.ValidateDigest(d); err != nil {
-		return err
-	}
-	return nil
-}
-
 // ociBlobPath returns blobs/<algorithm>/<encoded> for a valid digest.
-func ociBlobPath(reg *core.Registry, d digest.Digest) (string, error) {
-	if err := checkDigest(reg, d); err != nil {
+// The digest is checked against the spec's grammar first (so no '/',
+// '.', NUL or other path character can appear) and, for the algorithms
+// algs knows, its exact lower-case hex length, before it becomes a name.
+func ociBlobPath(algs *core.Algorithms, d digest.Digest) (string, error) {
+	if err := algs.ValidateDigest(d); err != nil {
 		return "", err
 	}
 	alg, enc, _ := strings.Cut(string(d), ":")
@@ -95,8 +87,8 @@ func ociBlobPath(reg *core.Registry, d digest.Digest) (string, error) {
 // dirBlobName returns the file name containers/image gives a blob in a
 // dir: image: the encoded part for sha256, "<algorithm>-<encoded>"
 // otherwise (version 1.2).
-func dirBlobName(reg *core.Registry, d digest.Digest) (string, error) {
-	if err := checkDigest(reg, d); err != nil {
+func dirBlobName(algs *core.Algorithms, d digest.Digest) (string, error) {
+	if err := algs.ValidateDigest(d); err != nil {
 		return "", err
 	}
 	alg, enc, _ := strings.Cut(string(d), ":")
@@ -116,8 +108,8 @@ func dirLegacyBlobName(d digest.Digest) string {
 
 // dirInstanceName is the file of an instance manifest of a manifest
 // list stored in a dir: image.
-func dirInstanceName(reg *core.Registry, d digest.Digest) (string, error) {
-	n, err := dirBlobName(reg, d)
+func dirInstanceName(algs *core.Algorithms, d digest.Digest) (string, error) {
+	n, err := dirBlobName(algs, d)
 	if err != nil {
 		return "", err
 	}
@@ -127,17 +119,17 @@ func dirInstanceName(reg *core.Registry, d digest.Digest) (string, error) {
 // dirFileDigest is the inverse of dirBlobName and dirInstanceName: the
 // digest a file name of a dir: image stands for, and whether it is an
 // instance manifest. ok is false for names that are neither.
-func dirFileDigest(reg *core.Registry, name string) (d digest.Digest, instance, ok bool) {
+func dirFileDigest(algs *core.Algorithms, name string) (d digest.Digest, instance, ok bool) {
 	base, instance := strings.CutSuffix(name, ".manifest.json")
 	alg, enc := string(core.SHA256), base
 	if a, e, found := strings.Cut(base, "-"); found {
 		alg, enc = a, e
 	}
 	d = digest.Digest(alg + ":" + enc)
-	if !knownAlgorithm(reg, algOf(d)) || reg.ValidateDigest(d) != nil {
+	if !knownAlgorithm(algs, core.AlgorithmOf(d)) || algs.ValidateDigest(d) != nil {
 		return "", false, false
 	}
-	if canonical, err := dirBlobName(reg, d); err != nil || canonical != base {
+	if canonical, err := dirBlobName(algs, d); err != nil || canonical != base {
 		return "", false, false // "sha256-<hex>" is not a name containers/image gives
 	}
 	return d, instance, true
@@ -146,20 +138,20 @@ func dirFileDigest(reg *core.Registry, name string) (d digest.Digest, instance, 
 // knownAlgorithm reports whether alg's digests have a known exact
 // length (so that a file name cannot pass for one by chance): the
 // image-spec's registered algorithms and those reg has a digester for.
-func knownAlgorithm(reg *core.Registry, alg digest.Algorithm) bool {
+func knownAlgorithm(algs *core.Algorithms, alg digest.Algorithm) bool {
 	switch alg {
 	case core.SHA256, core.SHA512, core.BLAKE3:
 		return true
 	}
-	_, err := reg.Digester(alg)
-	return err == nil
+	_, ok := algs.Lookup(alg)
+	return ok
 }
 
 // dirVersionFor returns the version file a dir: image with these
 // digests needs.
 func dirVersionFor(ds []digest.Digest) string {
 	for _, d := range ds {
-		if algOf(d) != core.SHA256 {
+		if core.AlgorithmOf(d) != core.SHA256 {
 			return DirVersion12
 		}
 	}
@@ -254,11 +246,4 @@ func validateComponent(comp string) error {
 
 func isAlnum(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
-}
-
-// algOf returns the algorithm part of d ("" when it has no ':'),
-// without go-digest's panic on a malformed digest.
-func algOf(d digest.Digest) digest.Algorithm {
-	alg, _, _ := strings.Cut(string(d), ":")
-	return digest.Algorithm(alg)
 }

@@ -54,7 +54,7 @@ type Entry struct {
 // checks ctx between reads; close it when done.
 func (l *Layout) OpenBlob(ctx context.Context, d core.Descriptor) (io.ReadCloser, error) {
 	if d.Data != nil {
-		vr, err := digesters.NewVerifyingReaderWith(l.reg, bytes.NewReader(d.Data), d)
+		vr, err := digesters.NewVerifyingReaderWith(l.algs, bytes.NewReader(d.Data), d)
 		if err != nil {
 			return nil, &BlobError{Digest: d.Digest, Ref: "embedded data", Err: err}
 		}
@@ -73,17 +73,17 @@ func (l *Layout) OpenBlob(ctx context.Context, d core.Descriptor) (io.ReadCloser
 // is absent.
 func (l *Layout) blobName(d digest.Digest) (string, error) {
 	if l.kind == OCI {
-		name, err := ociBlobPath(l.reg, d)
+		name, err := ociBlobPath(l.algs, d)
 		if err != nil {
 			return "", &BlobError{Digest: d, Err: err}
 		}
 		return name, nil
 	}
-	name, err := dirBlobName(l.reg, d)
+	name, err := dirBlobName(l.algs, d)
 	if err != nil {
 		return "", &BlobError{Digest: d, Err: err}
 	}
-	if algOf(d) != core.SHA256 {
+	if core.AlgorithmOf(d) != core.SHA256 {
 		if ok, _ := exists(l.root, name); !ok {
 			if ok, _ := exists(l.root, dirLegacyBlobName(d)); ok {
 				return dirLegacyBlobName(d), nil
@@ -105,7 +105,7 @@ func (l *Layout) openVerified(ctx context.Context, name string, d core.Descripto
 		f.Close()
 		return nil, &BlobError{Path: name, Digest: d.Digest, Err: &core.SizeMismatchError{Want: d.Size, Got: fi.Size()}}
 	}
-	vr, err := digesters.NewVerifyingReaderWith(l.reg, f, d)
+	vr, err := digesters.NewVerifyingReaderWith(l.algs, f, d)
 	if err != nil {
 		f.Close()
 		return nil, &BlobError{Path: name, Digest: d.Digest, Err: err}
@@ -186,7 +186,7 @@ func (r *blobReader) Close() error {
 // ([WithMaxDocumentSize]) are refused before anything is read.
 func (l *Layout) ReadBlob(ctx context.Context, d core.Descriptor) ([]byte, error) {
 	if d.Size > l.opts.maxDoc {
-		return nil, &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: %d bytes, limit %d", core.ErrDocumentTooLarge, d.Size, l.opts.maxDoc)}
+		return nil, &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: %d bytes, limit %d", core.ErrTooLarge, d.Size, l.opts.maxDoc)}
 	}
 	r, err := l.OpenBlob(ctx, d)
 	if err != nil {
@@ -202,14 +202,14 @@ func (l *Layout) ReadBlob(ctx context.Context, d core.Descriptor) ([]byte, error
 // manifest.json.
 func (l *Layout) readDocument(ctx context.Context, d core.Descriptor) ([]byte, string, error) {
 	if d.Size > l.opts.maxDoc {
-		return nil, "", &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: %d bytes, limit %d", core.ErrDocumentTooLarge, d.Size, l.opts.maxDoc)}
+		return nil, "", &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: %d bytes, limit %d", core.ErrTooLarge, d.Size, l.opts.maxDoc)}
 	}
 	if l.kind == OCI {
 		b, err := l.ReadBlob(ctx, d)
-		name, _ := ociBlobPath(l.reg, d.Digest)
+		name, _ := ociBlobPath(l.algs, d.Digest)
 		return b, name, err
 	}
-	name, err := dirInstanceName(l.reg, d.Digest)
+	name, err := dirInstanceName(l.algs, d.Digest)
 	if err != nil {
 		return nil, "", &BlobError{Digest: d.Digest, Err: err}
 	}
@@ -217,10 +217,10 @@ func (l *Layout) readDocument(ctx context.Context, d core.Descriptor) ([]byte, s
 		b, err := l.readVerified(ctx, name, d)
 		return b, name, err
 	}
-	if top, err := readSmallFile(l.root, dirManifestFile, l.opts.maxDoc); err == nil && l.reg.VerifyBytes(top, d.Size, d.Digest) == nil {
+	if top, err := readSmallFile(l.root, dirManifestFile, l.opts.maxDoc); err == nil && l.algs.VerifyBytes(top, d.Size, d.Digest) == nil {
 		return top, dirManifestFile, nil
 	}
-	return nil, name, &BlobError{Path: name, Digest: d.Digest, Err: fmt.Errorf("%w: no such file, and manifest.json is another document", ErrMissing)}
+	return nil, name, &BlobError{Path: name, Digest: d.Digest, Err: fmt.Errorf("%w: no such file, and manifest.json is another document", core.ErrNotFound)}
 }
 
 func (l *Layout) readVerified(ctx context.Context, name string, d core.Descriptor) ([]byte, error) {
@@ -240,7 +240,7 @@ func (l *Layout) ReadManifest(ctx context.Context, d core.Descriptor) (core.Mani
 	if err != nil {
 		return core.Manifest{}, nil, nil, err
 	}
-	m, f, err := l.reg.DecodeManifest(b, core.WithMaxSize(l.opts.maxDoc))
+	m, f, err := l.reg.DecodeManifest(ctx, b, core.WithMaxSize(l.opts.maxDoc))
 	if err != nil {
 		return core.Manifest{}, nil, nil, &BlobError{Path: name, Digest: d.Digest, Err: err}
 	}
@@ -254,7 +254,7 @@ func (l *Layout) ReadIndex(ctx context.Context, d core.Descriptor) (core.Index, 
 	if err != nil {
 		return core.Index{}, nil, nil, err
 	}
-	ix, f, err := l.reg.DecodeIndex(b, core.WithMaxSize(l.opts.maxDoc))
+	ix, f, err := l.reg.DecodeIndex(ctx, b, core.WithMaxSize(l.opts.maxDoc))
 	if err != nil {
 		return core.Index{}, nil, nil, &BlobError{Path: name, Digest: d.Digest, Err: err}
 	}
@@ -262,15 +262,15 @@ func (l *Layout) ReadIndex(ctx context.Context, d core.Descriptor) (core.Index, 
 }
 
 // dirTop reads a dir: image's manifest.json and describes it.
-func (l *Layout) dirTop() (core.Descriptor, core.Detection, []byte, error) {
+func (l *Layout) dirTop(ctx context.Context) (core.Descriptor, core.Detection, []byte, error) {
 	b, err := readSmallFile(l.root, dirManifestFile, l.opts.maxDoc)
-	if errors.Is(err, ErrMissing) {
+	if errors.Is(err, core.ErrNotFound) {
 		return core.Descriptor{}, core.Detection{}, nil, &BlobError{Path: dirManifestFile, Err: fmt.Errorf("%w: manifest.json does not exist", ErrNoImage)}
 	}
 	if err != nil {
 		return core.Descriptor{}, core.Detection{}, nil, &BlobError{Path: dirManifestFile, Err: err}
 	}
-	det, err := l.reg.Detect(b, core.WithMaxSize(l.opts.maxDoc))
+	det, err := l.reg.Detect(ctx, b, core.WithMaxSize(l.opts.maxDoc))
 	if err != nil {
 		return core.Descriptor{}, core.Detection{}, nil, &BlobError{Path: dirManifestFile, Err: err}
 	}
@@ -294,13 +294,13 @@ func (l *Layout) list(ctx context.Context) ([]Entry, []byte, error) {
 	var topRaw []byte
 	switch l.kind {
 	case OCI:
-		ix, err := l.readIndexJSON()
+		ix, err := l.readIndexJSON(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
 		top = ix.Manifests
 	case Dir:
-		d, _, b, err := l.dirTop()
+		d, _, b, err := l.dirTop(ctx)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -382,7 +382,7 @@ func ParseSelector(s string) (Selector, error) {
 // top-level entries (or, with a digest, the entries of that digest at any
 // depth), kept by tag; among several, the one of the wanted platform
 // (core.SelectManifest's rules) when every one has a platform. No match
-// is an error wrapping ErrNotFound that lists what the layout has;
+// is an error wrapping core.ErrNotFound that lists what the layout has;
 // several that nothing tells apart, ErrAmbiguous.
 func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 	if sel.Tag != "" {
@@ -394,7 +394,7 @@ func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 		}
 	}
 	if sel.Digest != "" {
-		if err := checkDigest(l.reg, sel.Digest); err != nil {
+		if err := l.algs.ValidateDigest(sel.Digest); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -416,8 +416,8 @@ func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 				continue
 			}
 		case e.Descriptor.Digest == sel.Digest:
-		case l.kind == Dir && e.Depth == 0 && algOf(sel.Digest) != algOf(e.Descriptor.Digest):
-			if got, err := l.reg.FromBytes(algOf(sel.Digest), topRaw); err != nil || got != sel.Digest {
+		case l.kind == Dir && e.Depth == 0 && core.AlgorithmOf(sel.Digest) != core.AlgorithmOf(e.Descriptor.Digest):
+			if got, err := l.algs.FromBytes(core.AlgorithmOf(sel.Digest), topRaw); err != nil || got != sel.Digest {
 				continue
 			}
 			e.Descriptor.Digest = sel.Digest
@@ -439,9 +439,9 @@ func pick(cands, all []Entry, sel Selector, l *Layout) (Entry, error) {
 			}
 		}
 		if len(unreadable) > 0 {
-			return Entry{}, fmt.Errorf("%w: %q in %s (it has %s; indexes that cannot be read: %w)", ErrNotFound, sel.String(), l, describeEntries(all), errors.Join(unreadable...))
+			return Entry{}, fmt.Errorf("%w: %q in %s (it has %s; indexes that cannot be read: %w)", core.ErrNotFound, sel.String(), l, describeEntries(all), errors.Join(unreadable...))
 		}
-		return Entry{}, fmt.Errorf("%w: %q in %s (it has %s)", ErrNotFound, sel.String(), l, describeEntries(all))
+		return Entry{}, fmt.Errorf("%w: %q in %s (it has %s)", core.ErrNotFound, sel.String(), l, describeEntries(all))
 	}
 	same := true
 	for _, c := range cands[1:] {
@@ -450,7 +450,7 @@ func pick(cands, all []Entry, sel Selector, l *Layout) (Entry, error) {
 	if len(cands) == 1 || same {
 		c := cands[0]
 		if sel.Platform != nil && c.Descriptor.Platform != nil && !c.Descriptor.Platform.Matches(*sel.Platform) {
-			return Entry{}, fmt.Errorf("%w: %q in %s: %w %s (it is for %s)", ErrNotFound, sel.String(), l, core.ErrNoMatchingPlatform, sel.Platform, c.Descriptor.Platform)
+			return Entry{}, fmt.Errorf("%w: %q in %s: %w %s (it is for %s)", core.ErrNotFound, sel.String(), l, core.ErrNoMatchingPlatform, sel.Platform, c.Descriptor.Platform)
 		}
 		return c, nil
 	}
@@ -463,14 +463,14 @@ func pick(cands, all []Entry, sel Selector, l *Layout) (Entry, error) {
 	}
 	d, err := core.SelectManifest(ix, sel.Platform)
 	if err != nil {
-		return Entry{}, fmt.Errorf("%w: %q in %s: %w", ErrNotFound, sel.String(), l, err)
+		return Entry{}, fmt.Errorf("%w: %q in %s: %w", core.ErrNotFound, sel.String(), l, err)
 	}
 	for _, c := range cands {
 		if c.Descriptor.Digest == d.Digest && samePlatform(c.Descriptor.Platform, d.Platform) {
 			return c, nil
 		}
 	}
-	return Entry{}, fmt.Errorf("%w: %q in %s", ErrNotFound, sel.String(), l)
+	return Entry{}, fmt.Errorf("%w: %q in %s", core.ErrNotFound, sel.String(), l)
 }
 
 func describeEntries(es []Entry) string {
@@ -533,7 +533,7 @@ func (l *Layout) Image(ctx context.Context, sel Selector) (*Image, error) {
 		parent = &p
 		d, err := core.SelectManifest(ix, sel.Platform)
 		if err != nil {
-			return nil, fmt.Errorf("%w: index %s in %s: %w", ErrNotFound, p.Digest, l, err)
+			return nil, fmt.Errorf("%w: index %s in %s: %w", core.ErrNotFound, p.Digest, l, err)
 		}
 		e = Entry{Descriptor: d, Tag: e.Tag, Index: isIndexType(l.reg, d.MediaType), Parent: p.Digest, Depth: e.Depth + 1}
 	}
@@ -552,11 +552,11 @@ func (l *Layout) readEntryIndex(ctx context.Context, e Entry) (core.Index, core.
 	if !l.isDirTop(e) {
 		return l.ReadIndex(ctx, e.Descriptor)
 	}
-	_, _, raw, err := l.dirTop()
+	_, _, raw, err := l.dirTop(ctx)
 	if err != nil {
 		return core.Index{}, nil, nil, err
 	}
-	ix, f, err := l.reg.DecodeIndex(raw, core.WithMaxSize(l.opts.maxDoc))
+	ix, f, err := l.reg.DecodeIndex(ctx, raw, core.WithMaxSize(l.opts.maxDoc))
 	if err != nil {
 		return core.Index{}, nil, nil, &BlobError{Path: dirManifestFile, Err: err}
 	}
@@ -569,11 +569,11 @@ func (l *Layout) readEntryManifest(ctx context.Context, e Entry) (core.Manifest,
 	if !l.isDirTop(e) {
 		return l.ReadManifest(ctx, e.Descriptor)
 	}
-	_, _, raw, err := l.dirTop()
+	_, _, raw, err := l.dirTop(ctx)
 	if err != nil {
 		return core.Manifest{}, nil, nil, err
 	}
-	m, f, err := l.reg.DecodeManifest(raw, core.WithMaxSize(l.opts.maxDoc))
+	m, f, err := l.reg.DecodeManifest(ctx, raw, core.WithMaxSize(l.opts.maxDoc))
 	if err != nil {
 		return core.Manifest{}, nil, nil, &BlobError{Path: dirManifestFile, Err: err}
 	}

@@ -49,7 +49,7 @@ func (l *Layout) VerifyWith(ctx context.Context, opts VerifyOptions) error {
 	v := &verifier{l: l, seen: map[digest.Digest]bool{}, queued: map[blobKey]bool{}, progress: opts.Progress}
 	switch l.kind {
 	case OCI:
-		ix, err := l.readIndexJSON()
+		ix, err := l.readIndexJSON(ctx)
 		if err != nil {
 			return errors.Join(err)
 		}
@@ -57,7 +57,7 @@ func (l *Layout) VerifyWith(ctx context.Context, opts VerifyOptions) error {
 			v.document(ctx, d, fmt.Sprintf("index.json manifests[%d]", i), 0)
 		}
 	case Dir:
-		d, det, raw, err := l.dirTop()
+		d, det, raw, err := l.dirTop(ctx)
 		if err != nil {
 			return errors.Join(err)
 		}
@@ -137,13 +137,13 @@ func (v *verifier) document(ctx context.Context, d core.Descriptor, ref string, 
 		v.problems = append(v.problems, withRef(err, ref))
 		return
 	}
-	det, err := v.l.reg.Detect(raw, core.WithMaxSize(v.l.opts.maxDoc))
+	det, err := v.l.reg.Detect(ctx, raw, core.WithMaxSize(v.l.opts.maxDoc))
 	if err != nil {
 		v.problem(name, d.Digest, ref, err)
 		return
 	}
 	if d.MediaType != "" && core.NormalizeMediaType(d.MediaType) != core.NormalizeMediaType(det.MediaType) {
-		v.problem(name, d.Digest, ref, fmt.Errorf("%w: the descriptor says media type %q, the document is %q", core.ErrInvalidDescriptor, d.MediaType, det.MediaType))
+		v.problem(name, d.Digest, ref, fmt.Errorf("%w: the descriptor says media type %q, the document is %q", core.ErrInvalidDocument, d.MediaType, det.MediaType))
 	}
 	v.decoded(ctx, d, name, det.Index, raw, ref, depth)
 }
@@ -156,7 +156,7 @@ func (v *verifier) decoded(ctx context.Context, d core.Descriptor, name string, 
 		what = dirManifestFile
 	}
 	if isIndex {
-		ix, _, err := reg.DecodeIndex(raw, core.WithMaxSize(v.l.opts.maxDoc))
+		ix, _, err := reg.DecodeIndex(ctx, raw, core.WithMaxSize(v.l.opts.maxDoc))
 		if err != nil {
 			v.problem(name, d.Digest, ref, err)
 			return
@@ -169,7 +169,7 @@ func (v *verifier) decoded(ctx context.Context, d core.Descriptor, name string, 
 		}
 		return
 	}
-	m, _, err := reg.DecodeManifest(raw, core.WithMaxSize(v.l.opts.maxDoc))
+	m, _, err := reg.DecodeManifest(ctx, raw, core.WithMaxSize(v.l.opts.maxDoc))
 	if err != nil {
 		v.problem(name, d.Digest, ref, err)
 		return
@@ -223,7 +223,7 @@ func (v *verifier) checkBlobs(ctx context.Context) {
 func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
 	d := b.d
 	if d.Data != nil {
-		if err := v.l.reg.VerifyBytes(d.Data, d.Size, d.Digest); err != nil {
+		if err := v.l.algs.VerifyBytes(d.Data, d.Size, d.Digest); err != nil {
 			return &BlobError{Digest: d.Digest, Ref: b.ref + ", embedded data", Err: err}
 		}
 	}
@@ -234,7 +234,7 @@ func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
 	d.Data = nil
 	r, err := v.l.openVerified(ctx, name, d)
 	if err != nil {
-		if errors.Is(err, ErrMissing) && len(d.URLs) > 0 {
+		if errors.Is(err, core.ErrNotFound) && len(d.URLs) > 0 {
 			return nil // non-distributable: fetched from its URLs
 		}
 		return withRef(err, b.ref)

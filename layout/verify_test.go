@@ -43,10 +43,10 @@ func TestVerifyBadInput(t *testing.T) {
 	}{
 		{"missing layer", layout.OCI, func(t *testing.T, dir string, img testImage, _ core.Descriptor) {
 			rm(t, dir, blobRel(layout.OCI, img.manifest.Layers[0].Digest))
-		}, layout.ErrMissing, "layers[0] of manifest", true},
+		}, core.ErrNotFound, "layers[0] of manifest", true},
 		{"missing layer dir", layout.Dir, func(t *testing.T, dir string, img testImage, _ core.Descriptor) {
 			rm(t, dir, blobRel(layout.Dir, img.manifest.Layers[0].Digest))
-		}, layout.ErrMissing, "layers[0] of manifest.json", true},
+		}, core.ErrNotFound, "layers[0] of manifest.json", true},
 		{"truncated layer", layout.OCI, func(t *testing.T, dir string, img testImage, _ core.Descriptor) {
 			p := filepath.Join(dir, blobRel(layout.OCI, img.manifest.Layers[0].Digest))
 			os.Truncate(p, img.manifest.Layers[0].Size-7)
@@ -63,7 +63,7 @@ func TestVerifyBadInput(t *testing.T) {
 		}, core.ErrDigestMismatch, "config", true},
 		{"missing manifest", layout.OCI, func(t *testing.T, dir string, _ testImage, m core.Descriptor) {
 			rm(t, dir, blobRel(layout.OCI, m.Digest))
-		}, layout.ErrMissing, "index.json manifests[0]", true},
+		}, core.ErrNotFound, "index.json manifests[0]", true},
 		{"flipped manifest", layout.OCI, func(t *testing.T, dir string, _ testImage, m core.Descriptor) {
 			flip(t, filepath.Join(dir, blobRel(layout.OCI, m.Digest)))
 		}, core.ErrDigestMismatch, "index.json manifests[0]", true},
@@ -75,7 +75,7 @@ func TestVerifyBadInput(t *testing.T) {
 		}, core.ErrInvalidDocument, "manifest.json", true},
 		{"missing index.json", layout.OCI, func(t *testing.T, dir string, _ testImage, _ core.Descriptor) {
 			rm(t, dir, "index.json")
-		}, layout.ErrMissing, "index.json", true},
+		}, core.ErrNotFound, "index.json", true},
 		{"path digest in index.json", layout.OCI, func(t *testing.T, dir string, _ testImage, m core.Descriptor) {
 			b, _ := os.ReadFile(filepath.Join(dir, "index.json"))
 			b = bytes.Replace(b, []byte(m.Digest), []byte("sha256:../../../etc/passwd"), 1)
@@ -120,7 +120,7 @@ func TestVerifyBadInput(t *testing.T) {
 			rel := blobRel(layout.OCI, img.manifest.Layers[0].Digest)
 			rm(t, dir, rel)
 			os.Mkdir(filepath.Join(dir, rel), 0o755)
-		}, layout.ErrNotRegular, "layers[0]", true},
+		}, core.ErrNotRegular, "layers[0]", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,7 +220,7 @@ func TestVerifyListsEveryProblem(t *testing.T) {
 		d   digest.Digest
 		err error
 	}{
-		{a.manifest.Layers[0].Digest, layout.ErrMissing},
+		{a.manifest.Layers[0].Digest, core.ErrNotFound},
 		{b.manifest.Layers[0].Digest, core.ErrDigestMismatch},
 		{c.manifest.Config.Digest, core.ErrSizeMismatch},
 	} {

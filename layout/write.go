@@ -151,9 +151,9 @@ func (l *Layout) putBlob(ctx context.Context, d core.Descriptor, src Source, opt
 		return err
 	}
 	if d.Size < 0 {
-		return &BlobError{Path: name, Digest: d.Digest, Err: fmt.Errorf("%w: negative size %d", core.ErrInvalidDescriptor, d.Size)}
+		return &BlobError{Path: name, Digest: d.Digest, Err: fmt.Errorf("%w: negative size %d", core.ErrInvalidDocument, d.Size)}
 	}
-	if err := l.reg.CheckSupported(algOf(d.Digest)); err != nil {
+	if err := l.algs.Check(core.AlgorithmOf(d.Digest)); err != nil {
 		return &BlobError{Path: name, Digest: d.Digest, Err: err}
 	}
 	if l.present(ctx, name, d, opts.TrustExisting) {
@@ -190,9 +190,9 @@ func (l *Layout) writeName(d digest.Digest) (string, error) {
 	var name string
 	var err error
 	if l.kind == OCI {
-		name, err = ociBlobPath(l.reg, d)
+		name, err = ociBlobPath(l.algs, d)
 	} else {
-		name, err = dirBlobName(l.reg, d)
+		name, err = dirBlobName(l.algs, d)
 	}
 	if err != nil {
 		return "", &BlobError{Digest: d, Err: err}
@@ -207,7 +207,7 @@ func (l *Layout) implicitSource(d core.Descriptor) Source {
 		return FromBytes(d.Data)
 	}
 	if d.Size == 2 {
-		if e, err := l.reg.FromBytes(algOf(d.Digest), []byte("{}")); err == nil && e == d.Digest {
+		if e, err := l.algs.FromBytes(core.AlgorithmOf(d.Digest), []byte("{}")); err == nil && e == d.Digest {
 			return FromBytes([]byte("{}"))
 		}
 	}
@@ -240,7 +240,7 @@ func (l *Layout) writeBlob(ctx context.Context, name string, d core.Descriptor, 
 		return fmt.Errorf("open source: %w", err)
 	}
 	defer rc.Close()
-	vr, err := digesters.NewVerifyingReaderWith(l.reg, rc, d)
+	vr, err := digesters.NewVerifyingReaderWith(l.algs, rc, d)
 	if err != nil {
 		return err
 	}
@@ -395,37 +395,37 @@ func (l *Layout) manifestAlgorithm(opts *WriteOptions, config digest.Digest) (di
 	alg := opts.ManifestAlgorithm
 	if alg == "" {
 		alg = core.SHA256
-		if c := algOf(config); config != "" && l.reg.ValidateDigest(config) == nil && l.reg.CheckSupported(c) == nil {
+		if c := core.AlgorithmOf(config); config != "" && l.algs.ValidateDigest(config) == nil && l.algs.Check(c) == nil {
 			alg = c
 		}
 	}
-	if err := l.reg.CheckSupported(alg); err != nil {
+	if err := l.algs.Check(alg); err != nil {
 		return "", err
 	}
 	return alg, nil
 }
 
 func (l *Layout) encode(raw []byte, mediaType string, alg digest.Algorithm) (encoded, error) {
-	d, err := l.reg.FromBytes(alg, raw)
+	d, err := l.algs.FromBytes(alg, raw)
 	if err != nil {
 		return encoded{}, err
 	}
 	return encoded{desc: core.Descriptor{MediaType: mediaType, Size: int64(len(raw)), Digest: d}, raw: raw}, nil
 }
 
-func (l *Layout) encodeManifest(f core.Format, m core.Manifest, opts *WriteOptions) (encoded, error) {
+func (l *Layout) encodeManifest(ctx context.Context, f core.Format, m core.Manifest, opts *WriteOptions) (encoded, error) {
 	if f == nil {
-		return encoded{}, core.ErrNilFormat
+		return encoded{}, fmt.Errorf("%w: nil", core.ErrInvalidFormat)
 	}
-	raw, err := f.EncodeManifest(m, opts.Encoding)
+	raw, err := f.EncodeManifest(ctx, m, opts.Encoding)
 	if err != nil {
-		return encoded{}, fmt.Errorf("layout: encode %s manifest: %w", f.Name(), err)
+		return encoded{}, fmt.Errorf("layout: encode %s manifest: %w", f.Describe().Name, err)
 	}
 	alg, err := l.manifestAlgorithm(opts, m.Config.Digest)
 	if err != nil {
 		return encoded{}, fmt.Errorf("layout: manifest digest: %w", err)
 	}
-	return l.encode(raw, f.ManifestMediaType(), alg)
+	return l.encode(raw, f.Describe().ManifestMediaType, alg)
 }
 
 func (l *Layout) checkTag(opts *WriteOptions) error {
@@ -454,7 +454,7 @@ func (l *Layout) WriteImage(ctx context.Context, f core.Format, m core.Manifest,
 	if err := l.checkTag(opts); err != nil {
 		return core.Descriptor{}, err
 	}
-	enc, err := l.encodeManifest(f, m, opts)
+	enc, err := l.encodeManifest(ctx, f, m, opts)
 	if err != nil {
 		return core.Descriptor{}, err
 	}
@@ -483,14 +483,14 @@ func (l *Layout) WriteIndex(ctx context.Context, f core.Format, members []Member
 		return core.Descriptor{}, err
 	}
 	if f == nil {
-		return core.Descriptor{}, core.ErrNilFormat
+		return core.Descriptor{}, fmt.Errorf("%w: nil", core.ErrInvalidFormat)
 	}
 	var ix core.Index
 	var docs []encoded
 	var need []core.Descriptor
 	srcs := Blobs{}
 	for i, mb := range members {
-		e, err := l.encodeManifest(f, mb.Manifest, opts)
+		e, err := l.encodeManifest(ctx, f, mb.Manifest, opts)
 		if err != nil {
 			return core.Descriptor{}, fmt.Errorf("layout: member %d: %w", i, err)
 		}
@@ -500,15 +500,15 @@ func (l *Layout) WriteIndex(ctx context.Context, f core.Format, members []Member
 		need = append(need, blobsOf(mb.Manifest)...)
 		maps.Copy(srcs, mb.Blobs)
 	}
-	raw, err := core.EncodeIndex(f, ix, opts.Encoding)
+	raw, err := core.EncodeIndex(ctx, f, ix, opts.Encoding)
 	if err != nil {
-		return core.Descriptor{}, fmt.Errorf("layout: encode %s index: %w", f.Name(), err)
+		return core.Descriptor{}, fmt.Errorf("layout: encode %s index: %w", f.Describe().Name, err)
 	}
 	alg, err := l.manifestAlgorithm(opts, "")
 	if err != nil {
 		return core.Descriptor{}, err
 	}
-	top, err := l.encode(raw, f.IndexMediaType(), alg)
+	top, err := l.encode(raw, f.Describe().IndexMediaType, alg)
 	if err != nil {
 		return core.Descriptor{}, err
 	}
@@ -554,7 +554,7 @@ func (l *Layout) storeDocument(ctx context.Context, e encoded, opts *WriteOption
 		d.Platform, d.Annotations = nil, nil
 		return l.PutBlob(ctx, d, FromBytes(e.raw), opts)
 	}
-	name, err := dirInstanceName(l.reg, e.desc.Digest)
+	name, err := dirInstanceName(l.algs, e.desc.Digest)
 	if err != nil {
 		return &BlobError{Digest: e.desc.Digest, Err: err}
 	}
@@ -605,11 +605,11 @@ func (l *Layout) commit(ctx context.Context, top encoded, blobs []core.Descripto
 	keep := map[string]bool{}
 	all := digestsOf(blobs...)
 	for _, d := range blobs {
-		name, _ := dirBlobName(l.reg, d.Digest)
+		name, _ := dirBlobName(l.algs, d.Digest)
 		keep[name] = true
 	}
 	for _, d := range docs {
-		name, _ := dirInstanceName(l.reg, d.desc.Digest)
+		name, _ := dirInstanceName(l.algs, d.desc.Digest)
 		keep[name] = true
 		all = append(all, d.desc.Digest)
 	}
@@ -686,7 +686,7 @@ func (l *Layout) dirOwned(name string) bool {
 			base = name[:i-1]
 		}
 	}
-	_, _, ok := dirFileDigest(l.reg, base)
+	_, _, ok := dirFileDigest(l.algs, base)
 	return ok
 }
 

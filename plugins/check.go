@@ -13,6 +13,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/plugins/internal/formatpb"
 	"github.com/concil-go/ocispec/plugins/internal/wire"
 )
@@ -30,14 +32,17 @@ const (
 )
 
 // builtinDocumentTypes are the document media types of the built-in
-// formats, which no plugin's kind table may claim (package plugins does
-// not import the formats; their layer types are found in the registries
-// they are registered in).
+// formats, which no plugin's kind table may claim, whatever registry the
+// plugin is registered in; the layer types of the formats a registry
+// holds are checked against that registry.
 var builtinDocumentTypes = []string{
-	core.MediaTypeOCIManifest, core.MediaTypeOCIIndex,
-	core.MediaTypeDockerManifest, core.MediaTypeDockerList,
-	core.MediaTypeEmpty,
+	oci.MediaTypeManifest, oci.MediaTypeIndex,
+	docker.MediaTypeManifest, docker.MediaTypeManifestList,
+	oci.MediaTypeEmpty,
 }
+
+// maxConfigTypes is the most config media types a plugin may claim by.
+const maxConfigTypes = 16
 
 func invalid(format string, args ...any) error {
 	return fmt.Errorf("%w: "+format, append([]any{ErrInvalidAnswer}, args...)...)
@@ -110,14 +115,28 @@ func checkDescription(ir *formatpb.InfoResponse, mr *formatpb.MediaTypesResponse
 			return Info{}, nil, invalid("supported kind %q is not in the kind table", wire.Clean(k, 80))
 		}
 	}
+	configTypes := mr.GetConfigMediaTypes()
+	if len(configTypes) > maxConfigTypes {
+		return Info{}, nil, invalid("%d config media types, at most %d allowed", len(configTypes), maxConfigTypes)
+	}
+	for _, ct := range configTypes {
+		if err := core.ValidateMediaType(ct); err != nil {
+			return Info{}, nil, invalid("config media type: %w", err)
+		}
+	}
 	f := &pluginFormat{
-		name:           name,
-		manifestType:   mt,
-		indexType:      it,
-		table:          core.NewTable(table, append([]string{}, supported...)),
-		artifactFields: mr.GetArtifactFields(),
-		detect:         slices.Contains(info.Capabilities, capDetect),
-		index:          slices.Contains(info.Capabilities, capIndex),
+		desc: core.Description{
+			Name:              name,
+			Version:           version,
+			ManifestMediaType: mt,
+			IndexMediaType:    it,
+			Table:             core.NewTable(table, append([]string{}, supported...)),
+			MediaTypeOptional: mr.GetMediaTypeOptional(),
+			ArtifactFields:    mr.GetArtifactFields(),
+			ConfigMediaTypes:  slices.Clone(configTypes),
+			Detects:           slices.Contains(info.Capabilities, capDetect),
+		},
+		index: slices.Contains(info.Capabilities, capIndex),
 	}
 	return info, f, nil
 }
@@ -139,8 +158,9 @@ func printable(s string) bool {
 // Formats may share a manifest or index media type (a Helm chart is an
 // OCI manifest), not the concrete types of their tables.
 func checkClaims(f core.Format, regs []*core.Registry) error {
+	fd := f.Describe()
 	ours := map[string]string{} // normalised media type → kind
-	for kind, mt := range f.MediaTypes() {
+	for kind, mt := range fd.Table.MediaTypes() {
 		ours[core.NormalizeMediaType(mt)] = kind
 	}
 	for _, mt := range builtinDocumentTypes {
@@ -150,18 +170,19 @@ func checkClaims(f core.Format, regs []*core.Registry) error {
 	}
 	for _, r := range regs {
 		for _, g := range r.Formats() {
-			if g.Name() == f.Name() {
+			gd := g.Describe()
+			if gd.Name == fd.Name {
 				continue // a duplicate name is the registry's to refuse
 			}
-			theirs := g.MediaTypes()
+			theirs := gd.Table.MediaTypes()
 			for _, gk := range slices.Sorted(maps.Keys(theirs)) {
 				if kind, ok := ours[core.NormalizeMediaType(theirs[gk])]; ok {
-					return fmt.Errorf("%w: kind %q: %s is format %q's media type for kind %q", ErrClaimedMediaType, kind, theirs[gk], g.Name(), gk)
+					return fmt.Errorf("%w: kind %q: %s is format %q's media type for kind %q", ErrClaimedMediaType, kind, theirs[gk], gd.Name, gk)
 				}
 			}
-			for _, mt := range []string{g.ManifestMediaType(), g.IndexMediaType()} {
+			for _, mt := range []string{gd.ManifestMediaType, gd.IndexMediaType} {
 				if kind, ok := ours[core.NormalizeMediaType(mt)]; ok && mt != "" {
-					return fmt.Errorf("%w: kind %q: %s is a document type of format %q", ErrClaimedMediaType, kind, mt, g.Name())
+					return fmt.Errorf("%w: kind %q: %s is a document type of format %q", ErrClaimedMediaType, kind, mt, gd.Name)
 				}
 			}
 		}
@@ -171,19 +192,18 @@ func checkClaims(f core.Format, regs []*core.Registry) error {
 
 // sameDescription reports whether a restarted plugin describes the
 // format it described at load.
-func sameDescription(info Info, f *pluginFormat, loadedInfo Info, loaded core.Format) bool {
-	lf, ok := loaded.(interface{ base() *pluginFormat })
-	if !ok {
-		return false
-	}
-	l := lf.base()
+func sameDescription(info Info, f *pluginFormat, loadedInfo Info, l *pluginFormat) bool {
+	a, b := f.desc, l.desc
 	return info.Name == loadedInfo.Name &&
 		slices.Equal(info.Capabilities, loadedInfo.Capabilities) &&
-		f.manifestType == l.manifestType && f.indexType == l.indexType &&
-		f.artifactFields == l.artifactFields &&
-		maps.Equal(f.table.MediaTypes(), l.table.MediaTypes()) &&
-		slices.EqualFunc(f.table.Kinds(), l.table.Kinds(), func(a, b string) bool {
-			return a == b && f.table.Supports(a) == l.table.Supports(b)
+		a.Name == b.Name && a.Version == b.Version &&
+		a.ManifestMediaType == b.ManifestMediaType && a.IndexMediaType == b.IndexMediaType &&
+		a.MediaTypeOptional == b.MediaTypeOptional && a.ArtifactFields == b.ArtifactFields &&
+		a.Detects == b.Detects && f.index == l.index &&
+		slices.Equal(a.ConfigMediaTypes, b.ConfigMediaTypes) &&
+		maps.Equal(a.Table.MediaTypes(), b.Table.MediaTypes()) &&
+		slices.EqualFunc(a.Table.Kinds(), b.Table.Kinds(), func(x, y string) bool {
+			return x == y && a.Table.Supports(x) == b.Table.Supports(y)
 		})
 }
 
@@ -237,7 +257,7 @@ func checkDecoded(doc []byte, validation error, ds []core.Descriptor, subject *c
 	return nil
 }
 
-func checkDecodedManifest(resp *formatpb.DecodeManifestResponse, doc []byte, r *core.Registry) (core.Manifest, error) {
+func checkDecodedManifest(resp *formatpb.DecodeManifestResponse, doc []byte, r *core.Algorithms) (core.Manifest, error) {
 	switch res := resp.GetResult().(type) {
 	case *formatpb.DecodeManifestResponse_Error:
 		return core.Manifest{}, wire.ErrorFromProto(res.Error)
@@ -255,7 +275,7 @@ func checkDecodedManifest(resp *formatpb.DecodeManifestResponse, doc []byte, r *
 	return core.Manifest{}, invalid("neither a manifest nor an error")
 }
 
-func checkDecodedIndex(resp *formatpb.DecodeIndexResponse, doc []byte, r *core.Registry) (core.Index, error) {
+func checkDecodedIndex(resp *formatpb.DecodeIndexResponse, doc []byte, r *core.Algorithms) (core.Index, error) {
 	switch res := resp.GetResult().(type) {
 	case *formatpb.DecodeIndexResponse_Error:
 		return core.Index{}, wire.ErrorFromProto(res.Error)

@@ -42,7 +42,7 @@ func names(ps []*plugins.Plugin) []string {
 
 func TestLoadDir(t *testing.T) {
 	dir := pluginDir(t)
-	r := core.NewRegistry()
+	r := core.NewRegistry(nil)
 	ps, err := plugins.LoadDir(context.Background(), dir, plugins.WithRegistry(r))
 	t.Cleanup(func() { plugins.CloseAll(ps) })
 	if got := names(ps); len(got) != 2 || got[0] != "faulty" || got[1] != "helm" {
@@ -68,7 +68,7 @@ func TestLoadDirFromEnvironment(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Setenv(plugins.EnvPluginDir, dir)
-	ps, err := plugins.LoadDir(context.Background(), "", plugins.WithRegistry(nil))
+	ps, err := plugins.LoadDir(context.Background(), "", plugins.WithoutRegistration())
 	defer plugins.CloseAll(ps)
 	if err != nil || len(ps) != 1 || ps[0].Info().Name != "helm" {
 		t.Errorf("LoadDir(\"\") with %s=%s = %v, %v; want [helm]", plugins.EnvPluginDir, dir, names(ps), err)
@@ -96,7 +96,7 @@ func TestLoadDirChecksums(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ps, err := plugins.LoadDir(context.Background(), dir, plugins.WithRegistry(nil),
+	ps, err := plugins.LoadDir(context.Background(), dir, plugins.WithoutRegistration(),
 		plugins.WithChecksums(map[string]digest.Digest{"helm": digest.FromBytes(b)}))
 	defer plugins.CloseAll(ps)
 	if got := names(ps); len(got) != 1 || got[0] != "helm" {

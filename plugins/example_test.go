@@ -11,7 +11,7 @@ import (
 func ExampleLoad() {
 	// helmPlugin is the path of the example plugin, built with
 	// go build -o helm ./plugins/examples/helm
-	r := core.NewRegistry()
+	r := core.NewRegistry(nil)
 	p, err := plugins.Load(context.Background(), helmPlugin, plugins.WithRegistry(r))
 	if err != nil {
 		fmt.Println(err)
@@ -21,20 +21,20 @@ func ExampleLoad() {
 
 	f, _ := r.Format("helm")
 	fmt.Println(p.Info().Name, p.Info().Capabilities)
-	fmt.Println(f.MediaType("chart"))
+	fmt.Println(f.Describe().Table.MediaType("chart"))
 	config := core.DescriptorFromBytes(core.KindConfig, []byte(`{"name":"mychart","version":"0.1.0"}`))
 	chart := core.DescriptorFromBytes("chart", []byte("chart tgz"))
-	b, err := f.EncodeManifest(core.Manifest{Config: config, Layers: []core.Descriptor{chart}}, core.EncodingCompact)
+	b, err := f.EncodeManifest(context.Background(), core.Manifest{Config: config, Layers: []core.Descriptor{chart}}, core.EncodingCompact)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	_, g, err := r.DecodeManifest(b)
-	fmt.Println(g.Name(), err)
+	_, g, err := r.DecodeManifest(context.Background(), b)
+	fmt.Println(g.Describe().Name, p.Calls(), err) // encode and decode; detection costs no call
 	// Output:
-	// helm [detect]
+	// helm []
 	// application/vnd.cncf.helm.chart.content.v1.tar+gzip
-	// helm <nil>
+	// helm 2 <nil>
 }
 
 func ExampleLoadDir() {

@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concil-go/ocispec/internal/leaktest"
 	digest "github.com/opencontainers/go-digest"
-	"go.uber.org/goleak"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/core/coretest"
@@ -60,7 +60,7 @@ func TestLoadFaults(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			opts := append([]plugins.Option{plugins.WithRegistry(nil)}, tt.opts...)
+			opts := append([]plugins.Option{plugins.WithoutRegistration()}, tt.opts...)
 			p, err := plugins.Load(context.Background(), tt.path, opts...)
 			if err == nil {
 				p.Close()
@@ -91,7 +91,7 @@ func TestChecksum(t *testing.T) {
 		})
 	}
 	want := digest.FromString("another binary")
-	_, err = plugins.Load(context.Background(), helmPlugin, plugins.WithRegistry(nil), plugins.WithChecksum(want))
+	_, err = plugins.Load(context.Background(), helmPlugin, plugins.WithoutRegistration(), plugins.WithChecksum(want))
 	var dm *core.DigestMismatchError
 	if !errors.As(err, &dm) || dm.Want != want || dm.Got != digest.FromBytes(b) {
 		t.Errorf("Load with a wrong checksum = %v, want *core.DigestMismatchError{%s, %s}", err, want, digest.FromBytes(b))
@@ -113,34 +113,40 @@ func TestCallFaults(t *testing.T) {
 	p := load(t, faultyPlugin, plugins.WithCallTimeout(3*time.Second), plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
 	helm := load(t, helmPlugin).Format()
 	f := p.Format()
-	good, err := f.EncodeManifest(coretest.SampleManifest(f), core.EncodingCompact)
+	good, err := f.EncodeManifest(context.Background(), coretest.SampleManifest(f), core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	chart, _ := helmformat.Format.EncodeManifest(coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
+	chart, _ := helmformat.Format.EncodeManifest(context.Background(), coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
 	tests := []struct {
 		name    string
 		call    func() error
 		want    []error
 		restart bool // the process is replaced
 	}{
-		{"decode crash", func() error { _, err := f.DecodeManifest([]byte("crash")); return err }, []error{plugins.ErrCrashed}, true},
-		{"decode hang", func() error { _, err := f.DecodeManifest([]byte("hang")); return err }, []error{plugins.ErrTimeout, context.DeadlineExceeded}, true},
-		{"decode panic", func() error { _, err := f.DecodeManifest([]byte("panic")); return err }, []error{plugins.ErrPanic}, false},
-		{"invalid digest", func() error { _, err := f.DecodeManifest([]byte("baddigest")); return err }, []error{plugins.ErrInvalidAnswer, core.ErrInvalidDigest}, false},
-		{"digest not in the document", func() error { _, err := f.DecodeManifest([]byte("foreigndigest")); return err }, []error{plugins.ErrInvalidAnswer}, false},
-		{"empty answer", func() error { _, err := f.DecodeManifest([]byte("empty")); return err }, []error{plugins.ErrInvalidAnswer}, false},
-		{"answer too large", func() error { _, err := f.DecodeManifest([]byte("huge")); return err }, []error{plugins.ErrInvalidAnswer}, false},
+		{"decode crash", func() error { _, err := f.DecodeManifest(context.Background(), []byte("crash")); return err }, []error{plugins.ErrCrashed}, true},
+		{"decode hang", func() error { _, err := f.DecodeManifest(context.Background(), []byte("hang")); return err }, []error{plugins.ErrTimeout, context.DeadlineExceeded}, true},
+		{"decode panic", func() error { _, err := f.DecodeManifest(context.Background(), []byte("panic")); return err }, []error{plugins.ErrPanic}, false},
+		{"invalid digest", func() error { _, err := f.DecodeManifest(context.Background(), []byte("baddigest")); return err }, []error{plugins.ErrInvalidAnswer, core.ErrInvalidDigest}, false},
+		{"digest not in the document", func() error { _, err := f.DecodeManifest(context.Background(), []byte("foreigndigest")); return err }, []error{plugins.ErrInvalidAnswer}, false},
+		{"empty answer", func() error { _, err := f.DecodeManifest(context.Background(), []byte("empty")); return err }, []error{plugins.ErrInvalidAnswer}, false},
+		{"answer too large", func() error { _, err := f.DecodeManifest(context.Background(), []byte("huge")); return err }, []error{plugins.ErrInvalidAnswer}, false},
 		{"encode not JSON", func() error {
-			_, err := f.EncodeManifest(encodeCommand(f, "notjson"), core.EncodingCompact)
+			_, err := f.EncodeManifest(context.Background(), encodeCommand(f, "notjson"), core.EncodingCompact)
 			return err
 		}, []error{plugins.ErrInvalidAnswer}, false},
 		{"encode without the digests", func() error {
-			_, err := f.EncodeManifest(encodeCommand(f, "nodigest"), core.EncodingCompact)
+			_, err := f.EncodeManifest(context.Background(), encodeCommand(f, "nodigest"), core.EncodingCompact)
 			return err
 		}, []error{plugins.ErrInvalidAnswer}, false},
-		{"encode crash", func() error { _, err := f.EncodeManifest(encodeCommand(f, "crash"), core.EncodingCompact); return err }, []error{plugins.ErrCrashed}, true},
-		{"encode panic", func() error { _, err := f.EncodeManifest(encodeCommand(f, "panic"), core.EncodingCompact); return err }, []error{plugins.ErrPanic}, false},
+		{"encode crash", func() error {
+			_, err := f.EncodeManifest(context.Background(), encodeCommand(f, "crash"), core.EncodingCompact)
+			return err
+		}, []error{plugins.ErrCrashed}, true},
+		{"encode panic", func() error {
+			_, err := f.EncodeManifest(context.Background(), encodeCommand(f, "panic"), core.EncodingCompact)
+			return err
+		}, []error{plugins.ErrPanic}, false},
 		{"detect crash", func() error { _, err := p.Detect(context.Background(), []byte("crash")); return err }, []error{plugins.ErrCrashed}, true},
 		{"detect hang", func() error { _, err := p.Detect(context.Background(), []byte("hang")); return err }, []error{plugins.ErrTimeout}, true},
 		{"caller's deadline", func() error {
@@ -164,7 +170,7 @@ func TestCallFaults(t *testing.T) {
 			_, err := p.DecodeManifest(ctx, []byte("hang"))
 			return err
 		}, []error{context.Canceled}, false},
-		{"too large", func() error { _, err := f.DecodeManifest(make([]byte, 5<<20)); return err }, []error{core.ErrDocumentTooLarge}, false},
+		{"too large", func() error { _, err := f.DecodeManifest(context.Background(), make([]byte, 5<<20)); return err }, []error{core.ErrTooLarge}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -180,33 +186,44 @@ func TestCallFaults(t *testing.T) {
 				t.Errorf("%s = %#v, want a *plugins.Error naming faulty", tt.name, err)
 			}
 			// The next call works, in a new process when the old one died.
-			if _, err := f.DecodeManifest(good); err != nil {
+			if _, err := f.DecodeManifest(context.Background(), good); err != nil {
 				t.Errorf("DecodeManifest after %s = %v", tt.name, err)
 			}
 			if restarted := p.Starts() > starts; restarted != tt.restart {
 				t.Errorf("after %s: restarted = %v, want %v", tt.name, restarted, tt.restart)
 			}
-			if _, err := helm.DecodeManifest(chart); err != nil {
+			if _, err := helm.DecodeManifest(context.Background(), chart); err != nil {
 				t.Errorf("helm DecodeManifest after %s = %v", tt.name, err)
 			}
 		})
 	}
 	// Through core.Registry, a plugin that crashes in Detect does not
-	// claim the document, and the registry goes on to the next format.
+	// claim the document: with no other format of its media type, the
+	// document is unknown, a clear error. A document of another media
+	// type is never shown to the plugin.
 	r := builtins()
 	r.MustRegisterFormat(f)
-	det, err := r.Detect([]byte(`{"command":"crash","schemaVersion":2,"layers":[]}`))
-	if err != nil || det.Format.Name() != "oci" {
-		t.Errorf("registry.Detect(crash) = %v, %v; want the OCI format", det.Format, err)
+	mt := f.Describe().ManifestMediaType
+	_, err = r.Detect(context.Background(), []byte(`{"command":"crash","schemaVersion":2,"mediaType":"`+mt+`","config":{},"layers":[]}`))
+	if !errors.Is(err, core.ErrUnknownDocument) {
+		t.Errorf("registry.Detect(crash) = %v, want ErrUnknownDocument", err)
+	}
+	calls := p.Calls()
+	det, err := r.Detect(context.Background(), []byte(`{"command":"crash","schemaVersion":2,"layers":[]}`))
+	if err != nil || det.Format.Describe().Name != "oci" {
+		t.Errorf("registry.Detect(an OCI manifest) = %v, %v; want the OCI format", det.Format, err)
+	}
+	if n := p.Calls() - calls; n != 0 {
+		t.Errorf("registry.Detect(an OCI manifest) made %d calls to a plugin of another media type, want 0", n)
 	}
 }
 
-// A plugin without the detect capability is not a core.Detector and
-// refuses Detect calls with errors.ErrUnsupported.
+// A plugin without the detect capability says so in its description
+// and refuses Detect calls with errors.ErrUnsupported.
 func TestCapabilities(t *testing.T) {
 	p := load(t, faulty("nodetect"))
-	if _, ok := p.Format().(core.Detector); ok {
-		t.Errorf("Format() %T is a core.Detector", p.Format())
+	if p.Format().Describe().Detects {
+		t.Errorf("Format().Describe().Detects = true for a plugin without the capability")
 	}
 	if _, ok := p.Format().(core.IndexFormat); !ok {
 		t.Errorf("Format() %T is not a core.IndexFormat", p.Format())
@@ -226,19 +243,19 @@ func TestCapabilities(t *testing.T) {
 // 100 crash-restart cycles leave no zombie, no extra process and no
 // goroutine behind.
 func TestCrashRestartCycles(t *testing.T) {
-	ignore := goleak.IgnoreCurrent()
+	ignore := leaktest.Current()
 	defer func() {
 		if err := findLeaks(ignore); err != nil {
 			t.Error(err)
 		}
 	}()
-	p, err := plugins.Load(context.Background(), faulty("crash"), plugins.WithRegistry(nil),
+	p, err := plugins.Load(context.Background(), faulty("crash"), plugins.WithoutRegistration(),
 		plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := p.Format()
-	good, err := f.EncodeManifest(coretest.SampleManifest(f), core.EncodingCompact)
+	good, err := f.EncodeManifest(context.Background(), coretest.SampleManifest(f), core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -246,10 +263,10 @@ func TestCrashRestartCycles(t *testing.T) {
 	const cycles = 100
 	for i := range cycles {
 		pids[p.PID()] = true
-		if _, err := f.DecodeManifest([]byte("crash")); !errors.Is(err, plugins.ErrCrashed) {
+		if _, err := f.DecodeManifest(context.Background(), []byte("crash")); !errors.Is(err, plugins.ErrCrashed) {
 			t.Fatalf("cycle %d: DecodeManifest(crash) = %v, want ErrCrashed", i, err)
 		}
-		if _, err := f.DecodeManifest(good); err != nil {
+		if _, err := f.DecodeManifest(context.Background(), good); err != nil {
 			t.Fatalf("cycle %d: DecodeManifest after the crash = %v", i, err)
 		}
 	}
@@ -270,10 +287,10 @@ func TestCrashRestartCycles(t *testing.T) {
 // a call whose deadline ends sooner fails at once with ErrBackoff.
 func TestBackoff(t *testing.T) {
 	p := load(t, faultyPlugin, plugins.WithRestartBackoff(time.Hour, time.Hour), plugins.WithCallTimeout(2*time.Second))
-	if _, err := p.Format().DecodeManifest([]byte("crash")); !errors.Is(err, plugins.ErrCrashed) {
+	if _, err := p.Format().DecodeManifest(context.Background(), []byte("crash")); !errors.Is(err, plugins.ErrCrashed) {
 		t.Fatalf("DecodeManifest(crash) = %v, want ErrCrashed", err)
 	}
-	_, err := p.Format().DecodeManifest([]byte("{}"))
+	_, err := p.Format().DecodeManifest(context.Background(), []byte("{}"))
 	if !errors.Is(err, plugins.ErrBackoff) {
 		t.Errorf("DecodeManifest during the back-off = %v, want ErrBackoff", err)
 	}
@@ -283,7 +300,7 @@ func TestBackoff(t *testing.T) {
 }
 
 func TestClosed(t *testing.T) {
-	r := core.NewRegistry()
+	r := core.NewRegistry(nil)
 	p, err := plugins.Load(context.Background(), helmPlugin, plugins.WithRegistry(r))
 	if err != nil {
 		t.Fatal(err)
@@ -298,23 +315,23 @@ func TestClosed(t *testing.T) {
 	if err := p.Close(); err != nil {
 		t.Errorf("second Close() = %v", err)
 	}
-	if _, err := p.Format().DecodeManifest([]byte("{}")); !errors.Is(err, plugins.ErrClosed) {
+	if _, err := p.Format().DecodeManifest(context.Background(), []byte("{}")); !errors.Is(err, plugins.ErrClosed) {
 		t.Errorf("DecodeManifest after Close = %v, want ErrClosed", err)
 	}
 	if names := r.FormatNames(); len(names) != 0 {
 		t.Errorf("registry holds %v after Close", names)
 	}
 	// Lookups still answer.
-	if got := p.Format().MediaType("chart"); got != helmformat.MediaTypeChart {
+	if got := p.Format().Describe().Table.MediaType("chart"); got != helmformat.MediaTypeChart {
 		t.Errorf("MediaType(chart) after Close = %q", got)
 	}
 }
 
 func TestDuplicateName(t *testing.T) {
-	r := core.NewRegistry()
+	r := core.NewRegistry(nil)
 	load(t, helmPlugin, plugins.WithRegistry(r))
 	_, err := plugins.Load(context.Background(), helmPlugin, plugins.WithRegistry(r))
-	if !errors.Is(err, core.ErrDuplicateFormat) {
+	if !errors.Is(err, core.ErrDuplicate) {
 		t.Errorf("loading helm twice = %v, want ErrDuplicateFormat", err)
 	}
 	checkNoChildren(t, helmPID(t, r))
@@ -335,10 +352,10 @@ func helmPID(t *testing.T, r *core.Registry) int {
 // A plugin that describes another format after a restart is refused.
 func TestRestartChangesDescription(t *testing.T) {
 	p := load(t, faulty("shifty"), plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
-	if _, err := p.Format().DecodeManifest([]byte("crash")); !errors.Is(err, plugins.ErrCrashed) {
+	if _, err := p.Format().DecodeManifest(context.Background(), []byte("crash")); !errors.Is(err, plugins.ErrCrashed) {
 		t.Fatalf("DecodeManifest(crash) = %v, want ErrCrashed", err)
 	}
-	_, err := p.Format().DecodeManifest([]byte("{}"))
+	_, err := p.Format().DecodeManifest(context.Background(), []byte("{}"))
 	if !errors.Is(err, plugins.ErrInvalidAnswer) || !strings.Contains(err.Error(), "another format") {
 		t.Errorf("DecodeManifest after a restart that changed the table = %v, want ErrInvalidAnswer", err)
 	}
@@ -350,9 +367,9 @@ func TestLogger(t *testing.T) {
 	var buf syncBuffer
 	logger := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	p := load(t, faultyPlugin, plugins.WithLogger(logger), plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
-	p.Format().DecodeManifest([]byte("panic"))
-	p.Format().DecodeManifest([]byte("crash"))
-	p.Format().DecodeManifest([]byte("{}"))
+	p.Format().DecodeManifest(context.Background(), []byte("panic"))
+	p.Format().DecodeManifest(context.Background(), []byte("crash"))
+	p.Format().DecodeManifest(context.Background(), []byte("{}"))
 	p.Close()
 	for _, want := range []string{"panic in plugin call", "faulty: panicking as told", "plugin process died", "plugin restarted"} {
 		if !strings.Contains(buf.String(), want) {
@@ -380,9 +397,9 @@ func (b *syncBuffer) String() string {
 
 func TestAutoMTLS(t *testing.T) {
 	f := load(t, helmPlugin, plugins.WithAutoMTLS()).Format()
-	b, err := f.EncodeManifest(coretest.SampleManifest(f), core.EncodingCompact)
+	b, err := f.EncodeManifest(context.Background(), coretest.SampleManifest(f), core.EncodingCompact)
 	if err == nil {
-		_, err = f.DecodeManifest(b)
+		_, err = f.DecodeManifest(context.Background(), b)
 	}
 	if err != nil {
 		t.Errorf("calls over mutual TLS = %v", err)
@@ -392,12 +409,12 @@ func TestAutoMTLS(t *testing.T) {
 // Closing a plugin while calls are in flight ends them with ErrClosed
 // (or lets them finish); nothing panics or races.
 func TestCloseDuringCalls(t *testing.T) {
-	p, err := plugins.Load(context.Background(), helmPlugin, plugins.WithRegistry(nil))
+	p, err := plugins.Load(context.Background(), helmPlugin, plugins.WithoutRegistration())
 	if err != nil {
 		t.Fatal(err)
 	}
 	f := p.Format()
-	chart, _ := helmformat.Format.EncodeManifest(coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
+	chart, _ := helmformat.Format.EncodeManifest(context.Background(), coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
 	errs := make(chan error, 4)
 	var started sync.WaitGroup
 	for range 4 {
@@ -405,7 +422,7 @@ func TestCloseDuringCalls(t *testing.T) {
 		go func() {
 			started.Done()
 			for {
-				if _, err := f.DecodeManifest(chart); err != nil {
+				if _, err := f.DecodeManifest(context.Background(), chart); err != nil {
 					errs <- err
 					return
 				}

@@ -2,104 +2,71 @@ package plugins
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/concil-go/ocispec/core"
 )
 
-// pluginFormat is a plugin's core.Format. The lookups answer from the
-// table cached at load; the codec methods call the plugin.
+// pluginFormat is a plugin's core.Format: one type for every plugin,
+// whatever it can do, because capabilities are data in its description.
+// Describe answers from the description cached at load; the codec
+// methods call the plugin under the caller's context.
 type pluginFormat struct {
-	p              *Plugin
-	name           string
-	manifestType   string
-	indexType      string
-	table          *core.Table
-	artifactFields bool
-	detect, index  bool
+	p    *Plugin
+	desc core.Description
+	// index: the plugin answers EncodeIndex and DecodeIndex.
+	index bool
 }
 
-func (f *pluginFormat) base() *pluginFormat           { return f }
-func (f *pluginFormat) Name() string                  { return f.name }
-func (f *pluginFormat) String() string                { return f.name }
-func (f *pluginFormat) ManifestMediaType() string     { return f.manifestType }
-func (f *pluginFormat) IndexMediaType() string        { return f.indexType }
-func (f *pluginFormat) MediaType(kind string) string  { return f.table.MediaType(kind) }
-func (f *pluginFormat) Kind(mediaType string) string  { return f.table.Kind(mediaType) }
-func (f *pluginFormat) MediaTypes() map[string]string { return f.table.MediaTypes() }
-func (f *pluginFormat) Supports(kind string) bool     { return f.table.Supports(kind) }
-func (f *pluginFormat) ArtifactFields() bool          { return f.artifactFields }
-func (f *pluginFormat) Table() *core.Table            { return f.table }
-func (f *pluginFormat) Plugin() *Plugin               { return f.p }
-func (f *pluginFormat) LookupMediaType(kind string) (string, bool) {
-	return f.table.LookupMediaType(kind)
+func (f *pluginFormat) Describe() core.Description { return f.desc }
+func (f *pluginFormat) String() string             { return f.desc.Name }
+
+// Plugin returns the plugin that serves the format.
+func (f *pluginFormat) Plugin() *Plugin { return f.p }
+
+func (f *pluginFormat) EncodeManifest(ctx context.Context, m core.Manifest, enc core.Encoding) ([]byte, error) {
+	return f.p.EncodeManifest(ctx, m, enc)
 }
 
-func (f *pluginFormat) EncodeManifest(m core.Manifest, enc core.Encoding) ([]byte, error) {
-	return f.p.EncodeManifest(context.Background(), m, enc)
+func (f *pluginFormat) DecodeManifest(ctx context.Context, data []byte) (core.Manifest, error) {
+	return f.p.DecodeManifest(ctx, data)
 }
 
-func (f *pluginFormat) DecodeManifest(data []byte) (core.Manifest, error) {
-	return f.p.DecodeManifest(context.Background(), data)
+func (f *pluginFormat) EncodeIndex(ctx context.Context, ix core.Index, enc core.Encoding) ([]byte, error) {
+	if !f.index {
+		return nil, f.noIndex()
+	}
+	return f.p.EncodeIndex(ctx, ix, enc)
 }
 
-// detector adds core.Detector. A plugin that fails to answer does not
-// claim the document (the failure is logged).
-type detector struct{ p *Plugin }
+func (f *pluginFormat) DecodeIndex(ctx context.Context, data []byte) (core.Index, error) {
+	if !f.index {
+		return core.Index{}, f.noIndex()
+	}
+	return f.p.DecodeIndex(ctx, data)
+}
 
-func (d detector) Detect(data []byte) bool {
-	ok, err := d.p.Detect(context.Background(), data)
+// Detect asks the plugin, when it detects (the description's Detects; a
+// registry asks only then). A plugin that fails to answer does not
+// claim the document; the failure is logged and returned.
+func (f *pluginFormat) Detect(ctx context.Context, data []byte) (bool, error) {
+	if !f.desc.Detects {
+		return false, nil
+	}
+	ok, err := f.p.Detect(ctx, data)
 	if err != nil {
-		d.p.logger.Warn("detect failed", "error", err)
-		return false
+		f.p.logger.Warn("detect failed", "error", err)
+		return false, err
 	}
-	return ok
+	return ok, nil
 }
 
-// indexer adds core.IndexFormat's index methods.
-type indexer struct{ p *Plugin }
-
-func (x indexer) EncodeIndex(ix core.Index, enc core.Encoding) ([]byte, error) {
-	return x.p.EncodeIndex(context.Background(), ix, enc)
-}
-
-func (x indexer) DecodeIndex(data []byte) (core.Index, error) {
-	return x.p.DecodeIndex(context.Background(), data)
-}
-
-type (
-	detectingFormat struct {
-		*pluginFormat
-		detector
-	}
-	indexFormat struct {
-		*pluginFormat
-		indexer
-	}
-	detectingIndexFormat struct {
-		*pluginFormat
-		detector
-		indexer
-	}
-)
-
-// value returns the core.Format of the plugin's capabilities.
-func (f *pluginFormat) value() core.Format {
-	switch {
-	case f.detect && f.index:
-		return detectingIndexFormat{f, detector{f.p}, indexer{f.p}}
-	case f.detect:
-		return detectingFormat{f, detector{f.p}}
-	case f.index:
-		return indexFormat{f, indexer{f.p}}
-	}
-	return f
+func (f *pluginFormat) noIndex() error {
+	return fmt.Errorf("plugins: format %q has no index: %w", f.desc.Name, errors.ErrUnsupported)
 }
 
 var (
-	_ core.Format          = (*pluginFormat)(nil)
-	_ core.ArtifactFielder = (*pluginFormat)(nil)
-	_ core.Detector        = detectingFormat{}
-	_ core.IndexFormat     = indexFormat{}
-	_ core.IndexFormat     = detectingIndexFormat{}
-	_ core.Detector        = detectingIndexFormat{}
+	_ core.IndexFormat = (*pluginFormat)(nil)
+	_ core.Detector    = (*pluginFormat)(nil)
 )

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/plugins/internal/formatpb"
 )
 
@@ -43,7 +46,7 @@ func TestCheckDescription(t *testing.T) {
 	if err != nil {
 		t.Fatalf("checkDescription(good) = %v", err)
 	}
-	if info.Name != "x" || len(info.Capabilities) != 1 || !f.detect || f.index || !f.Supports("config") || f.Supports("blob") {
+	if info.Name != "x" || len(info.Capabilities) != 1 || !f.desc.Detects || f.index || !f.desc.Table.Supports("config") || f.desc.Table.Supports("blob") {
 		t.Errorf("checkDescription(good) = %+v, %+v", info, f)
 	}
 	long := strings.Repeat("k", maxKindLen+1)
@@ -76,6 +79,12 @@ func TestCheckDescription(t *testing.T) {
 		{"unknown supported kind", func(_ *formatpb.InfoResponse, m *formatpb.MediaTypesResponse) {
 			m.SupportedKinds = append(m.SupportedKinds, "other")
 		}, ErrInvalidAnswer},
+		{"bad config media type", func(_ *formatpb.InfoResponse, m *formatpb.MediaTypesResponse) {
+			m.ConfigMediaTypes = []string{"application/x", "no type"}
+		}, core.ErrInvalidMediaType},
+		{"too many config media types", func(_ *formatpb.InfoResponse, m *formatpb.MediaTypesResponse) {
+			m.ConfigMediaTypes = slices.Repeat([]string{"application/x"}, maxConfigTypes+1)
+		}, ErrInvalidAnswer},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -90,11 +99,11 @@ func TestCheckDescription(t *testing.T) {
 }
 
 func TestCheckClaims(t *testing.T) {
-	r := core.NewRegistry()
-	r.MustRegisterFormat(core.NewFormat("other", core.NewTable(map[string]string{"layer": "application/vnd.other.layer"}, nil),
-		core.Codec{ManifestMediaType: "application/vnd.other.manifest+json"}))
+	r := core.NewRegistry(nil)
+	r.MustRegisterFormat(core.NewFormat(core.FormatSpec{Description: core.Description{Name: "other",
+		ManifestMediaType: "application/vnd.other.manifest+json", Table: core.NewTable(map[string]string{"layer": "application/vnd.other.layer"}, nil)}}))
 	mk := func(table map[string]string) core.Format {
-		return core.NewFormat("mine", core.NewTable(table, nil), core.Codec{ManifestMediaType: core.MediaTypeOCIManifest})
+		return core.NewFormat(core.FormatSpec{Description: core.Description{Name: "mine", ManifestMediaType: oci.MediaTypeManifest, Table: core.NewTable(table, nil)}})
 	}
 	tests := []struct {
 		name  string
@@ -105,7 +114,7 @@ func TestCheckClaims(t *testing.T) {
 		{"another format's layer", map[string]string{"blob": "application/vnd.other.layer"}, ErrClaimedMediaType},
 		{"another format's layer, other spelling", map[string]string{"blob": "Application/Vnd.Other.Layer; x=1"}, ErrClaimedMediaType},
 		{"another format's manifest", map[string]string{"m": "application/vnd.other.manifest+json"}, ErrClaimedMediaType},
-		{"a built-in document type", map[string]string{"i": core.MediaTypeDockerList}, ErrClaimedMediaType},
+		{"a built-in document type", map[string]string{"i": docker.MediaTypeManifestList}, ErrClaimedMediaType},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

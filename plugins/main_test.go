@@ -14,7 +14,7 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/goleak"
+	"github.com/concil-go/ocispec/internal/leaktest"
 
 	"github.com/concil-go/ocispec/plugins"
 )
@@ -33,6 +33,8 @@ func faulty(mode string) string { return filepath.Join(binDir, "faulty-"+mode) }
 var faultyModes = []string{"garbage", "version", "exit", "hang", "badname", "badtype", "claim", "claimdoc", "nodetect", "crash", "shifty"}
 
 func TestMain(m *testing.M) {
+	// The tests choose their plugin folders; the caller's must not leak in.
+	os.Unsetenv(plugins.EnvPluginDir)
 	if os.Getenv(hostEnv) != "" {
 		runHost()
 		return
@@ -43,7 +45,7 @@ func TestMain(m *testing.M) {
 		os.Exit(2)
 	}
 	if code == 0 {
-		if err := findLeaks(); err != nil {
+		if err := findLeaks(nil); err != nil {
 			fmt.Fprintf(os.Stderr, "goroutines left after the tests: %v\n", err)
 			code = 1
 		}
@@ -51,18 +53,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// findLeaks retries goleak.Find for up to 10 s: gRPC's and go-plugin's
-// goroutines can take longer than goleak's own half second of retries to
+// findLeaks waits up to 10 s for goroutines other than those of skip
+// (nil: none) to end: gRPC's and go-plugin's goroutines can take long to
 // finish under -race on a busy machine.
-func findLeaks(opts ...goleak.Option) error {
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		if err = goleak.Find(opts...); err == nil {
-			return nil
-		}
-	}
-	return err
-}
+func findLeaks(skip leaktest.Snapshot) error { return leaktest.Find(skip, 10*time.Second) }
 
 func buildAndRun(m *testing.M) (int, error) {
 	dir, err := os.MkdirTemp("", "ocispec-plugins-test-")
@@ -95,7 +89,7 @@ const hostEnv = "OCISPEC_PLUGINS_TEST_HOST"
 
 func runHost() {
 	mode, path, _ := strings.Cut(os.Getenv(hostEnv), ":")
-	p, err := plugins.Load(context.Background(), path, plugins.WithRegistry(nil))
+	p, err := plugins.Load(context.Background(), path, plugins.WithoutRegistration())
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

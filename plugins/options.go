@@ -25,7 +25,8 @@ const (
 type Option func(*options)
 
 type options struct {
-	registry     *core.Registry
+	registry     *core.Registry // nil: register nowhere
+	algorithms   *core.Algorithms
 	checksum     digest.Digest
 	checksums    map[string]digest.Digest
 	startTimeout time.Duration
@@ -39,6 +40,7 @@ type options struct {
 func buildOptions(opts []Option) options {
 	o := options{
 		registry:     core.Default,
+		algorithms:   core.DefaultAlgorithms,
 		startTimeout: DefaultStartTimeout,
 		callTimeout:  DefaultCallTimeout,
 		backoff:      DefaultRestartBackoff,
@@ -51,13 +53,26 @@ func buildOptions(opts []Option) options {
 }
 
 // WithRegistry registers each loaded plugin's format in r (default
-// core.Default); nil registers it nowhere. [Plugin.Close] unregisters it.
+// core.Default; nil keeps the default) and checks its claims, its
+// answers and its binary's checksum with r's formats and algorithms
+// only. [Plugin.Close] unregisters the format.
 func WithRegistry(r *core.Registry) Option {
-	return func(o *options) { o.registry = r }
+	return func(o *options) {
+		if r != nil {
+			o.registry, o.algorithms = r, r.Algorithms()
+		}
+	}
+}
+
+// WithoutRegistration loads plugins without registering their formats
+// anywhere (their claims are checked against the built-in document
+// types only); use [Plugin.Format] directly.
+func WithoutRegistration() Option {
+	return func(o *options) { o.registry = nil }
 }
 
 // WithChecksum makes Load refuse a binary whose digest is not d (sha256
-// or sha512, or an algorithm registered in core.Default), with an error
+// or sha512, or an algorithm of the registry's), with an error
 // wrapping *core.DigestMismatchError. The binary is checked at load and
 // again by go-plugin before every start, so a binary replaced later is
 // not run. With LoadDir it applies to every binary of the folder; see

@@ -32,7 +32,7 @@ type Plugin struct {
 	opts   options
 	logger hclog.Logger
 	info   Info
-	format core.Format
+	format *pluginFormat
 	reg    *core.Registry // where the format is registered, or nil
 
 	startMu chan struct{} // serialises starts; a channel so waiting honours contexts
@@ -44,6 +44,7 @@ type Plugin struct {
 	retryAt  time.Time
 
 	starts   atomic.Int64
+	calls    atomic.Int64   // encode, decode and detect calls sent to a process
 	timeouts atomic.Int32   // calls in a row that missed their callers' deadlines
 	clean    atomic.Bool    // no failure since the last success
 	kills    sync.WaitGroup // processes being killed in the background
@@ -106,7 +107,7 @@ func load(ctx context.Context, path string, o options) (*Plugin, error) {
 		return nil, p.errorf("load", err)
 	}
 	if o.checksum != "" {
-		if err := verifyChecksum(abs, o.checksum); err != nil {
+		if err := verifyChecksum(o.algorithms, abs, o.checksum); err != nil {
 			return nil, p.errorf("load", err)
 		}
 	}
@@ -119,7 +120,7 @@ func load(ctx context.Context, path string, o options) (*Plugin, error) {
 		inst.kill()
 		return nil, p.errorf("load", err)
 	}
-	p.info, p.format = info, f.value()
+	p.info, p.format = info, f
 	p.inst = inst
 	p.clean.Store(true)
 	p.logger.Debug("plugin loaded", "format", info.Name, "version", info.Version, "pid", inst.pid())
@@ -156,8 +157,8 @@ func rpcError(call string, err error) error {
 // register checks that the format claims no other format's media types
 // and registers it in r (nil: nowhere).
 func (p *Plugin) register(r *core.Registry) error {
-	regs := []*core.Registry{core.Default}
-	if r != nil && r != core.Default {
+	var regs []*core.Registry
+	if r != nil {
 		regs = append(regs, r)
 	}
 	if err := checkClaims(p.format, regs); err != nil {
@@ -280,8 +281,8 @@ func (p *Plugin) Format() core.Format { return p.format }
 // PluginOf returns the plugin that serves f, when f is a plugin's format
 // (from a registry, say).
 func PluginOf(f core.Format) (*Plugin, bool) {
-	if pf, ok := f.(interface{ base() *pluginFormat }); ok {
-		return pf.base().p, true
+	if pf, ok := f.(*pluginFormat); ok {
+		return pf.p, true
 	}
 	return nil, false
 }
@@ -313,6 +314,11 @@ func (p *Plugin) PID() int {
 // after Load, one more for each restart.
 func (p *Plugin) Starts() int { return int(p.starts.Load()) }
 
+// Calls returns how many encode, decode and detect calls have been sent
+// to the plugin's processes (lookups never are: they are answered from
+// the description cached at load).
+func (p *Plugin) Calls() int64 { return p.calls.Load() }
+
 // Close unregisters the format and stops the plugin process, waiting
 // for it to exit. Calls after Close fail with [ErrClosed]. Close is
 // idempotent and returns nil.
@@ -328,7 +334,7 @@ func (p *Plugin) Close() error {
 	p.mu.Unlock()
 
 	if p.reg != nil {
-		if f, err := p.reg.Format(p.info.Name); err == nil && f == p.format {
+		if f, err := p.reg.Format(p.info.Name); err == nil && f == core.Format(p.format) {
 			if err := p.reg.UnregisterFormat(p.info.Name); err != nil {
 				p.logger.Warn("unregistering the format", "error", err)
 			}
@@ -493,6 +499,7 @@ func (p *Plugin) call(ctx context.Context, op string, rpc func(context.Context, 
 	if err != nil {
 		return err
 	}
+	p.calls.Add(1)
 	err = rpc(ctx, inst.rpc)
 	if err == nil {
 		p.succeeded()
@@ -570,7 +577,7 @@ func (p *Plugin) EncodeManifest(ctx context.Context, m core.Manifest, enc core.E
 func (p *Plugin) DecodeManifest(ctx context.Context, data []byte) (core.Manifest, error) {
 	const op = "DecodeManifest"
 	if len(data) > wire.MaxDocumentSize {
-		return core.Manifest{}, p.errorf(op, fmt.Errorf("%w: %d bytes, limit %d", core.ErrDocumentTooLarge, len(data), wire.MaxDocumentSize))
+		return core.Manifest{}, p.errorf(op, fmt.Errorf("%w: %d bytes, limit %d", core.ErrTooLarge, len(data), wire.MaxDocumentSize))
 	}
 	var resp *formatpb.DecodeManifestResponse
 	if err := p.call(ctx, op, func(ctx context.Context, c formatpb.FormatClient) (err error) {
@@ -618,7 +625,7 @@ func (p *Plugin) DecodeIndex(ctx context.Context, data []byte) (core.Index, erro
 		return core.Index{}, p.errorf(op, fmt.Errorf("format %q has no index: %w", p.info.Name, errors.ErrUnsupported))
 	}
 	if len(data) > wire.MaxDocumentSize {
-		return core.Index{}, p.errorf(op, fmt.Errorf("%w: %d bytes, limit %d", core.ErrDocumentTooLarge, len(data), wire.MaxDocumentSize))
+		return core.Index{}, p.errorf(op, fmt.Errorf("%w: %d bytes, limit %d", core.ErrTooLarge, len(data), wire.MaxDocumentSize))
 	}
 	var resp *formatpb.DecodeIndexResponse
 	if err := p.call(ctx, op, func(ctx context.Context, c formatpb.FormatClient) (err error) {
@@ -656,13 +663,8 @@ func (p *Plugin) Detect(ctx context.Context, data []byte) (bool, error) {
 
 func (p *Plugin) has(capability string) bool { return slices.Contains(p.info.Capabilities, capability) }
 
-// validator is the registry whose digest algorithms check answers.
-func (p *Plugin) validator() *core.Registry {
-	if p.opts.registry != nil {
-		return p.opts.registry
-	}
-	return core.Default
-}
+// validator is the algorithms that check answers: the registry's.
+func (p *Plugin) validator() *core.Algorithms { return p.opts.algorithms }
 
 func manifestDigests(m core.Manifest) []digest.Digest {
 	ds := make([]digest.Digest, 0, 2+len(m.Layers))

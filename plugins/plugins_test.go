@@ -24,7 +24,7 @@ import (
 // builtins returns a registry holding the built-in formats, as an
 // embedding tool's would.
 func builtins() *core.Registry {
-	r := core.NewRegistry()
+	r := core.NewRegistry(nil)
 	r.MustRegisterFormat(oci.Format)
 	r.MustRegisterFormat(docker.Format)
 	return r
@@ -32,7 +32,7 @@ func builtins() *core.Registry {
 
 func load(t *testing.T, path string, opts ...plugins.Option) *plugins.Plugin {
 	t.Helper()
-	opts = append([]plugins.Option{plugins.WithRegistry(nil)}, opts...)
+	opts = append([]plugins.Option{plugins.WithoutRegistration()}, opts...)
 	p, err := plugins.Load(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatalf("Load(%q) = %v", path, err)
@@ -46,41 +46,42 @@ func TestLoadHelm(t *testing.T) {
 	p := load(t, helmPlugin, plugins.WithRegistry(r))
 	info := p.Info()
 	want := plugins.Info{Name: "helm", Version: helmformat.Version, Path: helmPlugin, APIVersion: 1,
-		APIVersions: []int{1}, Capabilities: []string{"detect"}}
+		APIVersions: []int{1}}
 	if !reflect.DeepEqual(info, want) {
 		t.Errorf("Info() = %+v, want %+v", info, want)
 	}
 	f := p.Format()
-	if _, ok := f.(core.Detector); !ok {
-		t.Errorf("Format() %T is not a core.Detector", f)
+	d := f.Describe()
+	if d.Detects || d.IndexMediaType != "" || !reflect.DeepEqual(d.ConfigMediaTypes, []string{helmformat.MediaTypeConfig}) || !d.MediaTypeOptional {
+		t.Errorf("Format().Describe() = %+v; want no detection, no index, Helm's config type, mediaType optional", d)
 	}
-	if _, ok := f.(core.IndexFormat); ok {
-		t.Errorf("Format() %T is a core.IndexFormat; Helm has no index", f)
+	if _, err := core.DecodeIndexAs(context.Background(), f, []byte("{}")); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("DecodeIndexAs(helm) = %v, want errors.ErrUnsupported; Helm has no index", err)
 	}
 	if got, err := r.Format("helm"); err != nil || got != f {
 		t.Errorf("registry.Format(helm) = %v, %v; want the plugin's format", got, err)
 	}
-	if !reflect.DeepEqual(f.MediaTypes(), helmformat.MediaTypes()) {
-		t.Errorf("MediaTypes() = %v, want %v", f.MediaTypes(), helmformat.MediaTypes())
+	if got := d.Table.MediaTypes(); !reflect.DeepEqual(got, helmformat.MediaTypes()) {
+		t.Errorf("MediaTypes() = %v, want %v", got, helmformat.MediaTypes())
 	}
 	for _, k := range []string{"config", "chart", "provenance", "chart.legacy", "tar"} {
-		if f.Supports(k) != helmformat.Format.Supports(k) {
-			t.Errorf("Supports(%q) = %v, want %v", k, f.Supports(k), helmformat.Format.Supports(k))
+		if f.Describe().Table.Supports(k) != helmformat.Format.Describe().Table.Supports(k) {
+			t.Errorf("Supports(%q) = %v, want %v", k, f.Describe().Table.Supports(k), helmformat.Format.Describe().Table.Supports(k))
 		}
 	}
 	// The registry gives Helm charts to the plugin, images to OCI.
-	chart, err := helmformat.Format.EncodeManifest(coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
+	chart, err := helmformat.Format.EncodeManifest(context.Background(), coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, got, err := r.DecodeManifest(chart); err != nil || got.Name() != "helm" {
+	if _, got, err := r.DecodeManifest(context.Background(), chart); err != nil || got.Describe().Name != "helm" {
 		t.Errorf("DecodeManifest(chart) format = %v, %v; want helm", got, err)
 	}
-	image, err := oci.Format.EncodeManifest(coretest.SampleManifest(oci.Format), core.EncodingCompact)
+	image, err := oci.Format.EncodeManifest(context.Background(), coretest.SampleManifest(oci.Format), core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, got, err := r.DecodeManifest(image); err != nil || got.Name() != "oci" {
+	if _, got, err := r.DecodeManifest(context.Background(), image); err != nil || got.Describe().Name != "oci" {
 		t.Errorf("DecodeManifest(image) format = %v, %v; want oci", got, err)
 	}
 	if got := r.Kind(helmformat.MediaTypeChart); got != helmformat.KindChart {
@@ -108,22 +109,22 @@ func TestSameAsInProcess(t *testing.T) {
 	local := helmformat.Format
 	m := coretest.SampleManifest(local)
 	m.Annotations = map[string]string{"org.opencontainers.image.title": "chart"}
-	m.Subject = &core.Descriptor{MediaType: core.MediaTypeOCIManifest, Size: 3, Digest: core.DigestOf([]byte("abc")),
+	m.Subject = &core.Descriptor{MediaType: oci.MediaTypeManifest, Size: 3, Digest: core.DigestOf([]byte("abc")),
 		Platform: &core.Platform{OS: "linux", Architecture: "arm64", OSFeatures: []string{"a"}}}
 	m.Layers[0].URLs = []string{"https://example.com/chart.tgz"}
 	m.Layers[0].Data = []byte("chart tgz")
 	m.Layers[0].Size, m.Layers[0].Digest = 9, core.DigestOf([]byte("chart tgz"))
 	for _, enc := range core.Encodings {
-		want, err := local.EncodeManifest(m, enc)
+		want, err := local.EncodeManifest(context.Background(), m, enc)
 		if err != nil {
 			t.Fatal(err)
 		}
-		got, err := f.EncodeManifest(m, enc)
+		got, err := f.EncodeManifest(context.Background(), m, enc)
 		if err != nil || string(got) != string(want) {
 			t.Errorf("EncodeManifest(%s) = %s, %v; want %s", enc, got, err, want)
 		}
-		wm, _ := local.DecodeManifest(want)
-		gm, err := f.DecodeManifest(want)
+		wm, _ := local.DecodeManifest(context.Background(), want)
+		gm, err := f.DecodeManifest(context.Background(), want)
 		if err != nil || !reflect.DeepEqual(gm, wm) {
 			t.Errorf("DecodeManifest(%s) = %#v, %v; want %#v", enc, gm, err, wm)
 		}
@@ -138,8 +139,8 @@ func TestSameAsInProcess(t *testing.T) {
 	}
 	for _, tt := range bad {
 		t.Run(tt.name, func(t *testing.T) {
-			_, werr := local.DecodeManifest([]byte(tt.doc))
-			_, gerr := f.DecodeManifest([]byte(tt.doc))
+			_, werr := local.DecodeManifest(context.Background(), []byte(tt.doc))
+			_, gerr := f.DecodeManifest(context.Background(), []byte(tt.doc))
 			for _, s := range []error{core.ErrInvalidDocument, core.ErrInvalidDigest} {
 				if errors.Is(gerr, s) != errors.Is(werr, s) {
 					t.Errorf("DecodeManifest(%q) = %v; errors.Is(%v) = %v, in process %v (%v)", tt.doc, gerr, s, errors.Is(gerr, s), errors.Is(werr, s), werr)
@@ -154,7 +155,7 @@ func TestSameAsInProcess(t *testing.T) {
 			}
 		})
 	}
-	if _, err := f.EncodeManifest(m, core.Encoding(9)); !errors.Is(err, core.ErrUnknownEncoding) {
+	if _, err := f.EncodeManifest(context.Background(), m, core.Encoding(9)); !errors.Is(err, core.ErrUnknownEncoding) {
 		t.Errorf("EncodeManifest(Encoding(9)) = %v, want ErrUnknownEncoding", err)
 	}
 }
@@ -170,15 +171,15 @@ func TestLookupsWithoutProcess(t *testing.T) {
 	}
 	defer syscall.Kill(pid, syscall.SIGCONT)
 	for kind, mt := range helmformat.MediaTypes() {
-		if got := f.MediaType(kind); got != mt {
+		if got := f.Describe().Table.MediaType(kind); got != mt {
 			t.Errorf("MediaType(%q) = %q, want %q", kind, got, mt)
 		}
-		if got := f.Kind(mt); got != kind {
+		if got := f.Describe().Table.Kind(mt); got != kind {
 			t.Errorf("Kind(%q) = %q, want %q", mt, got, kind)
 		}
 	}
-	if f.Name() != "helm" || f.ManifestMediaType() != core.MediaTypeOCIManifest || f.IndexMediaType() != "" || !f.Supports("chart") {
-		t.Errorf("lookups of the stopped plugin: %q %q %q %v", f.Name(), f.ManifestMediaType(), f.IndexMediaType(), f.Supports("chart"))
+	if f.Describe().Name != "helm" || f.Describe().ManifestMediaType != oci.MediaTypeManifest || f.Describe().IndexMediaType != "" || !f.Describe().Table.Supports("chart") {
+		t.Errorf("lookups of the stopped plugin: %q %q %q %v", f.Describe().Name, f.Describe().ManifestMediaType, f.Describe().IndexMediaType, f.Describe().Table.Supports("chart"))
 	}
 	if got := p.Starts(); got != 1 {
 		t.Errorf("Starts() = %d, want 1", got)
@@ -189,7 +190,7 @@ func TestLookupsWithoutProcess(t *testing.T) {
 // which succeeds.
 func TestRestartAfterDeathBetweenCalls(t *testing.T) {
 	p := load(t, helmPlugin, plugins.WithRestartBackoff(time.Millisecond, time.Millisecond))
-	chart, _ := helmformat.Format.EncodeManifest(coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
+	chart, _ := helmformat.Format.EncodeManifest(context.Background(), coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
 	pid := p.PID()
 	proc, _ := os.FindProcess(pid)
 	proc.Kill()
@@ -209,7 +210,7 @@ func TestRestartAfterDeathBetweenCalls(t *testing.T) {
 func TestConcurrentCalls(t *testing.T) {
 	f := load(t, helmPlugin).Format()
 	m := coretest.SampleManifest(helmformat.Format)
-	want, _ := helmformat.Format.EncodeManifest(m, core.EncodingCanonical)
+	want, _ := helmformat.Format.EncodeManifest(context.Background(), m, core.EncodingCanonical)
 	var wg sync.WaitGroup
 	errs := make(chan error, 8)
 	for range 8 {
@@ -217,12 +218,12 @@ func TestConcurrentCalls(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for range 25 {
-				b, err := f.EncodeManifest(m, core.EncodingCanonical)
+				b, err := f.EncodeManifest(context.Background(), m, core.EncodingCanonical)
 				if err == nil && string(b) != string(want) {
 					err = fmt.Errorf("EncodeManifest = %s, want %s", b, want)
 				}
 				if err == nil {
-					_, err = f.DecodeManifest(b)
+					_, err = f.DecodeManifest(context.Background(), b)
 				}
 				if err != nil {
 					errs <- err
@@ -239,10 +240,10 @@ func TestConcurrentCalls(t *testing.T) {
 }
 
 func TestInfoIsACopy(t *testing.T) {
-	p := load(t, helmPlugin)
+	p := load(t, faultyPlugin)
 	i := p.Info()
 	i.Capabilities[0] = "changed"
-	if got := p.Info().Capabilities; !slices.Equal(got, []string{"detect"}) {
+	if got := p.Info().Capabilities; !slices.Equal(got, []string{"detect", "index"}) {
 		t.Errorf("Info().Capabilities = %v after changing a copy", got)
 	}
 }

@@ -90,7 +90,7 @@ func (p *Plugin) start(ctx context.Context) (*instance, error) {
 		)},
 	}
 	if p.opts.checksum != "" {
-		sc, err := secureConfig(p.opts.checksum)
+		sc, err := secureConfig(p.opts.algorithms, p.opts.checksum)
 		if err != nil {
 			return nil, err
 		}
@@ -163,11 +163,11 @@ func checkExecutable(path string) error {
 
 // fileDigest returns the digest of the file at path with want's
 // algorithm.
-func fileDigest(path string, want digest.Digest) (digest.Digest, error) {
-	if err := core.ValidateDigest(want); err != nil {
+func fileDigest(algs *core.Algorithms, path string, want digest.Digest) (digest.Digest, error) {
+	if err := algs.ValidateDigest(want); err != nil {
 		return "", err
 	}
-	h, err := core.Default.NewHash(want.Algorithm())
+	h, err := algs.NewHash(want.Algorithm())
 	if err != nil {
 		return "", err
 	}
@@ -184,8 +184,8 @@ func fileDigest(path string, want digest.Digest) (digest.Digest, error) {
 
 // verifyChecksum compares the binary with want: an error wrapping
 // *core.DigestMismatchError when they differ.
-func verifyChecksum(path string, want digest.Digest) error {
-	got, err := fileDigest(path, want)
+func verifyChecksum(algs *core.Algorithms, path string, want digest.Digest) error {
+	got, err := fileDigest(algs, path, want)
 	if err != nil {
 		return fmt.Errorf("checksum: %w", err)
 	}
@@ -197,8 +197,8 @@ func verifyChecksum(path string, want digest.Digest) error {
 
 // secureConfig gives go-plugin a fresh hash for its own check before
 // the process is started (a hash is not reusable).
-func secureConfig(want digest.Digest) (*plugin.SecureConfig, error) {
-	h, err := core.Default.NewHash(want.Algorithm())
+func secureConfig(algs *core.Algorithms, want digest.Digest) (*plugin.SecureConfig, error) {
+	h, err := algs.NewHash(want.Algorithm())
 	if err != nil {
 		return nil, err
 	}

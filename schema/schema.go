@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
 	specschema "github.com/opencontainers/image-spec/schema"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -17,22 +18,22 @@ var ErrNoSchema = errors.New("schema: no image-spec JSON schema for this media t
 // manifest, manifest list and config are checked against the OCI schema
 // of the same document: schema 2 is its ancestor and shares its shape.
 var validators = map[string]specschema.Validator{
-	v1.MediaTypeImageManifest:                        specschema.ValidatorMediaTypeManifest,
-	core.MediaTypeDockerManifest:                     specschema.ValidatorMediaTypeManifest,
-	v1.MediaTypeImageIndex:                           specschema.ValidatorMediaTypeImageIndex,
-	core.MediaTypeDockerList:                         specschema.ValidatorMediaTypeImageIndex,
-	v1.MediaTypeImageConfig:                          specschema.ValidatorMediaTypeImageConfig,
-	"application/vnd.docker.container.image.v1+json": specschema.ValidatorMediaTypeImageConfig,
-	v1.MediaTypeDescriptor:                           specschema.ValidatorMediaTypeDescriptor,
-	v1.MediaTypeLayoutHeader:                         specschema.ValidatorMediaTypeLayoutHeader,
+	v1.MediaTypeImageManifest:    specschema.ValidatorMediaTypeManifest,
+	docker.MediaTypeManifest:     specschema.ValidatorMediaTypeManifest,
+	v1.MediaTypeImageIndex:       specschema.ValidatorMediaTypeImageIndex,
+	docker.MediaTypeManifestList: specschema.ValidatorMediaTypeImageIndex,
+	v1.MediaTypeImageConfig:      specschema.ValidatorMediaTypeImageConfig,
+	docker.MediaTypeConfig:       specschema.ValidatorMediaTypeImageConfig,
+	v1.MediaTypeDescriptor:       specschema.ValidatorMediaTypeDescriptor,
+	v1.MediaTypeLayoutHeader:     specschema.ValidatorMediaTypeLayoutHeader,
 }
 
 // MediaTypes lists the media types [Validate] knows, for help texts.
 func MediaTypes() []string {
 	return []string{
-		v1.MediaTypeImageManifest, core.MediaTypeDockerManifest,
-		v1.MediaTypeImageIndex, core.MediaTypeDockerList,
-		v1.MediaTypeImageConfig, "application/vnd.docker.container.image.v1+json",
+		v1.MediaTypeImageManifest, docker.MediaTypeManifest,
+		v1.MediaTypeImageIndex, docker.MediaTypeManifestList,
+		v1.MediaTypeImageConfig, docker.MediaTypeConfig,
 		v1.MediaTypeDescriptor, v1.MediaTypeLayoutHeader,
 	}
 }
@@ -45,7 +46,7 @@ func Validate(mediaType string, data []byte) error {
 		return fmt.Errorf("%w: %q", ErrNoSchema, mediaType)
 	}
 	if len(data) > core.DefaultMaxDocumentSize {
-		return fmt.Errorf("schema: %w: %d bytes", core.ErrDocumentTooLarge, len(data))
+		return fmt.Errorf("schema: document of %d bytes: %w (limit %d bytes)", len(data), core.ErrTooLarge, core.DefaultMaxDocumentSize)
 	}
 	if err := v.Validate(bytes.NewReader(data)); err != nil {
 		return fmt.Errorf("schema: %s: %w", mediaType, err)

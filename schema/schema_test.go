@@ -1,6 +1,7 @@
 package schema_test
 
 import (
+	"context"
 	"errors"
 	"strings"
 	"testing"
@@ -18,12 +19,12 @@ func TestValidate(t *testing.T) {
 	}
 	for _, f := range []core.Format{oci.Format, docker.Format} {
 		for _, enc := range core.Encodings {
-			b, err := core.EncodeManifest(f, m, enc)
+			b, err := core.EncodeManifest(context.Background(), f, m, enc)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := schema.Validate(f.ManifestMediaType(), b); err != nil {
-				t.Errorf("Validate(%s %s) = %v", f.Name(), enc, err)
+			if err := schema.Validate(f.Describe().ManifestMediaType, b); err != nil {
+				t.Errorf("Validate(%s %s) = %v", f.Describe().Name, enc, err)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"crypto/sha512"
 	"encoding/hex"
@@ -17,6 +18,7 @@ import (
 	"github.com/zeebo/blake3"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
 )
 
 func TestHelp(t *testing.T) {
@@ -76,7 +78,7 @@ func TestInspectFiles(t *testing.T) {
 	layer := core.DescriptorFromBytes(core.KindTarGzip, []byte("some data"))
 	layer.Annotations = map[string]string{"org.opencontainers.image.title": "layer.tar.gz"}
 	f, _ := core.Default.Format("docker")
-	doc, err := core.EncodeManifest(f, core.Manifest{Config: config, Layers: []core.Descriptor{layer}}, core.EncodingConcil)
+	doc, err := core.EncodeManifest(context.Background(), f, core.Manifest{Config: config, Layers: []core.Descriptor{layer}}, core.EncodingConcil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +100,7 @@ func TestInspectFiles(t *testing.T) {
 	oci, _ := core.Default.Format("oci")
 	amd := core.DescriptorFromBytes(core.KindManifest, []byte("amd64 manifest"))
 	amd.Platform = &core.Platform{OS: "linux", Architecture: "amd64"}
-	ix, err := core.EncodeIndex(oci, core.Index{Manifests: []core.Descriptor{amd}}, core.EncodingCompact)
+	ix, err := core.EncodeIndex(context.Background(), oci, core.Index{Manifests: []core.Descriptor{amd}}, core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +127,7 @@ func TestConvert(t *testing.T) {
 	r := ok(t, "convert", "--to", "oci", docker, oci)
 	var line imageLine
 	jsonLine(t, r, &line)
-	if line.Layout != "oci" || line.Format != "oci" || line.Tag != "latest" || line.MediaType != core.MediaTypeOCIManifest {
+	if line.Layout != "oci" || line.Format != "oci" || line.Tag != "latest" || line.MediaType != "application/vnd.oci.image.manifest.v1+json" {
 		t.Errorf("convert printed %+v", line)
 	}
 	src, dst := inspect(t, docker), inspect(t, oci)
@@ -192,8 +194,8 @@ func TestConvert(t *testing.T) {
 	if string(core.DigestOf(converted)) != line.Digest || line.Layout != "" {
 		t.Errorf("convert of a file printed %+v; the file is %s", line, core.DigestOf(converted))
 	}
-	m, f, err := core.DecodeManifest(converted)
-	if err != nil || f.Name() != "oci" || m.Layers[0].Digest != digestOf(src.Layers[0].Digest) {
+	m, f, err := core.DecodeManifest(context.Background(), converted)
+	if err != nil || f.Describe().Name != "oci" || m.Layers[0].Digest != digestOf(src.Layers[0].Digest) {
 		t.Errorf("converted file: %v, %v, %v", m, f, err)
 	}
 
@@ -246,7 +248,7 @@ func TestVerifyProblems(t *testing.T) {
 	if err := os.Remove(layer1); err != nil {
 		t.Fatal(err)
 	}
-	r = fails(t, 1, []string{in.Layers[0].Digest, "digest mismatch", "want " + in.Layers[0].Digest, "layers[0]", "layers[1]", "missing", "2 problems"}, "verify", out)
+	r = fails(t, 1, []string{in.Layers[0].Digest, "digest mismatch", "want " + in.Layers[0].Digest, "layers[0]", "layers[1]", "not found", "2 problems"}, "verify", out)
 	if r.stdout != "" {
 		t.Errorf("verify of a broken layout printed %q on stdout", r.stdout)
 	}
@@ -259,7 +261,7 @@ func TestVerifyProblems(t *testing.T) {
 	if p.Digest != in.Layers[0].Digest || p.Want != in.Layers[0].Digest || !strings.HasPrefix(p.Got, "sha256:") || p.Got == p.Want || !strings.Contains(p.Ref, "layers[0]") {
 		t.Errorf("first problem = %+v, want a digest mismatch of layer 0 with want and got", p)
 	}
-	if v.Problems[1].Digest != in.Layers[1].Digest || !strings.Contains(v.Problems[1].Message, "missing") {
+	if v.Problems[1].Digest != in.Layers[1].Digest || !strings.Contains(v.Problems[1].Message, "not found") {
 		t.Errorf("second problem = %+v, want layer 1 missing", v.Problems[1])
 	}
 
@@ -343,7 +345,7 @@ func TestValidate(t *testing.T) {
 	if bad.OK || bad.Document != "manifest" || bad.Format != "docker" || len(bad.Problems) < 4 || bad.Problems[0].Field == "" {
 		t.Errorf("invalid manifest: %+v", bad)
 	}
-	if !fine.OK || len(fine.Problems) != 0 || fine.MediaType != core.MediaTypeDockerManifest {
+	if !fine.OK || len(fine.Problems) != 0 || fine.MediaType != docker.MediaTypeManifest {
 		t.Errorf("valid manifest: %+v", fine)
 	}
 
@@ -458,7 +460,7 @@ type formatsLine struct {
 func TestFormats(t *testing.T) {
 	t.Parallel()
 	r := ok(t, "formats")
-	for _, want := range []string{"oci", "docker", "built-in", core.MediaTypeDockerManifest, "sha256", "sha512", "blake3", "zeebo/blake3"} {
+	for _, want := range []string{"oci", "docker", "built-in", docker.MediaTypeManifest, "sha256", "sha512", "blake3", "zeebo/blake3"} {
 		if !strings.Contains(r.stdout, want) {
 			t.Errorf("formats lacks %q:\n%s", want, r.stdout)
 		}
@@ -658,7 +660,7 @@ func TestHostileInputs(t *testing.T) {
 	for _, l := range in.Layers {
 		m.Layers = append(m.Layers, core.Descriptor{MediaType: l.MediaType, Size: l.Size, Digest: digestOf(l.Digest)})
 	}
-	raw, err := core.EncodeManifest(oci, m, core.EncodingCompact)
+	raw, err := core.EncodeManifest(context.Background(), oci, m, core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}

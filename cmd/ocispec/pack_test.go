@@ -277,7 +277,7 @@ func TestPackConcil(t *testing.T) {
 			for _, l := range in.Layers {
 				m.Layers = append(m.Layers, desc(t, l.Kind, l))
 			}
-			want, err := core.EncodeManifest(f, m, core.EncodingConcil)
+			want, err := core.EncodeManifest(context.Background(), f, m, core.EncodingConcil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -290,7 +290,7 @@ func TestPackConcil(t *testing.T) {
 			if python == "" {
 				return
 			}
-			py := pythonManifest(t, python, f.ManifestMediaType(), in)
+			py := pythonManifest(t, python, f.Describe().ManifestMediaType, in)
 			if !bytes.Equal(raw, py) {
 				t.Errorf("manifest:\n%s\nwant json.dumps of concil's dict:\n%s", raw, py)
 			}

@@ -142,10 +142,10 @@ func checkDescribe(d core.Digester, _ []Vector) []string {
 	if n, err := h.Write([]byte("abc")); n != 3 || err != nil {
 		out = append(out, fmt.Sprintf("Write(%q) = %d, %v; want 3, nil", "abc", n, err))
 	}
-	reg := core.NewRegistry()
-	if err := reg.RegisterDigester(d); err != nil {
-		out = append(out, fmt.Sprintf("RegisterDigester = %v", err))
-	} else if err := reg.ValidateDigest(digestOf(d.Algorithm(), d.New().Sum(nil))); err != nil {
+	algs := core.NewAlgorithms()
+	if err := algs.Register(d); err != nil {
+		out = append(out, fmt.Sprintf("Register = %v", err))
+	} else if err := algs.ValidateDigest(digestOf(d.Algorithm(), d.New().Sum(nil))); err != nil {
 		out = append(out, fmt.Sprintf("the digest of empty input does not validate: %v", err))
 	}
 	return out

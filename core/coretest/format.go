@@ -1,6 +1,7 @@
 package coretest
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"reflect"
@@ -19,7 +20,8 @@ var documentKinds = map[string]bool{core.KindManifest: true, core.KindIndex: tru
 // kind, with an annotation on the first layer. Media types are kinds, as
 // a caller of [core.EncodeManifest] would give them.
 func SampleManifest(f core.Format) core.Manifest {
-	table := f.MediaTypes()
+	d := f.Describe()
+	table := d.Table.MediaTypes()
 	kinds := slices.Sorted(maps.Keys(table))
 	configKind := core.KindConfig
 	if _, ok := table[configKind]; !ok && len(kinds) > 0 {
@@ -27,14 +29,14 @@ func SampleManifest(f core.Format) core.Manifest {
 	}
 	m := core.Manifest{Config: core.DescriptorFromBytes(configKind, []byte(`{"architecture":"amd64","os":"linux"}`))}
 	for i, k := range kinds {
-		if k == configKind || documentKinds[k] || !f.Supports(k) {
+		if k == configKind || documentKinds[k] || !d.Table.Supports(k) {
 			continue
 		}
-		d := core.DescriptorFromBytes(k, fmt.Appendf(nil, "layer %d of kind %s", i, k))
+		l := core.DescriptorFromBytes(k, fmt.Appendf(nil, "layer %d of kind %s", i, k))
 		if len(m.Layers) == 0 {
-			d.Annotations = map[string]string{"org.opencontainers.image.title": "first layer", "com.example.unicode": "é😀<&>"}
+			l.Annotations = map[string]string{"org.opencontainers.image.title": "first layer", "com.example.unicode": "é😀<&>"}
 		}
-		m.Layers = append(m.Layers, d)
+		m.Layers = append(m.Layers, l)
 	}
 	if m.Layers == nil {
 		m.Layers = []core.Descriptor{}
@@ -50,80 +52,86 @@ func SampleManifest(f core.Format) core.Manifest {
 // [core.Detector], and errors (never panics) on malformed input.
 func TestFormat(t *testing.T, f core.Format) {
 	t.Helper()
+	ctx := context.Background()
+	d := f.Describe()
 	t.Run("Describe", func(t *testing.T) {
 		if err := core.ValidateFormat(f); err != nil {
-			t.Fatalf("ValidateFormat(%s) = %v", f.Name(), err)
+			t.Fatalf("ValidateFormat(%s) = %v", d.Name, err)
+		}
+		if again := f.Describe(); !reflect.DeepEqual(again, d) {
+			t.Errorf("Describe() changed between calls:\n%#v\n%#v", d, again)
 		}
 	})
-	t.Run("Kinds", func(t *testing.T) { testKinds(t, f) })
+	t.Run("Kinds", func(t *testing.T) { testKinds(t, d.Table) })
 	t.Run("ManifestRoundTrip", func(t *testing.T) { testManifestRoundTrip(t, f) })
-	if inf, ok := f.(core.IndexFormat); ok && f.IndexMediaType() != "" {
+	if inf, ok := f.(core.IndexFormat); ok && d.IndexMediaType != "" {
 		t.Run("IndexRoundTrip", func(t *testing.T) { testIndexRoundTrip(t, inf) })
 	}
-	if d, ok := f.(core.Detector); ok {
+	if det, ok := f.(core.Detector); ok && d.Detects {
 		t.Run("Detect", func(t *testing.T) {
-			b, err := f.EncodeManifest(SampleManifest(f), core.EncodingCompact)
+			b, err := f.EncodeManifest(ctx, SampleManifest(f), core.EncodingCompact)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !d.Detect(b) {
-				t.Errorf("%s.Detect(its own manifest) = false", f.Name())
+			if ok, err := det.Detect(ctx, b); !ok || err != nil {
+				t.Errorf("%s.Detect(its own manifest) = %v, %v; want true, nil", d.Name, ok, err)
 			}
-			if d.Detect([]byte("not json")) {
-				t.Errorf("%s.Detect(%q) = true", f.Name(), "not json")
+			if ok, _ := det.Detect(ctx, []byte("not json")); ok {
+				t.Errorf("%s.Detect(%q) = true", d.Name, "not json")
 			}
 		})
 	}
 	t.Run("BadInput", func(t *testing.T) { testBadInput(t, f) })
 }
 
-func testKinds(t *testing.T, f core.Format) {
-	table := f.MediaTypes()
+func testKinds(t *testing.T, tab *core.Table) {
+	table := tab.MediaTypes()
 	if len(table) == 0 {
-		t.Fatalf("%s.MediaTypes() is empty", f.Name())
+		t.Fatalf("the table is empty")
 	}
 	for kind, mt := range table {
-		if got := f.MediaType(kind); got != mt {
+		if got := tab.MediaType(kind); got != mt {
 			t.Errorf("MediaType(%q) = %q, want %q", kind, got, mt)
 		}
-		if got := f.Kind(mt); got != kind {
+		if got := tab.Kind(mt); got != kind {
 			t.Errorf("Kind(%q) = %q, want %q", mt, got, kind)
 		}
 	}
 	table["unrelated"] = "x" // MediaTypes must return a copy
-	if _, ok := f.MediaTypes()["unrelated"]; ok {
-		t.Errorf("MediaTypes() returned the format's own map")
+	if _, ok := tab.MediaTypes()["unrelated"]; ok {
+		t.Errorf("MediaTypes() returned the table's own map")
 	}
 	for _, s := range []string{"application/x-unknown+json", "no-such-kind"} {
-		if got := f.MediaType(s); got != s {
+		if got := tab.MediaType(s); got != s {
 			t.Errorf("MediaType(%q) = %q, want it unchanged", s, got)
 		}
-		if got := f.Kind(s); got != s {
+		if got := tab.Kind(s); got != s {
 			t.Errorf("Kind(%q) = %q, want it unchanged", s, got)
 		}
 	}
-	if f.Supports("no-such-kind") {
+	if tab.Supports("no-such-kind") {
 		t.Errorf("Supports(%q) = true", "no-such-kind")
 	}
 }
 
 func testManifestRoundTrip(t *testing.T, f core.Format) {
+	ctx := context.Background()
 	m := SampleManifest(f)
 	want := m.For(f)
 	for _, enc := range core.Encodings {
 		t.Run(enc.String(), func(t *testing.T) {
-			b, err := f.EncodeManifest(m, enc)
+			b, err := f.EncodeManifest(ctx, m, enc)
 			if err != nil {
 				t.Fatalf("EncodeManifest(%s) = %v", enc, err)
 			}
-			got, err := f.DecodeManifest(b)
+			got, err := f.DecodeManifest(ctx, b)
 			if err != nil {
 				t.Fatalf("DecodeManifest(EncodeManifest(%s)) = %v\n%s", enc, err, b)
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("round trip in %s:\n got %#v\nwant %#v", enc, got, want)
 			}
-			again, err := f.EncodeManifest(got, enc)
+			again, err := f.EncodeManifest(ctx, got, enc)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,7 +143,8 @@ func testManifestRoundTrip(t *testing.T, f core.Format) {
 }
 
 func testIndexRoundTrip(t *testing.T, f core.IndexFormat) {
-	mb, err := f.EncodeManifest(SampleManifest(f), core.EncodingCompact)
+	ctx := context.Background()
+	mb, err := f.EncodeManifest(ctx, SampleManifest(f), core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,25 +153,27 @@ func testIndexRoundTrip(t *testing.T, f core.IndexFormat) {
 	ix := core.Index{Manifests: []core.Descriptor{entry}}
 	want := ix.For(f)
 	for _, enc := range core.Encodings {
-		b, err := f.EncodeIndex(ix, enc)
+		b, err := f.EncodeIndex(ctx, ix, enc)
 		if err != nil {
 			t.Fatalf("EncodeIndex(%s) = %v", enc, err)
 		}
-		got, err := f.DecodeIndex(b)
+		got, err := f.DecodeIndex(ctx, b)
 		if err != nil {
 			t.Fatalf("DecodeIndex(EncodeIndex(%s)) = %v\n%s", enc, err, b)
 		}
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("index round trip in %s:\n got %#v\nwant %#v", enc, got, want)
 		}
-		if _, err := f.DecodeManifest(b); err == nil {
+		if _, err := f.DecodeManifest(ctx, b); err == nil {
 			t.Errorf("DecodeManifest(an index) = nil error")
 		}
 	}
 }
 
 func testBadInput(t *testing.T, f core.Format) {
-	good, err := f.EncodeManifest(SampleManifest(f), core.EncodingCompact)
+	ctx := context.Background()
+	mt := f.Describe().ManifestMediaType
+	good, err := f.EncodeManifest(ctx, SampleManifest(f), core.EncodingCompact)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,10 +182,10 @@ func testBadInput(t *testing.T, f core.Format) {
 		"not json":       []byte("not json"),
 		"array":          []byte("[]"),
 		"truncated":      good[:len(good)/2],
-		"schemaVersion3": []byte(`{"schemaVersion":3,"mediaType":"` + f.ManifestMediaType() + `","config":{},"layers":[]}`),
-		"bad digest": []byte(`{"schemaVersion":2,"mediaType":"` + f.ManifestMediaType() +
+		"schemaVersion3": []byte(`{"schemaVersion":3,"mediaType":"` + mt + `","config":{},"layers":[]}`),
+		"bad digest": []byte(`{"schemaVersion":2,"mediaType":"` + mt +
 			`","config":{"mediaType":"a/b","size":1,"digest":"sha256:../../x"},"layers":[]}`),
-		"negative size": []byte(`{"schemaVersion":2,"mediaType":"` + f.ManifestMediaType() +
+		"negative size": []byte(`{"schemaVersion":2,"mediaType":"` + mt +
 			`","config":{"mediaType":"a/b","size":-1,"digest":"sha256:` + zeros64 + `"},"layers":[]}`),
 		"wrong type": []byte(`{"schemaVersion":"2","layers":{}}`),
 		"mixed":      []byte(`{"schemaVersion":2,"manifests":[],"layers":[]}`),
@@ -186,7 +197,7 @@ func testBadInput(t *testing.T, f core.Format) {
 					t.Fatalf("DecodeManifest panicked: %v", r)
 				}
 			}()
-			if _, err := f.DecodeManifest(inputs[name]); err == nil {
+			if _, err := f.DecodeManifest(ctx, inputs[name]); err == nil {
 				t.Errorf("DecodeManifest(%q) = nil error", inputs[name])
 			}
 		})

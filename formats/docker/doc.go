@@ -6,11 +6,11 @@
 //
 //	import "github.com/concil-go/ocispec/formats/docker"
 //
-//	b, err := docker.Format.EncodeManifest(m, core.EncodingConcil)
+//	b, err := docker.Format.EncodeManifest(ctx, m, core.EncodingConcil)
 //
 // Its table is concil's MEDIA_TYPES column for the Docker manifest type
 // plus manifest, index (manifest list) and foreign layers. Docker's own
-// tools understand only the kinds in [Supported]; concil's names for
+// tools understand only the kinds [Supported] returns; concil's names for
 // zstd, encrypted and squashfs layers are in the table but a strict
 // conversion to Docker refuses them (core.ConvertOptions.Permissive
 // writes them). Documents must carry mediaType and have no artifactType,

@@ -5,8 +5,8 @@ import "github.com/concil-go/ocispec/core"
 // Media types of Docker's image manifest schema 2, and the names concil
 // gives the layer kinds Docker itself does not define.
 const (
-	MediaTypeManifest               = core.MediaTypeDockerManifest
-	MediaTypeManifestList           = core.MediaTypeDockerList
+	MediaTypeManifest               = "application/vnd.docker.distribution.manifest.v2+json"
+	MediaTypeManifestList           = "application/vnd.docker.distribution.manifest.list.v2+json"
 	MediaTypeConfig                 = "application/vnd.docker.container.image.v1+json"
 	MediaTypeLayer                  = "application/vnd.docker.image.rootfs.diff.tar"
 	MediaTypeLayerGzip              = "application/vnd.docker.image.rootfs.diff.tar.gzip"
@@ -22,41 +22,49 @@ const (
 
 // MediaTypes returns the format's kind → media type table: concil's
 // MEDIA_TYPES column for the Docker manifest, plus manifest, index
-// (manifest list) and the foreign layers. The caller owns the map.
+// (manifest list) and the foreign layers. The layer entries are spelled
+// by core's media-type algebra ([core.LayerTypes]), which writes Docker's
+// ".tar.gzip". The caller owns the map.
 func MediaTypes() map[string]string {
-	return map[string]string{
-		core.KindConfig:               MediaTypeConfig,
-		core.KindTar:                  MediaTypeLayer,
-		core.KindTarGzip:              MediaTypeLayerGzip,
-		core.KindTarZstd:              MediaTypeLayerZstd,
-		core.KindTarEncrypted:         MediaTypeLayerEncrypted,
-		core.KindTarGzipEncrypted:     MediaTypeLayerGzipEncrypted,
-		core.KindTarZstdEncrypted:     MediaTypeLayerZstdEncrypted,
-		core.KindSquashfs:             MediaTypeLayerSquashfs,
-		core.KindSquashfsEncrypted:    MediaTypeLayerSquashfsEncrypted,
-		core.KindManifest:             MediaTypeManifest,
-		core.KindIndex:                MediaTypeManifestList,
-		core.KindNondistributable:     MediaTypeForeignLayer,
-		core.KindNondistributableGzip: MediaTypeForeignLayerGzip,
+	t := map[string]string{
+		core.KindConfig:   MediaTypeConfig,
+		core.KindManifest: MediaTypeManifest,
+		core.KindIndex:    MediaTypeManifestList,
 	}
+	for _, family := range []map[string]string{
+		core.LayerTypes(core.KindTar, MediaTypeLayer, core.Compressions(), true),
+		core.LayerTypes(core.KindSquashfs, MediaTypeLayerSquashfs, []core.Compression{core.Uncompressed}, true),
+		core.LayerTypes(core.KindNondistributable, MediaTypeForeignLayer, []core.Compression{core.Uncompressed, core.Gzip}, false),
+	} {
+		for k, v := range family {
+			t[k] = v
+		}
+	}
+	return t
 }
 
-// Supported lists the kinds Docker's own tools understand. The other
+// Supported returns the kinds Docker's own tools understand. The other
 // entries of the table (zstd, encrypted and squashfs layers) are concil's
 // names, written only by a permissive conversion.
-var Supported = []string{
-	core.KindConfig, core.KindTar, core.KindTarGzip,
-	core.KindManifest, core.KindIndex,
-	core.KindNondistributable, core.KindNondistributableGzip,
+func Supported() []string {
+	return []string{
+		core.KindConfig, core.KindTar, core.KindTarGzip,
+		core.KindManifest, core.KindIndex,
+		core.KindNondistributable, core.KindNondistributableGzip,
+	}
 }
 
 // Format is Docker's image manifest schema 2 with its manifest list. Its
 // documents always carry mediaType and have no artifactType, subject or
 // document annotations. It registers itself in core.Default as "docker"
 // when the package is imported.
-var Format = core.NewFormat("docker", core.NewTable(MediaTypes(), Supported), core.Codec{
-	ManifestMediaType: MediaTypeManifest,
-	IndexMediaType:    MediaTypeManifestList,
+var Format = core.NewFormat(core.FormatSpec{
+	Description: core.Description{
+		Name:              "docker",
+		ManifestMediaType: MediaTypeManifest,
+		IndexMediaType:    MediaTypeManifestList,
+		Table:             core.NewTable(MediaTypes(), Supported()),
+	},
 })
 
 func init() { core.MustRegisterFormat(Format) }

@@ -1,6 +1,7 @@
 package docker_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/concil-go/ocispec/core"
@@ -8,9 +9,10 @@ import (
 )
 
 func ExampleFormat() {
-	fmt.Println(docker.Format.MediaType(core.KindTarGzip))
-	fmt.Println(docker.Format.Supports(core.KindTarZstd))
-	fmt.Println(docker.Format.MediaType(core.KindTarZstd)) // concil's name, for permissive conversions
+	table := docker.Format.Describe().Table
+	fmt.Println(table.MediaType(core.KindTarGzip))
+	fmt.Println(table.Supports(core.KindTarZstd))
+	fmt.Println(table.MediaType(core.KindTarZstd)) // concil's name, for permissive conversions
 	// Output:
 	// application/vnd.docker.image.rootfs.diff.tar.gzip
 	// false
@@ -20,7 +22,7 @@ func ExampleFormat() {
 func ExampleFormat_EncodeIndex() {
 	m := core.DescriptorFromBytes(core.KindManifest, []byte("a manifest"))
 	m.Platform = &core.Platform{OS: "linux", Architecture: "amd64"}
-	b, err := docker.Format.EncodeIndex(core.Index{Manifests: []core.Descriptor{m}}, core.EncodingCompact)
+	b, err := docker.Format.EncodeIndex(context.Background(), core.Index{Manifests: []core.Descriptor{m}}, core.EncodingCompact)
 	if err != nil {
 		panic(err)
 	}

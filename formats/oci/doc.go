@@ -6,8 +6,8 @@
 //
 //	import "github.com/concil-go/ocispec/formats/oci"
 //
-//	b, err := oci.Format.EncodeManifest(m, core.EncodingCompact)
-//	mt := oci.Format.MediaType(core.KindTarZstd) // application/vnd.oci.image.layer.v1.tar+zstd
+//	b, err := oci.Format.EncodeManifest(ctx, m, core.EncodingCompact)
+//	mt := oci.Format.Describe().Table.MediaType(core.KindTarZstd) // application/vnd.oci.image.layer.v1.tar+zstd
 //
 // Its table is concil's MEDIA_TYPES column for the OCI manifest type plus
 // the manifest, index, empty and nondistributable kinds; every kind is

@@ -1,6 +1,7 @@
 package oci_test
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/concil-go/ocispec/core"
@@ -12,7 +13,7 @@ func ExampleFormat() {
 		Config: core.DescriptorFromBytes(core.KindConfig, []byte("{}")),
 		Layers: []core.Descriptor{core.DescriptorFromBytes(core.KindTarZstd, []byte("some data"))},
 	}
-	b, err := oci.Format.EncodeManifest(m, core.EncodingConcil)
+	b, err := oci.Format.EncodeManifest(context.Background(), m, core.EncodingConcil)
 	if err != nil {
 		panic(err)
 	}
@@ -22,7 +23,7 @@ func ExampleFormat() {
 
 // A private registry holds only the formats an embedder chooses.
 func ExampleFormat_privateRegistry() {
-	r := core.NewRegistry()
+	r := core.NewRegistry(nil)
 	if err := r.RegisterFormat(oci.Format); err != nil {
 		panic(err)
 	}

@@ -14,11 +14,13 @@
 // calls plugins.Load or plugins.LoadDir); run on its own, it explains
 // that it is a plugin and exits.
 //
-// The format's lookups (its name, media types and kind table) are asked
-// once when the plugin starts; encode, decode and, when the format
-// implements core.Detector, detect are called per document, possibly
-// concurrently. A format that implements core.IndexFormat (with an index
-// media type) also serves indexes. A panic inside a call becomes an error
+// The format's description (core.Description: its name, media types,
+// kind table, the config media types it claims manifests by) is asked
+// once when the plugin starts; encode, decode and, when the description
+// says Detects, detect are called per document, possibly concurrently,
+// under the host's deadline. A format with an index media type also
+// serves indexes. Most formats are a core.NewFormat of one
+// core.FormatSpec. A panic inside a call becomes an error
 // for the host and the plugin keeps serving. Nothing may be written to
 // standard output before Serve is called (it would break the handshake
 // with the host); the SDK itself never writes there. Logs written to

@@ -11,13 +11,9 @@ import (
 // APIVersion is the version of the plugin protocol this SDK speaks.
 const APIVersion = wire.APIVersion
 
-// Versioner is implemented by formats that report their own version to
-// the host (shown in its listings and logs); otherwise the plugin reports
-// the module version its binary was built from.
-type Versioner interface{ Version() string }
-
 // Serve serves f to the host that started the process and returns when
-// the host stops the plugin. f must describe itself validly
+// the host stops the plugin. The version the plugin reports is f's
+// description's, or else the module version its binary was built from. f must describe itself validly
 // (core.ValidateFormat): a nil or malformed format is reported on
 // standard error and the process exits with status 1, which the host
 // reports as a plugin that failed to start. Run outside a host, Serve

@@ -17,9 +17,9 @@ const serveEnv = "OCISPEC_SDK_TEST_SERVE"
 
 var formats = map[string]core.Format{
 	"nil":     nil,
-	"badname": core.NewFormat("Bad Name", core.NewTable(map[string]string{"c": "a/b"}, nil), core.Codec{ManifestMediaType: "a/m"}),
+	"badname": core.NewFormat(core.FormatSpec{Description: core.Description{Name: "Bad Name", ManifestMediaType: "a/m", Table: core.NewTable(map[string]string{"c": "a/b"}, nil)}}),
 	"panics":  panicking{},
-	"good":    core.NewFormat("good", core.NewTable(map[string]string{"c": "a/b"}, nil), core.Codec{ManifestMediaType: "a/m"}),
+	"good":    core.NewFormat(core.FormatSpec{Description: core.Description{Name: "good", ManifestMediaType: "a/m", Table: core.NewTable(map[string]string{"c": "a/b"}, nil)}}),
 }
 
 func TestMain(m *testing.M) {
@@ -32,7 +32,7 @@ func TestMain(m *testing.M) {
 
 type panicking struct{ core.Format }
 
-func (panicking) Name() string { panic("no name") }
+func (panicking) Describe() core.Description { panic("no description") }
 
 func TestCheck(t *testing.T) {
 	for name, f := range formats {
@@ -53,7 +53,7 @@ func TestServeRefuses(t *testing.T) {
 	}{
 		{"nil", true, "sdk: invalid format: nil"},
 		{"badname", true, "sdk: invalid format"},
-		{"panics", true, "panic while describing it: no name"},
+		{"panics", true, "panic while describing it: no description"},
 		{"good", false, "This binary is a plugin"},
 	}
 	for _, tt := range tests {

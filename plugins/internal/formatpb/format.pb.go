@@ -30,8 +30,11 @@ type Capability int32
 
 const (
 	Capability_CAPABILITY_UNSPECIFIED Capability = 0
-	// The plugin answers Detect. The host asks it about every document
-	// whose format it detects, before looking at mediaType fields.
+	// The plugin answers Detect. The host reads a document's mediaType
+	// (or, without one, its shape) first, and asks only about documents of
+	// the plugin's manifest or index media type that no format's
+	// config_media_types claimed; documents of any other type are never
+	// sent to Detect. Most formats need config_media_types, not Detect.
 	Capability_CAPABILITY_DETECT Capability = 1
 	// The plugin answers EncodeIndex and DecodeIndex (its MediaTypes answer
 	// then has an index_media_type).
@@ -148,7 +151,8 @@ const (
 	ErrorCode_ERROR_CODE_NOT_MANIFEST ErrorCode = 2
 	// The document is a manifest, not an index.
 	ErrorCode_ERROR_CODE_NOT_INDEX ErrorCode = 3
-	// The document mixes manifest and index fields.
+	// The document mixes manifest and index fields (read by hosts as
+	// ERROR_CODE_INVALID_DOCUMENT; write that instead).
 	ErrorCode_ERROR_CODE_MIXED_DOCUMENT ErrorCode = 4
 	// The document is of no type the format knows.
 	ErrorCode_ERROR_CODE_UNKNOWN_DOCUMENT ErrorCode = 5
@@ -160,7 +164,8 @@ const (
 	ErrorCode_ERROR_CODE_UNKNOWN_ENCODING ErrorCode = 8
 	// The operation is not supported by the format.
 	ErrorCode_ERROR_CODE_UNSUPPORTED ErrorCode = 9
-	// A descriptor is invalid.
+	// A descriptor is invalid (read by hosts as
+	// ERROR_CODE_INVALID_DOCUMENT; write that instead).
 	ErrorCode_ERROR_CODE_INVALID_DESCRIPTOR ErrorCode = 10
 	// A media type breaks RFC 6838.
 	ErrorCode_ERROR_CODE_INVALID_MEDIA_TYPE ErrorCode = 11
@@ -391,8 +396,10 @@ func (*MediaTypesRequest) Descriptor() ([]byte, []int) {
 type MediaTypesResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// The media type of the format's manifests (RFC 6838). Several formats
-	// may share one (a Helm chart is an OCI manifest); the host looks a
-	// document's format up by Detect first.
+	// may share one (a Helm chart is an OCI manifest): a document of a
+	// shared type belongs to the format whose config_media_types name its
+	// config's type, else to one whose Detect claims it, else to the first
+	// format loaded with the type that has neither.
 	ManifestMediaType string `protobuf:"bytes,1,opt,name=manifest_media_type,json=manifestMediaType,proto3" json:"manifest_media_type,omitempty"`
 	// The media type of the format's index, or "" when it has none.
 	IndexMediaType string `protobuf:"bytes,2,opt,name=index_media_type,json=indexMediaType,proto3" json:"index_media_type,omitempty"`
@@ -409,8 +416,17 @@ type MediaTypesResponse struct {
 	// Whether documents carry image-spec 1.1's artifactType, subject and
 	// document-level annotations.
 	ArtifactFields bool `protobuf:"varint,5,opt,name=artifact_fields,json=artifactFields,proto3" json:"artifact_fields,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Whether the format's documents may omit mediaType (image-spec's
+	// manifests may); such documents are read as the first loaded format's
+	// that allows it, and concil's encoding omits the field.
+	MediaTypeOptional bool `protobuf:"varint,6,opt,name=media_type_optional,json=mediaTypeOptional,proto3" json:"media_type_optional,omitempty"`
+	// When not empty, the format claims only the manifests of its
+	// manifest_media_type whose config has one of these media types (RFC
+	// 6838, at most 16): a Helm chart is an OCI manifest with a Helm
+	// config. The host decides this itself, without calling the plugin.
+	ConfigMediaTypes []string `protobuf:"bytes,7,rep,name=config_media_types,json=configMediaTypes,proto3" json:"config_media_types,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *MediaTypesResponse) Reset() {
@@ -476,6 +492,20 @@ func (x *MediaTypesResponse) GetArtifactFields() bool {
 		return x.ArtifactFields
 	}
 	return false
+}
+
+func (x *MediaTypesResponse) GetMediaTypeOptional() bool {
+	if x != nil {
+		return x.MediaTypeOptional
+	}
+	return false
+}
+
+func (x *MediaTypesResponse) GetConfigMediaTypes() []string {
+	if x != nil {
+		return x.ConfigMediaTypes
+	}
+	return nil
 }
 
 // Platform is image-spec's platform object.
@@ -1427,14 +1457,16 @@ const file_format_proto_rawDesc = "" +
 	"\aversion\x18\x02 \x01(\tR\aversion\x12!\n" +
 	"\fapi_versions\x18\x03 \x03(\rR\vapiVersions\x12A\n" +
 	"\fcapabilities\x18\x04 \x03(\x0e2\x1d.ocispec.format.v1.CapabilityR\fcapabilities\"\x13\n" +
-	"\x11MediaTypesRequest\"\xd7\x02\n" +
+	"\x11MediaTypesRequest\"\xb5\x03\n" +
 	"\x12MediaTypesResponse\x12.\n" +
 	"\x13manifest_media_type\x18\x01 \x01(\tR\x11manifestMediaType\x12(\n" +
 	"\x10index_media_type\x18\x02 \x01(\tR\x0eindexMediaType\x12V\n" +
 	"\vmedia_types\x18\x03 \x03(\v25.ocispec.format.v1.MediaTypesResponse.MediaTypesEntryR\n" +
 	"mediaTypes\x12'\n" +
 	"\x0fsupported_kinds\x18\x04 \x03(\tR\x0esupportedKinds\x12'\n" +
-	"\x0fartifact_fields\x18\x05 \x01(\bR\x0eartifactFields\x1a=\n" +
+	"\x0fartifact_fields\x18\x05 \x01(\bR\x0eartifactFields\x12.\n" +
+	"\x13media_type_optional\x18\x06 \x01(\bR\x11mediaTypeOptional\x12,\n" +
+	"\x12config_media_types\x18\a \x03(\tR\x10configMediaTypes\x1a=\n" +
 	"\x0fMediaTypesEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\x98\x01\n" +

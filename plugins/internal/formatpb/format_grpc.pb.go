@@ -112,8 +112,9 @@ type FormatClient interface {
 	EncodeIndex(ctx context.Context, in *EncodeIndexRequest, opts ...grpc.CallOption) (*EncodeResponse, error)
 	// DecodeIndex parses an index; only with CAPABILITY_INDEX.
 	DecodeIndex(ctx context.Context, in *DecodeRequest, opts ...grpc.CallOption) (*DecodeIndexResponse, error)
-	// Detect says whether a document belongs to the format (by content,
-	// not by its mediaType field); only with CAPABILITY_DETECT.
+	// Detect says whether a document belongs to the format (by content
+	// beyond its mediaType field and its config's media type); only with
+	// CAPABILITY_DETECT.
 	Detect(ctx context.Context, in *DetectRequest, opts ...grpc.CallOption) (*DetectResponse, error)
 }
 
@@ -275,8 +276,9 @@ type FormatServer interface {
 	EncodeIndex(context.Context, *EncodeIndexRequest) (*EncodeResponse, error)
 	// DecodeIndex parses an index; only with CAPABILITY_INDEX.
 	DecodeIndex(context.Context, *DecodeRequest) (*DecodeIndexResponse, error)
-	// Detect says whether a document belongs to the format (by content,
-	// not by its mediaType field); only with CAPABILITY_DETECT.
+	// Detect says whether a document belongs to the format (by content
+	// beyond its mediaType field and its config's media type); only with
+	// CAPABILITY_DETECT.
 	Detect(context.Context, *DetectRequest) (*DetectResponse, error)
 	mustEmbedUnimplementedFormatServer()
 }

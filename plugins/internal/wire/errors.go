@@ -24,11 +24,10 @@ var errorCodes = []struct {
 	code formatpb.ErrorCode
 	err  error
 }{
-	{formatpb.ErrorCode_ERROR_CODE_MIXED_DOCUMENT, core.ErrMixedDocument},
 	{formatpb.ErrorCode_ERROR_CODE_NOT_MANIFEST, core.ErrNotManifest},
 	{formatpb.ErrorCode_ERROR_CODE_NOT_INDEX, core.ErrNotIndex},
 	{formatpb.ErrorCode_ERROR_CODE_UNKNOWN_DOCUMENT, core.ErrUnknownDocument},
-	{formatpb.ErrorCode_ERROR_CODE_DOCUMENT_TOO_LARGE, core.ErrDocumentTooLarge},
+	{formatpb.ErrorCode_ERROR_CODE_DOCUMENT_TOO_LARGE, core.ErrTooLarge},
 	{formatpb.ErrorCode_ERROR_CODE_INVALID_DOCUMENT, core.ErrInvalidDocument},
 	{formatpb.ErrorCode_ERROR_CODE_NOT_CONVERTIBLE, core.ErrNotConvertible},
 	{formatpb.ErrorCode_ERROR_CODE_UNKNOWN_ENCODING, core.ErrUnknownEncoding},
@@ -36,9 +35,14 @@ var errorCodes = []struct {
 	{formatpb.ErrorCode_ERROR_CODE_SIZE_MISMATCH, core.ErrSizeMismatch},
 	{formatpb.ErrorCode_ERROR_CODE_DIGEST_MISMATCH, core.ErrDigestMismatch},
 	{formatpb.ErrorCode_ERROR_CODE_INVALID_DIGEST, core.ErrInvalidDigest},
-	{formatpb.ErrorCode_ERROR_CODE_UNSUPPORTED_DIGEST, core.ErrUnsupportedDigest},
+	{formatpb.ErrorCode_ERROR_CODE_UNSUPPORTED_DIGEST, core.ErrUnknownAlgorithm},
 	{formatpb.ErrorCode_ERROR_CODE_INVALID_MEDIA_TYPE, core.ErrInvalidMediaType},
-	{formatpb.ErrorCode_ERROR_CODE_INVALID_DESCRIPTOR, core.ErrInvalidDescriptor},
+}
+
+// legacyCodes are codes hosts still read but no longer write.
+var legacyCodes = map[formatpb.ErrorCode]error{
+	formatpb.ErrorCode_ERROR_CODE_MIXED_DOCUMENT:     core.ErrInvalidDocument,
+	formatpb.ErrorCode_ERROR_CODE_INVALID_DESCRIPTOR: core.ErrInvalidDocument,
 }
 
 // codeOf returns the protocol code of err.
@@ -59,7 +63,7 @@ func sentinelOf(code formatpb.ErrorCode) error {
 			return c.err
 		}
 	}
-	return nil
+	return legacyCodes[code]
 }
 
 // ErrorToProto describes err for the host: its code, its message, and

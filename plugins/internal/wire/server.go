@@ -28,67 +28,68 @@ type Server struct {
 	Version string
 }
 
-// NewServer returns a server for f. The version is f's Version method's
-// answer when it has one, else the module version the binary was built
-// from.
+// NewServer returns a server for f. The version is f's description's
+// when it has one, else the module version the binary was built from.
 func NewServer(f core.Format) *Server {
-	v := ""
-	if vf, ok := f.(interface{ Version() string }); ok {
-		v = vf.Version()
-	} else if bi, ok := debug.ReadBuildInfo(); ok {
+	v := f.Describe().Version
+	if bi, ok := debug.ReadBuildInfo(); ok && v == "" {
 		v = bi.Main.Version
 	}
 	return &Server{Format: f, Version: v}
 }
 
 func (s *Server) Info(context.Context, *formatpb.InfoRequest) (*formatpb.InfoResponse, error) {
+	d := s.Format.Describe()
 	r := &formatpb.InfoResponse{
-		Name:        s.Format.Name(),
+		Name:        d.Name,
 		Version:     s.Version,
 		ApiVersions: []uint32{APIVersion},
 	}
-	if _, ok := s.Format.(core.Detector); ok {
+	if _, ok := s.Format.(core.Detector); ok && d.Detects {
 		r.Capabilities = append(r.Capabilities, formatpb.Capability_CAPABILITY_DETECT)
 	}
-	if _, ok := s.Format.(core.IndexFormat); ok && s.Format.IndexMediaType() != "" {
+	if _, ok := s.Format.(core.IndexFormat); ok && d.IndexMediaType != "" {
 		r.Capabilities = append(r.Capabilities, formatpb.Capability_CAPABILITY_INDEX)
 	}
 	return r, nil
 }
 
 func (s *Server) MediaTypes(context.Context, *formatpb.MediaTypesRequest) (*formatpb.MediaTypesResponse, error) {
-	table := s.Format.MediaTypes()
+	d := s.Format.Describe()
+	table := d.Table.MediaTypes()
 	r := &formatpb.MediaTypesResponse{
-		ManifestMediaType: s.Format.ManifestMediaType(),
-		IndexMediaType:    s.Format.IndexMediaType(),
+		ManifestMediaType: d.ManifestMediaType,
+		IndexMediaType:    d.IndexMediaType,
 		MediaTypes:        table,
-		ArtifactFields:    true,
+		ArtifactFields:    d.ArtifactFields,
+		MediaTypeOptional: d.MediaTypeOptional,
+		ConfigMediaTypes:  slices.Clone(d.ConfigMediaTypes),
 	}
 	for _, k := range slices.Sorted(maps.Keys(table)) {
-		if s.Format.Supports(k) {
+		if d.Table.Supports(k) {
 			r.SupportedKinds = append(r.SupportedKinds, k)
 		}
-	}
-	if a, ok := s.Format.(core.ArtifactFielder); ok {
-		r.ArtifactFields = a.ArtifactFields()
 	}
 	return r, nil
 }
 
-func (s *Server) EncodeManifest(_ context.Context, req *formatpb.EncodeManifestRequest) (*formatpb.EncodeResponse, error) {
+// Each call runs under the context gRPC gives it, which the host's
+// deadline and cancellation end.
+
+func (s *Server) EncodeManifest(ctx context.Context, req *formatpb.EncodeManifestRequest) (*formatpb.EncodeResponse, error) {
 	enc, err := EncodingFromProto(req.GetEncoding())
 	if err != nil {
 		return encodeError(err), nil
 	}
-	b, err := s.Format.EncodeManifest(ManifestFromProto(req.GetManifest()), enc)
+	b, err := s.Format.EncodeManifest(ctx, ManifestFromProto(req.GetManifest()), enc)
 	if err != nil {
 		return encodeError(err), nil
 	}
 	return &formatpb.EncodeResponse{Result: &formatpb.EncodeResponse_Document{Document: b}}, nil
 }
 
-func (s *Server) DecodeManifest(_ context.Context, req *formatpb.DecodeRequest) (*formatpb.DecodeManifestResponse, error) {
-	m, err := s.Format.DecodeManifest(req.GetDocument())
+func (s *Server) DecodeManifest(ctx context.Context, req *formatpb.DecodeRequest) (*formatpb.DecodeManifestResponse, error) {
+	m, err := s.Format.DecodeManifest(ctx, req.GetDocument())
 	if err != nil {
 		return &formatpb.DecodeManifestResponse{Result: &formatpb.DecodeManifestResponse_Error{Error: ErrorToProto(err)}}, nil
 	}
@@ -96,13 +97,13 @@ func (s *Server) DecodeManifest(_ context.Context, req *formatpb.DecodeRequest) 
 }
 
 func (s *Server) indexFormat() (core.IndexFormat, error) {
-	if f, ok := s.Format.(core.IndexFormat); ok && s.Format.IndexMediaType() != "" {
+	if f, ok := s.Format.(core.IndexFormat); ok && s.Format.Describe().IndexMediaType != "" {
 		return f, nil
 	}
-	return nil, status.Errorf(codes.Unimplemented, "format %q has no index", s.Format.Name())
+	return nil, status.Errorf(codes.Unimplemented, "format %q has no index", s.Format.Describe().Name)
 }
 
-func (s *Server) EncodeIndex(_ context.Context, req *formatpb.EncodeIndexRequest) (*formatpb.EncodeResponse, error) {
+func (s *Server) EncodeIndex(ctx context.Context, req *formatpb.EncodeIndexRequest) (*formatpb.EncodeResponse, error) {
 	f, err := s.indexFormat()
 	if err != nil {
 		return nil, err
@@ -111,31 +112,32 @@ func (s *Server) EncodeIndex(_ context.Context, req *formatpb.EncodeIndexRequest
 	if err != nil {
 		return encodeError(err), nil
 	}
-	b, err := f.EncodeIndex(IndexFromProto(req.GetIndex()), enc)
+	b, err := f.EncodeIndex(ctx, IndexFromProto(req.GetIndex()), enc)
 	if err != nil {
 		return encodeError(err), nil
 	}
 	return &formatpb.EncodeResponse{Result: &formatpb.EncodeResponse_Document{Document: b}}, nil
 }
 
-func (s *Server) DecodeIndex(_ context.Context, req *formatpb.DecodeRequest) (*formatpb.DecodeIndexResponse, error) {
+func (s *Server) DecodeIndex(ctx context.Context, req *formatpb.DecodeRequest) (*formatpb.DecodeIndexResponse, error) {
 	f, err := s.indexFormat()
 	if err != nil {
 		return nil, err
 	}
-	ix, err := f.DecodeIndex(req.GetDocument())
+	ix, err := f.DecodeIndex(ctx, req.GetDocument())
 	if err != nil {
 		return &formatpb.DecodeIndexResponse{Result: &formatpb.DecodeIndexResponse_Error{Error: ErrorToProto(err)}}, nil
 	}
 	return &formatpb.DecodeIndexResponse{Result: &formatpb.DecodeIndexResponse_Index{Index: IndexToProto(ix)}}, nil
 }
 
-func (s *Server) Detect(_ context.Context, req *formatpb.DetectRequest) (*formatpb.DetectResponse, error) {
+func (s *Server) Detect(ctx context.Context, req *formatpb.DetectRequest) (*formatpb.DetectResponse, error) {
 	d, ok := s.Format.(core.Detector)
-	if !ok {
-		return nil, status.Errorf(codes.Unimplemented, "format %q does not detect documents", s.Format.Name())
+	if !ok || !s.Format.Describe().Detects {
+		return nil, status.Errorf(codes.Unimplemented, "format %q does not detect documents", s.Format.Describe().Name)
 	}
-	return &formatpb.DetectResponse{Match: d.Detect(req.GetDocument())}, nil
+	match, err := d.Detect(ctx, req.GetDocument())
+	return &formatpb.DetectResponse{Match: match && err == nil}, nil
 }
 
 func encodeError(err error) *formatpb.EncodeResponse {

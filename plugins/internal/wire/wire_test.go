@@ -1,6 +1,7 @@
 package wire
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"reflect"
@@ -11,6 +12,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/plugins/internal/formatpb"
 )
 
@@ -24,7 +26,7 @@ func fullManifest() core.Manifest {
 	d.Platform = &core.Platform{Architecture: "arm64", OS: "linux", OSVersion: "6", OSFeatures: []string{"f"}, Variant: "v8"}
 	empty := core.DescriptorFromBytes("application/vnd.x.empty", nil)
 	empty.Data = []byte{} // present but empty
-	subject := core.DescriptorFromBytes(core.MediaTypeOCIManifest, []byte("{}"))
+	subject := core.DescriptorFromBytes(oci.MediaTypeManifest, []byte("{}"))
 	return core.Manifest{
 		ArtifactType: "application/vnd.x.artifact",
 		Config:       core.DescriptorFromBytes("config", []byte("{}")),
@@ -91,14 +93,14 @@ func TestEncodings(t *testing.T) {
 // A format's error keeps its sentinel and its field problems (each with
 // its own sentinel) across the protocol.
 func TestErrorRoundTrip(t *testing.T) {
-	_, decodeErr := core.NewFormat("x", core.NewTable(map[string]string{"c": "a/b"}, nil), core.Codec{ManifestMediaType: "a/m"}).
-		DecodeManifest([]byte(`{"schemaVersion":2,"mediaType":"a/m","config":{"mediaType":"a/b","size":-1,"digest":"sha256:zz"},"layers":[]}`))
+	x := core.NewFormat(core.FormatSpec{Description: core.Description{Name: "x", ManifestMediaType: "a/m", Table: core.NewTable(map[string]string{"c": "a/b"}, nil)}})
+	_, decodeErr := x.DecodeManifest(context.Background(), []byte(`{"schemaVersion":2,"mediaType":"a/m","config":{"mediaType":"a/b","size":-1,"digest":"sha256:zz"},"layers":[]}`))
 	tests := []struct {
 		name string
 		err  error
 		want []error
 	}{
-		{"decode", decodeErr, []error{core.ErrInvalidDocument, core.ErrInvalidDigest, core.ErrInvalidDescriptor}},
+		{"decode", decodeErr, []error{core.ErrInvalidDocument, core.ErrInvalidDigest}},
 		{"unsupported", fmt.Errorf("no index: %w", errors.ErrUnsupported), []error{errors.ErrUnsupported}},
 		{"mismatch", &core.DigestMismatchError{Want: "sha256:a", Got: "sha256:b"}, []error{core.ErrDigestMismatch}},
 		{"plain", errors.New("something else"), nil},

@@ -54,7 +54,7 @@ func TestBinary(t *testing.T, path string, opts ...plugins.Option) *plugins.Plug
 
 func load(t *testing.T, path string, opts []plugins.Option) *plugins.Plugin {
 	t.Helper()
-	opts = append([]plugins.Option{plugins.WithRegistry(nil)}, opts...)
+	opts = append([]plugins.Option{plugins.WithoutRegistration()}, opts...)
 	p, err := plugins.Load(context.Background(), path, opts...)
 	if err != nil {
 		t.Fatalf("plugins.Load(%q) = %v", path, err)
@@ -69,29 +69,31 @@ func load(t *testing.T, path string, opts []plugins.Option) *plugins.Plugin {
 
 // testSame compares the plugin's answers with the format's own.
 func testSame(t *testing.T, local, remote core.Format) {
-	if local.Name() != remote.Name() || local.ManifestMediaType() != remote.ManifestMediaType() ||
-		local.IndexMediaType() != remote.IndexMediaType() || !reflect.DeepEqual(local.MediaTypes(), remote.MediaTypes()) {
-		t.Fatalf("the plugin describes %s %q %q %v, the format %s %q %q %v",
-			remote.Name(), remote.ManifestMediaType(), remote.IndexMediaType(), remote.MediaTypes(),
-			local.Name(), local.ManifestMediaType(), local.IndexMediaType(), local.MediaTypes())
+	ctx := context.Background()
+	ld, rd := describable(local.Describe()), describable(remote.Describe())
+	if ld.Version == "" {
+		rd.Version = "" // the plugin reports its module version instead
+	}
+	if !reflect.DeepEqual(ld, rd) {
+		t.Fatalf("the plugin describes\n%#v\nthe format\n%#v", rd, ld)
 	}
 	m := coretest.SampleManifest(local)
 	for _, enc := range core.Encodings {
-		want, werr := local.EncodeManifest(m, enc)
-		got, gerr := remote.EncodeManifest(m, enc)
+		want, werr := local.EncodeManifest(ctx, m, enc)
+		got, gerr := remote.EncodeManifest(ctx, m, enc)
 		if (werr == nil) != (gerr == nil) || string(got) != string(want) {
 			t.Errorf("EncodeManifest(%s) through the plugin = %q, %v; in process %q, %v", enc, got, gerr, want, werr)
 			continue
 		}
-		wm, werr := local.DecodeManifest(want)
-		gm, gerr := remote.DecodeManifest(want)
+		wm, werr := local.DecodeManifest(ctx, want)
+		gm, gerr := remote.DecodeManifest(ctx, want)
 		if werr != nil || gerr != nil || !reflect.DeepEqual(gm, wm) {
 			t.Errorf("DecodeManifest(%s) through the plugin = %#v, %v; in process %#v, %v", enc, gm, gerr, wm, werr)
 		}
 	}
 	bad := []byte(`{"schemaVersion":2,"config":{"mediaType":"a/b","size":-1,"digest":"sha256:x"},"layers":[]}`)
-	_, werr := local.DecodeManifest(bad)
-	_, gerr := remote.DecodeManifest(bad)
+	_, werr := local.DecodeManifest(ctx, bad)
+	_, gerr := remote.DecodeManifest(ctx, bad)
 	if werr == nil || gerr == nil {
 		t.Fatalf("DecodeManifest(%q): plugin %v, in process %v; want errors", bad, gerr, werr)
 	}
@@ -102,6 +104,28 @@ func testSame(t *testing.T, local, remote core.Format) {
 	if lp, rp := ProblemFields(werr), ProblemFields(gerr); !reflect.DeepEqual(lp, rp) {
 		t.Errorf("DecodeManifest(%q) problems: plugin %q, in process %q", bad, rp, lp)
 	}
+}
+
+// description is what a plugin must describe as its format does: the
+// whole description, with the table as its entries and supported kinds.
+type description struct {
+	core.Description
+	Entries   map[string]string
+	Supported []string
+}
+
+func describable(d core.Description) description {
+	out := description{Description: d, Entries: d.Table.MediaTypes()}
+	for _, k := range d.Table.Kinds() {
+		if d.Table.Supports(k) {
+			out.Supported = append(out.Supported, k)
+		}
+	}
+	out.Table = nil
+	if len(out.ConfigMediaTypes) == 0 {
+		out.ConfigMediaTypes = nil
+	}
+	return out
 }
 
 // ProblemFields lists the fields that an error's problems name

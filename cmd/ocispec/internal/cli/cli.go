@@ -16,6 +16,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/concil-go/ocispec/cmd/ocispec/internal/progress"
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats"
 	"github.com/concil-go/ocispec/plugins"
 
 	// The built-in formats and digest algorithms.
@@ -43,6 +45,8 @@ type app struct {
 	// --quiet was not given.
 	progress bool
 
+	// reg holds the formats the command uses: built-in and plugins'.
+	reg         *core.Registry
 	loaded      []*plugins.Plugin
 	pluginErr   error
 	pluginsDone bool
@@ -56,7 +60,7 @@ type app struct {
 // else to stderr. It never panics: a panic of the command is reported
 // as an internal error.
 func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code int) {
-	a := &app{ctx: ctx, stdout: stdout, stderr: stderr}
+	a := &app{ctx: ctx, stdout: stdout, stderr: stderr, reg: formats.NewRegistry(core.DefaultAlgorithms)}
 	defer func() {
 		if r := recover(); r != nil {
 			fmt.Fprintf(stderr, "ocispec: internal error: %v (this is a bug; please report it with the command line that caused it)\n", r)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats"
 	"github.com/concil-go/ocispec/layout"
 )
 
@@ -78,7 +79,7 @@ func TestDetectDocument(t *testing.T) {
 		{`[1]`, ""},
 	}
 	for _, tt := range tests {
-		got, err := detectDocument([]byte(tt.doc))
+		got, err := (&app{reg: formats.NewRegistry(nil), pluginsDone: true}).detectDocument([]byte(tt.doc))
 		if got != tt.want || (err != nil) != (tt.want == "") {
 			t.Errorf("detectDocument(%q) = %q, %v; want %q", tt.doc, got, err, tt.want)
 		}

@@ -93,7 +93,7 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 		}
 		return a.convertFile(src.path, dstArg, to, enc, o.permissive)
 	}
-	srcLayout, err := src.open()
+	srcLayout, err := src.open(a.registry())
 	if err != nil {
 		return err
 	}
@@ -147,7 +147,7 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 			opts.Tag = DefaultTag
 		}
 	}
-	dst, err := layout.Create(out.dir, out.kind)
+	dst, err := layout.Create(out.dir, out.kind, layout.WithRegistry(a.registry()))
 	if err != nil {
 		return err
 	}
@@ -171,9 +171,9 @@ func (a *app) converted(dst string, kind layout.Kind, to core.Format, desc core.
 		tag = desc.Annotations[layout.AnnotationRefName]
 	}
 	a.noteDockerInOCI(to, kind)
-	a.note("converted to %s: %s (%s%s), %s", to.Name(), dst, layoutName(kind), tagNote(tag), desc.Digest)
+	a.note("converted to %s: %s (%s%s), %s", to.Describe().Name, dst, layoutName(kind), tagNote(tag), desc.Digest)
 	return a.result(imageResult{
-		Path: dst, Layout: kind.String(), Format: to.Name(), Tag: tag,
+		Path: dst, Layout: kind.String(), Format: to.Describe().Name, Tag: tag,
 		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
 	})
 }
@@ -189,40 +189,33 @@ func (a *app) convertFile(srcPath, dstPath string, to core.Format, enc core.Enco
 	if err != nil {
 		return fmt.Errorf("%s: %w", srcPath, err)
 	}
-	det, err := core.Default.Detect(raw)
+	doc, err := a.registry().Decode(a.ctx, raw)
 	if err != nil {
 		return fmt.Errorf("%s: %w", srcPath, err)
 	}
 	opts := core.ConvertOptions{Permissive: permissive}
+	from, td := doc.Format, to.Describe()
 	var out []byte
 	var mediaType string
-	if det.Index {
-		ix, from, err := core.Default.DecodeIndex(raw)
+	if doc.Index != nil {
+		cix, err := core.ConvertIndex(*doc.Index, from, to, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", srcPath, err)
 		}
-		cix, err := core.ConvertIndex(ix, from, to, opts)
-		if err != nil {
+		if out, err = core.EncodeIndex(a.ctx, to, cix, enc); err != nil {
 			return fmt.Errorf("%s: %w", srcPath, err)
 		}
-		if out, err = core.EncodeIndex(to, cix, enc); err != nil {
-			return fmt.Errorf("%s: %w", srcPath, err)
-		}
-		mediaType = to.IndexMediaType()
-		a.warn(fmt.Errorf("%s: the index's entries still point to the manifests of %s; convert each of them too (or convert the layout, which does)", srcPath, from.Name()))
+		mediaType = td.IndexMediaType
+		a.warn(fmt.Errorf("%s: the index's entries still point to the manifests of %s; convert each of them too (or convert the layout, which does)", srcPath, from.Describe().Name))
 	} else {
-		m, from, err := core.Default.DecodeManifest(raw)
+		cm, err := core.ConvertManifest(*doc.Manifest, from, to, opts)
 		if err != nil {
 			return fmt.Errorf("%s: %w", srcPath, err)
 		}
-		cm, err := core.ConvertManifest(m, from, to, opts)
-		if err != nil {
+		if out, err = to.EncodeManifest(a.ctx, cm, enc); err != nil {
 			return fmt.Errorf("%s: %w", srcPath, err)
 		}
-		if out, err = core.EncodeManifest(to, cm, enc); err != nil {
-			return fmt.Errorf("%s: %w", srcPath, err)
-		}
-		mediaType = to.ManifestMediaType()
+		mediaType = td.ManifestMediaType
 	}
 	if fi, err := os.Stat(dstPath); err == nil && fi.IsDir() {
 		return fmt.Errorf("%w: %s is a folder; name the file to write", ErrOutput, dstPath)
@@ -231,8 +224,8 @@ func (a *app) convertFile(srcPath, dstPath string, to core.Format, enc core.Enco
 		return fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	d := core.DescriptorFromBytes(mediaType, out)
-	a.note("converted to %s: %s, %s", to.Name(), dstPath, d.Digest)
-	return a.result(imageResult{Path: dstPath, Format: to.Name(), MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
+	a.note("converted to %s: %s, %s", td.Name, dstPath, d.Digest)
+	return a.result(imageResult{Path: dstPath, Format: td.Name, MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
 }
 
 // samePath reports whether a and b name the same existing folder.

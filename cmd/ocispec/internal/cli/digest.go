@@ -67,7 +67,7 @@ func (a *app) digest(o *digestOptions, files []string) error {
 	var algs []digest.Algorithm
 	for _, s := range o.algorithms {
 		alg := digest.Algorithm(s)
-		if _, err := core.Default.Digester(alg); err != nil {
+		if err := core.DefaultAlgorithms.Check(alg); err != nil {
 			return err
 		}
 		algs = append(algs, alg)
@@ -87,7 +87,7 @@ func (a *app) digest(o *digestOptions, files []string) error {
 			return err
 		}
 		if fi.IsDir() {
-			return fmt.Errorf("%s: %w: it is a folder", f, digesters.ErrNotRegular)
+			return fmt.Errorf("%s: %w: it is a folder", f, core.ErrNotRegular)
 		}
 		total += fi.Size()
 	}
@@ -145,9 +145,9 @@ func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string,
 	var err error
 	switch {
 	case o.layer && file == "-":
-		res, plain, err = eng.DigestLayerAs(ctx, os.Stdin, digesters.CompressionAuto, algs...)
+		res, plain, err = eng.DigestLayerAs(ctx, os.Stdin, digesters.Detect, algs...)
 	case o.layer:
-		res, plain, err = eng.DigestLayerFile(ctx, file, digesters.CompressionAuto, algs...)
+		res, plain, err = eng.DigestLayerFile(ctx, file, digesters.Detect, algs...)
 	case file == "-":
 		res, err = eng.DigestReader(ctx, os.Stdin, algs...)
 	default:
@@ -165,7 +165,7 @@ func describeFile(file string, res, plain digesters.Result, algs int, o *digestO
 	mediaType := o.mediaType
 	switch {
 	case mediaType != "":
-		mediaType = oci.Format.MediaType(mediaType)
+		mediaType = oci.Format.Describe().Table.MediaType(mediaType)
 	case o.layer:
 		mediaType = layerMediaType(file)
 	default:
@@ -206,11 +206,6 @@ func layerMediaType(file string) string {
 	defer f.Close()
 	head := make([]byte, 4)
 	n, _ := f.Read(head)
-	switch digesters.DetectCompression(head[:n]) {
-	case digesters.CompressionGzip:
-		return oci.MediaTypeLayerGzip
-	case digesters.CompressionZstd:
-		return oci.MediaTypeLayerZstd
-	}
-	return oci.MediaTypeLayer
+	mt, _ := core.WithCompression(oci.MediaTypeLayer, digesters.DetectCompression(head[:n]))
+	return mt
 }

@@ -61,16 +61,17 @@ func (a *app) formats(o *formatsOptions) error {
 		return a.ctx.Err()
 	}
 	var r formatsResult
-	for _, f := range core.Default.Formats() {
+	for _, f := range a.registry().Formats() {
+		d := f.Describe()
 		fi := formatInfo{
-			Name: f.Name(), ManifestMediaType: f.ManifestMediaType(), IndexMediaType: f.IndexMediaType(),
-			Kinds: len(f.MediaTypes()), Plugin: a.pluginPath(f.Name()),
+			Name: d.Name, ManifestMediaType: d.ManifestMediaType, IndexMediaType: d.IndexMediaType,
+			Kinds: len(d.Table.MediaTypes()), Plugin: a.pluginPath(d.Name),
 		}
 		fi.Builtin = fi.Plugin == ""
 		r.Formats = append(r.Formats, fi)
 	}
 	choice := digesters.SHA256Choice()
-	for _, d := range core.Default.Digesters() {
+	for _, d := range core.DefaultAlgorithms.List() {
 		ai := algorithmInfo{Name: string(d.Algorithm()), Backend: d.Backend()}
 		if d.Algorithm() == core.SHA256 {
 			ai.Backend, ai.Detail = choice.Backend, choice.Detail

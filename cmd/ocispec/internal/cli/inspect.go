@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -84,9 +85,9 @@ type inspectResult struct {
 	Annotations  map[string]string        `json:"annotations,omitempty"`
 }
 
-func info(d core.Descriptor) blobInfo {
+func info(f core.Format, d core.Descriptor) blobInfo {
 	b := blobInfo{
-		Kind: core.Default.Kind(d.MediaType), MediaType: d.MediaType, Digest: d.Digest, Size: d.Size,
+		Kind: kindOf(f, d.MediaType), MediaType: d.MediaType, Digest: d.Digest, Size: d.Size,
 		ArtifactType: d.ArtifactType, URLs: d.URLs, Annotations: d.Annotations,
 	}
 	if d.Platform != nil {
@@ -95,12 +96,23 @@ func info(d core.Descriptor) blobInfo {
 	return b
 }
 
-func infoPtr(d *core.Descriptor) *blobInfo {
+func infoPtr(f core.Format, d *core.Descriptor) *blobInfo {
 	if d == nil {
 		return nil
 	}
-	b := info(*d)
+	b := info(f, *d)
 	return &b
+}
+
+// kindOf names the kind of a media type of a document of format f: from
+// f's table, else from the built-in formats' (a Docker layer type in an
+// OCI manifest is still a tar+gzip), else the type itself. Which
+// plugins are loaded never changes it for a format that is not theirs.
+func kindOf(f core.Format, mediaType string) string {
+	if k, ok := f.Describe().Table.LookupKind(mediaType); ok {
+		return k
+	}
+	return formats.Kind(mediaType)
 }
 
 // documentDigests returns the digests people look a manifest up by:
@@ -109,11 +121,11 @@ func infoPtr(d *core.Descriptor) *blobInfo {
 func documentDigests(raw []byte, d digest.Digest) map[string]digest.Digest {
 	out := map[string]digest.Digest{}
 	algs := []digest.Algorithm{core.SHA256, core.SHA512}
-	if a := d.Algorithm(); d != "" && !slices.Contains(algs, a) {
+	if a := core.AlgorithmOf(d); d != "" && !slices.Contains(algs, a) {
 		algs = append(algs, a)
 	}
 	for _, alg := range algs {
-		if dg, err := core.Default.FromBytes(alg, raw); err == nil {
+		if dg, err := core.DefaultAlgorithms.FromBytes(alg, raw); err == nil {
 			out[string(alg)] = dg
 		}
 	}
@@ -148,7 +160,7 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 		if o.tag != "" {
 			return usagef("--tag applies to a layout folder, and %s is a file", arg)
 		}
-		r, err = inspectFile(src.path)
+		r, err = a.inspectFile(src.path)
 	} else {
 		if o.tag != "" {
 			src.sel.Tag = o.tag
@@ -166,7 +178,7 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 	return writeInspect(a.stdout, r)
 }
 
-func inspectFile(path string) (*inspectResult, error) {
+func (a *app) inspectFile(path string) (*inspectResult, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -176,54 +188,46 @@ func inspectFile(path string) (*inspectResult, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	det, err := core.Default.Detect(raw)
+	doc, err := a.registry().Decode(a.ctx, raw)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
-	d := core.Descriptor{MediaType: det.MediaType, Size: int64(len(raw)), Digest: core.DigestOf(raw)}
-	if det.Index {
-		ix, f, err := core.Default.DecodeIndex(raw)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", path, err)
-		}
-		return indexResult(ix, f, d, raw), nil
+	d := core.Descriptor{MediaType: doc.MediaType, Size: int64(len(raw)), Digest: core.DigestOf(raw)}
+	if doc.Index != nil {
+		return indexResult(*doc.Index, doc.Format, d, raw), nil
 	}
-	m, format, err := core.Default.DecodeManifest(raw)
-	if err != nil {
-		return nil, fmt.Errorf("%s: %w", path, err)
-	}
-	return manifestResult(m, format, d, raw), nil
+	return manifestResult(*doc.Manifest, doc.Format, d, raw), nil
 }
 
 func manifestResult(m core.Manifest, f core.Format, d core.Descriptor, raw []byte) *inspectResult {
 	r := &inspectResult{
-		Format: f.Name(), Document: "manifest", MediaType: d.MediaType, Digest: d.Digest, Size: d.Size,
+		Format: f.Describe().Name, Document: "manifest", MediaType: d.MediaType, Digest: d.Digest, Size: d.Size,
 		Digests: documentDigests(raw, d.Digest), ArtifactType: m.ArtifactType,
-		Config: infoPtr(&m.Config), Layers: []blobInfo{}, Subject: infoPtr(m.Subject), Annotations: m.Annotations,
+		Config: infoPtr(f, &m.Config), Layers: []blobInfo{}, Subject: infoPtr(f, m.Subject), Annotations: m.Annotations,
 	}
 	if r.MediaType == "" {
-		r.MediaType = f.ManifestMediaType()
+		r.MediaType = f.Describe().ManifestMediaType
 	}
 	for _, l := range m.Layers {
-		r.Layers = append(r.Layers, info(l))
+		r.Layers = append(r.Layers, info(f, l))
 	}
 	return r
 }
 
 func indexResult(ix core.Index, f core.Format, d core.Descriptor, raw []byte) *inspectResult {
 	r := &inspectResult{
-		Format: f.Name(), Document: "index", MediaType: d.MediaType, Digest: d.Digest, Size: d.Size,
+		Format: f.Describe().Name, Document: "index", MediaType: d.MediaType, Digest: d.Digest, Size: d.Size,
 		Digests: documentDigests(raw, d.Digest), ArtifactType: ix.ArtifactType,
-		Manifests: []blobInfo{}, Subject: infoPtr(ix.Subject), Annotations: ix.Annotations,
+		Manifests: []blobInfo{}, Subject: infoPtr(f, ix.Subject), Annotations: ix.Annotations,
 	}
 	for _, m := range ix.Manifests {
-		r.Manifests = append(r.Manifests, info(m))
+		r.Manifests = append(r.Manifests, info(f, m))
 	}
 	return r
 }
 
 func (a *app) inspectLayout(src source) (*inspectResult, error) {
-	l, err := src.open()
+	l, err := src.open(a.registry())
 	if err != nil {
 		return nil, err
 	}
@@ -234,7 +238,7 @@ func (a *app) inspectLayout(src source) (*inspectResult, error) {
 	}
 	r := manifestResult(img.Manifest, img.Format, img.Descriptor, img.Bytes)
 	r.Layout, r.Tag = l.Kind().String(), img.Tag
-	r.Index = infoPtr(img.Index)
+	r.Index = infoPtr(img.Format, img.Index)
 	if p, ok := readPlatform(a.ctx, l, img.Manifest.Config); ok {
 		r.Platform = p.String()
 	} else if img.Descriptor.Platform != nil {

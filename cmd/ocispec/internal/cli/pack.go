@@ -84,10 +84,12 @@ Prints the manifest's descriptor as one line of JSON.`,
 // layerSpec is one layer to pack.
 type layerSpec struct {
 	kind string // as given: a kind or a concrete media type
-	path string
-	dir  bool
-	plan *tarlayer.Plan
-	size int64 // of a file
+	// resolved is the kind, or the media type when no table knows it.
+	resolved string
+	path     string
+	dir      bool
+	plan     *tarlayer.Plan
+	size     int64 // of a file
 	// comp is the layer's compression; tarKind is false for layers that
 	// are not tar streams (squashfs, encrypted, other media types).
 	comp    core.Compression
@@ -162,7 +164,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 		return err
 	}
 	alg := digest.Algorithm(o.algorithm)
-	if _, err := core.Default.Digester(alg); err != nil {
+	if err := core.DefaultAlgorithms.Check(alg); err != nil {
 		return err
 	}
 	for i, s := range specs {
@@ -172,8 +174,8 @@ func (a *app) pack(o *packOptions, args []string) error {
 		if s.dir && within(out, s.path) {
 			return fmt.Errorf("%w: %s is inside %s, the folder being packed; write it elsewhere", ErrOutput, out, s.path)
 		}
-		if k := core.Default.Kind(f.MediaType(s.kind)); core.IsKind(k) && !f.Supports(k) {
-			a.warn(fmt.Errorf("layer %d (%s): format %s cannot express kind %s faithfully; the manifest says %s, which few tools read", i, s.path, f.Name(), k, f.MediaType(k)))
+		if k, t := s.resolved, f.Describe().Table; core.IsKind(k) && !t.Supports(k) {
+			a.warn(fmt.Errorf("layer %d (%s): format %s cannot express kind %s faithfully; the manifest says %s, which few tools read", i, s.path, f.Describe().Name, k, t.MediaType(k)))
 		}
 	}
 	var configData []byte
@@ -183,7 +185,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 		}
 	} else {
 		for i, s := range specs {
-			if !s.tarKind && core.Default.Kind(s.kind) != core.KindSquashfs {
+			if !s.tarKind && s.resolved != core.KindSquashfs {
 				return fmt.Errorf("layer %d (%s): %w of a %s layer; give the image config with --config", i, s.path, ErrNoDiffID, s.kind)
 			}
 		}
@@ -233,7 +235,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 	} else if p, ok := configPlatform(configData); ok {
 		platform = p
 	}
-	configDesc, err := core.DescriptorFromBytesWith(alg, core.KindConfig, configData)
+	configDesc, err := core.DescriptorFromBytesWith(core.DefaultAlgorithms, alg, core.KindConfig, configData)
 	if err != nil {
 		return err
 	}
@@ -247,7 +249,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 		m.Annotations = annotations
 	}
 
-	l, err := layout.Create(dst.dir, dst.kind)
+	l, err := layout.Create(dst.dir, dst.kind, layout.WithRegistry(a.registry()))
 	if err != nil {
 		return err
 	}
@@ -270,9 +272,9 @@ func (a *app) pack(o *packOptions, args []string) error {
 		return err
 	}
 	a.noteDockerInOCI(f, dst.kind)
-	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", out, f.Name(), layoutName(dst.kind), tagNote(tag), len(layers), plural(len(layers)), desc.Digest)
+	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", out, f.Describe().Name, layoutName(dst.kind), tagNote(tag), len(layers), plural(len(layers)), desc.Digest)
 	return a.result(imageResult{
-		Path: out, Layout: dst.kind.String(), Format: f.Name(), Tag: tag,
+		Path: out, Layout: dst.kind.String(), Format: f.Describe().Name, Tag: tag,
 		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
 	})
 }
@@ -332,26 +334,21 @@ type imageResult struct {
 // check resolves a layer's kind against the format and its path on
 // disk.
 func (s *layerSpec) check(f core.Format) error {
-	kind := s.kind
+	s.resolved = s.kind
 	if core.IsKind(s.kind) {
 		if !hasKind(f, s.kind) {
-			return fmt.Errorf("%w: format %s has no kind %q (its kinds: %s; or give a media type)", ErrKind, f.Name(), s.kind, kindsOf(f))
+			return fmt.Errorf("%w: format %s has no kind %q (its kinds: %s; or give a media type)", ErrKind, f.Describe().Name, s.kind, kindsOf(f))
 		}
 	} else {
 		if err := core.ValidateMediaType(s.kind); err != nil {
 			return fmt.Errorf("%w: %w", ErrKind, err)
 		}
-		kind = core.Default.Kind(s.kind)
+		s.resolved = kindOf(f, s.kind)
 	}
-	encrypted := strings.HasSuffix(kind, "+encrypted")
-	comp, compErr := digesters.CompressionOf(kind)
-	s.tarKind = compErr == nil && !encrypted
-	switch comp {
-	case digesters.CompressionGzip:
-		s.comp = core.Gzip
-	case digesters.CompressionZstd:
-		s.comp = core.Zstd
-	}
+	// The algebra reads the compression of any tar layer type, whatever
+	// its format; encrypted and other layers are not tar streams.
+	comp, compErr := core.LayerCompression(s.kind)
+	s.tarKind, s.comp = compErr == nil, comp
 	fi, err := stat(s.path)
 	if err != nil {
 		return err
@@ -383,14 +380,7 @@ func (s *layerSpec) checkCompression() error {
 	defer f.Close()
 	head := make([]byte, 4)
 	n, _ := io.ReadFull(f, head)
-	var got core.Compression
-	switch digesters.DetectCompression(head[:n]) {
-	case digesters.CompressionGzip:
-		got = core.Gzip
-	case digesters.CompressionZstd:
-		got = core.Zstd
-	}
-	if got != s.comp {
+	if got := digesters.DetectCompression(head[:n]); got != s.comp {
 		return fmt.Errorf("%w: the kind says %s but the file is %s; give the kind that matches (%s)", ErrKind, compressionName(s.comp), compressionName(got), kindFor(got))
 	}
 	return nil
@@ -437,14 +427,7 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 	}
 	eng := &digesters.Engine{Progress: bar.Add}
 	if s.tarKind {
-		c := digesters.CompressionNone
-		switch s.comp {
-		case core.Gzip:
-			c = digesters.CompressionGzip
-		case core.Zstd:
-			c = digesters.CompressionZstd
-		}
-		comp, plain, err := eng.DigestLayerFile(ctx, s.path, c, alg)
+		comp, plain, err := eng.DigestLayerFile(ctx, s.path, s.comp, alg)
 		if err != nil {
 			return builtLayer{}, err
 		}
@@ -458,7 +441,7 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 		return builtLayer{}, err
 	}
 	b := builtLayer{desc: res.Descriptor(s.kind), source: layout.FromFile(s.path)}
-	if core.Default.Kind(s.kind) == core.KindSquashfs {
+	if s.resolved == core.KindSquashfs {
 		b.diffID = b.desc.Digest // a squashfs layer is its own filesystem
 	}
 	return b, nil

@@ -2,9 +2,7 @@ package cli
 
 import (
 	"fmt"
-	"maps"
 	"os"
-	"slices"
 	"strings"
 
 	"github.com/concil-go/ocispec/core"
@@ -20,8 +18,17 @@ func (a *app) pluginDirectory() string {
 	return os.Getenv(plugins.EnvPluginDir)
 }
 
+// registry returns the command's registry of formats: the built-in
+// formats and those of the plugins of the plugin folder (loaded on first
+// use, as loadPlugins does, with warnings), and the algorithms of
+// package digesters. The command never reads core.Default.
+func (a *app) registry() *core.Registry {
+	a.loadPlugins(true)
+	return a.reg
+}
+
 // loadPlugins loads the plugins of the plugin folder once, registering
-// their formats in core.Default. Plugins that fail to load are reported
+// their formats in the command's registry. Plugins that fail to load are reported
 // as warnings on stderr (unless warn is false) and returned as an error
 // wrapping [ErrPlugins]; the others are usable.
 func (a *app) loadPlugins(warn bool) error {
@@ -34,10 +41,10 @@ func (a *app) loadPlugins(warn bool) error {
 		return nil
 	}
 	a.debug("loading plugins from %s", dir)
-	loaded, err := plugins.LoadDir(a.ctx, dir, plugins.WithLogger(a.logger()))
+	loaded, err := plugins.LoadDir(a.ctx, dir, plugins.WithLogger(a.logger()), plugins.WithRegistry(a.reg))
 	a.loaded = loaded
 	for _, p := range loaded {
-		a.debug("plugin %s loaded from %s", p.Format().Name(), p.Path())
+		a.debug("plugin %s loaded from %s", p.Format().Describe().Name, p.Path())
 	}
 	if err != nil {
 		if a.ctx.Err() != nil {
@@ -62,7 +69,7 @@ func (a *app) closePlugins() {
 // built-in format.
 func (a *app) pluginPath(name string) string {
 	for _, p := range a.loaded {
-		if p.Format().Name() == name {
+		if p.Format().Describe().Name == name {
 			return p.Path()
 		}
 	}
@@ -73,8 +80,7 @@ func (a *app) pluginPath(name string) string {
 // An unknown name is an error that lists the known ones and, when a
 // plugin failed to load, says so.
 func (a *app) format(name string) (core.Format, error) {
-	a.loadPlugins(true)
-	f, err := core.Default.Format(name)
+	f, err := a.registry().Format(name)
 	if err != nil {
 		where := "formats of plugins are loaded from --plugin-dir or $" + plugins.EnvPluginDir
 		if dir := a.pluginDirectory(); dir != "" {
@@ -83,18 +89,18 @@ func (a *app) format(name string) (core.Format, error) {
 		if a.pluginErr != nil {
 			where = "a plugin failed to load: see the warning above"
 		}
-		return nil, fmt.Errorf("%w %q (known: %s; %s)", core.ErrUnknownFormat, name, strings.Join(core.Default.FormatNames(), ", "), where)
+		return nil, fmt.Errorf("%w %q (known: %s; %s)", core.ErrUnknownFormat, name, strings.Join(a.reg.FormatNames(), ", "), where)
 	}
 	return f, nil
 }
 
 // hasKind reports whether kind is in f's table.
 func hasKind(f core.Format, kind string) bool {
-	_, ok := f.MediaTypes()[kind]
+	_, ok := f.Describe().Table.LookupMediaType(kind)
 	return ok
 }
 
 // kindsOf lists f's kinds, sorted.
 func kindsOf(f core.Format) string {
-	return strings.Join(slices.Sorted(maps.Keys(f.MediaTypes())), ", ")
+	return strings.Join(f.Describe().Table.Kinds(), ", ")
 }

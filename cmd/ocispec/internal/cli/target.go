@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/layout"
 )
 
@@ -52,8 +53,8 @@ func parseSource(arg string) (source, error) {
 
 // open opens the layout of a folder source, checking its kind against
 // an "oci:" or "dir:" prefix.
-func (s source) open() (*layout.Layout, error) {
-	l, err := layout.Open(s.path)
+func (s source) open(reg *core.Registry) (*layout.Layout, error) {
+	l, err := layout.Open(s.path, layout.WithRegistry(reg))
 	if err != nil {
 		return nil, err
 	}
@@ -133,7 +134,7 @@ func outputRef(arg string, layoutFlag *enumFlag, tag *string) (string, error) {
 // umoci look only for OCI manifests in an OCI image layout), the OCI
 // image layout for the others.
 func defaultKind(f core.Format) layout.Kind {
-	if f.ManifestMediaType() == core.MediaTypeDockerManifest {
+	if f.Describe().ManifestMediaType == docker.MediaTypeManifest {
 		return layout.Dir
 	}
 	return layout.OCI
@@ -142,7 +143,7 @@ func defaultKind(f core.Format) layout.Kind {
 // noteDockerInOCI tells people that the tools they may reach for next
 // will not see a Docker manifest in an OCI image layout.
 func (a *app) noteDockerInOCI(f core.Format, kind layout.Kind) {
-	if kind == layout.OCI && f.ManifestMediaType() == core.MediaTypeDockerManifest {
+	if kind == layout.OCI && f.Describe().ManifestMediaType == docker.MediaTypeManifest {
 		a.note("note: skopeo and umoci look only for OCI manifests in an OCI image layout; --layout dir writes skopeo's dir: layout, where Docker images live")
 	}
 }

@@ -77,7 +77,7 @@ func (a *app) validate(o *validateOptions, files []string) error {
 		if err := a.ctx.Err(); err != nil {
 			return err
 		}
-		r := validateFile(file, o.typ.value, o.schema)
+		r := a.validateFile(file, o.typ.value, o.schema)
 		if !r.OK {
 			bad++
 		}
@@ -114,7 +114,7 @@ func (a *app) validate(o *validateOptions, files []string) error {
 }
 
 // validateFile checks one file and reports every problem found.
-func validateFile(path, typ string, withSchema bool) validateResult {
+func (a *app) validateFile(path, typ string, withSchema bool) validateResult {
 	r := validateResult{File: path, Document: typ, Problems: []fieldProblem{}}
 	add := func(err error) {
 		for _, p := range core.Problems(err) {
@@ -132,7 +132,7 @@ func validateFile(path, typ string, withSchema bool) validateResult {
 		return r
 	}
 	if r.Document == "" {
-		if r.Document, err = detectDocument(data); err != nil {
+		if r.Document, err = a.detectDocument(data); err != nil {
 			add(err)
 			return r
 		}
@@ -140,22 +140,18 @@ func validateFile(path, typ string, withSchema bool) validateResult {
 	var schemaType string
 	switch r.Document {
 	case docManifest, docIndex:
-		det, err := core.Default.Detect(data)
+		det, err := a.registry().Detect(a.ctx, data)
 		if err != nil {
 			add(documentErr(err))
 			break
 		}
-		r.Format, r.MediaType = det.Format.Name(), det.MediaType
+		r.Format, r.MediaType = det.Format.Describe().Name, det.MediaType
 		schemaType = det.MediaType
 		if det.Index != (r.Document == docIndex) {
-			add(fmt.Errorf("it is a %s %s, not a %s", det.Format.Name(), map[bool]string{true: docIndex, false: docManifest}[det.Index], r.Document))
+			add(fmt.Errorf("it is a %s %s, not a %s", r.Format, map[bool]string{true: docIndex, false: docManifest}[det.Index], r.Document))
 			break
 		}
-		if det.Index {
-			_, _, err = core.Default.DecodeIndex(data)
-		} else {
-			_, _, err = core.Default.DecodeManifest(data)
-		}
+		_, err = a.registry().Decode(a.ctx, data)
 		add(err)
 	case docConfig:
 		schemaType = v1.MediaTypeImageConfig
@@ -203,7 +199,7 @@ func readFile(path string) ([]byte, error) {
 }
 
 // detectDocument tells a document's type from its fields.
-func detectDocument(data []byte) (string, error) {
+func (a *app) detectDocument(data []byte) (string, error) {
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
 		return "", fmt.Errorf("not a JSON object: %w", err)
@@ -214,8 +210,8 @@ func detectDocument(data []byte) (string, error) {
 		json.Unmarshal(raw, &mt)
 	}
 	if mt != "" {
-		if f, err := core.Default.FormatByMediaType(mt); err == nil {
-			if core.NormalizeMediaType(mt) == core.NormalizeMediaType(f.IndexMediaType()) {
+		if f, err := a.registry().FormatByMediaType(mt); err == nil {
+			if core.NormalizeMediaType(mt) == core.NormalizeMediaType(f.Describe().IndexMediaType) {
 				return docIndex, nil
 			}
 			return docManifest, nil

@@ -68,7 +68,7 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 	if err := a.loadPlugins(true); err != nil && a.ctx.Err() != nil {
 		return err
 	}
-	l, err := src.open()
+	l, err := src.open(a.registry())
 	if err != nil {
 		return err
 	}

@@ -94,8 +94,8 @@ func chosen(d core.Digester) bool {
 	if d.Algorithm() == core.SHA256 {
 		return digesters.SHA256Choice().Backend == d.Backend()
 	}
-	cur, err := core.Default.Digester(d.Algorithm())
-	return err == nil && cur.Backend() == d.Backend()
+	cur, ok := core.DefaultAlgorithms.Lookup(d.Algorithm())
+	return ok && cur.Backend() == d.Backend()
 }
 
 // Run measures every backend at every size. It stops early, with the
@@ -130,11 +130,11 @@ func Run(ctx context.Context, cfg Config) ([]Result, error) {
 			buf[i] = byte(i*7 + i>>8)
 		}
 		for _, d := range backends {
-			reg := core.NewRegistry()
-			if err := reg.RegisterDigester(d); err != nil {
+			reg := core.NewAlgorithms()
+			if err := reg.Register(d); err != nil {
 				return nil, fmt.Errorf("hashbench: %w", err)
 			}
-			eng := &digesters.Engine{Registry: reg}
+			eng := &digesters.Engine{Algorithms: reg}
 			engine := func() error {
 				_, err := eng.DigestReader(ctx, bytes.NewReader(buf), d.Algorithm())
 				return err

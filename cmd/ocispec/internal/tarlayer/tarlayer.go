@@ -157,10 +157,10 @@ type Options struct {
 	// core.Zstd.
 	Compression core.Compression
 	// Algorithm of the digest and the diffID; "" means sha256. It must be
-	// served by Registry.
+	// served by Algorithms.
 	Algorithm digest.Algorithm
-	// Registry supplies the hash; nil means core.Default.
-	Registry *core.Registry
+	// Algorithms supplies the hash; nil means core.DefaultAlgorithms.
+	Algorithms *core.Algorithms
 	// ModTime is the time every entry carries, truncated to the second;
 	// the zero value means the Unix epoch (see [ModTimeFromEnv]).
 	ModTime time.Time
@@ -191,9 +191,9 @@ type Layer struct {
 // [ErrFileChanged]. The context is checked between entries and between
 // reads of a file's contents.
 func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, error) {
-	reg := opts.Registry
+	reg := opts.Algorithms
 	if reg == nil {
-		reg = core.Default
+		reg = core.DefaultAlgorithms
 	}
 	alg := opts.Algorithm
 	if alg == "" {

@@ -260,7 +260,7 @@ func TestAlgorithm(t *testing.T) {
 		t.Fatal(err)
 	}
 	plan, _ := tarlayer.Scan(root)
-	if _, err := plan.Write(context.Background(), io.Discard, tarlayer.Options{Algorithm: "md5"}); !errors.Is(err, core.ErrUnsupportedDigest) {
+	if _, err := plan.Write(context.Background(), io.Discard, tarlayer.Options{Algorithm: "md5"}); !errors.Is(err, core.ErrUnknownAlgorithm) {
 		t.Errorf("Write with md5: error %v, want ErrUnsupportedDigest", err)
 	}
 	if _, err := plan.Write(context.Background(), io.Discard, tarlayer.Options{Compression: core.Compression(9)}); !errors.Is(err, tarlayer.ErrCompression) {

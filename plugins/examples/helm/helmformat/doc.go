@@ -6,14 +6,16 @@
 // one holding its provenance file
 // (application/vnd.cncf.helm.chart.provenance.v1.prov).
 //
-// [Format] is a core.Format and a core.Detector: it recognises its
-// manifests by their config's media type, so a registry that holds both
-// it and the OCI format gives Helm charts to it. The example plugin in
-// the folder above serves it; it can also be used in process:
+// [Format] is one core.FormatSpec: a table, Helm's config media type
+// (core.Description.ConfigMediaTypes, so a registry that holds both it
+// and the OCI format gives Helm charts to it without asking it) and
+// Helm's layer rules as a hook; it has no methods of its own. The
+// example plugin in the folder above serves it; it can also be used in
+// process:
 //
 //	config := core.DescriptorFromBytes(core.KindConfig, chartJSON)
 //	chart := core.DescriptorFromBytes(helmformat.KindChart, chartTgz)
-//	b, err := helmformat.Format.EncodeManifest(core.Manifest{Config: config, Layers: []core.Descriptor{chart}}, core.EncodingCompact)
+//	b, err := helmformat.Format.EncodeManifest(ctx, core.Manifest{Config: config, Layers: []core.Descriptor{chart}}, core.EncodingCompact)
 //
 // Its kinds are "config", "chart" and "provenance", plus "chart.legacy"
 // for the layer type of charts pushed by Helm before 3.7

@@ -1,12 +1,15 @@
 package helmformat_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/core/coretest"
+	"github.com/concil-go/ocispec/formats"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/plugins/examples/helm/helmformat"
 	"github.com/concil-go/ocispec/plugins/sdk/sdktest"
 )
@@ -45,12 +48,12 @@ func TestRules(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := helmformat.Format.EncodeManifest(tt.m, core.EncodingCompact)
+			b, err := helmformat.Format.EncodeManifest(context.Background(), tt.m, core.EncodingCompact)
 			if tt.want == nil {
 				if err != nil {
 					t.Fatalf("EncodeManifest(%s) = %v", tt.name, err)
 				}
-				got, err := helmformat.Format.DecodeManifest(b)
+				got, err := helmformat.Format.DecodeManifest(context.Background(), b)
 				if err != nil {
 					t.Fatalf("DecodeManifest(%s) = %v", b, err)
 				}
@@ -73,13 +76,13 @@ func TestRules(t *testing.T) {
 				t.Errorf("EncodeManifest(%s) problems at %q, want %q", tt.name, fields, tt.fields)
 			}
 			// The same manifest written by another tool is refused on decoding.
-			ob, err := core.NewFormat("plain", core.NewTable(helmformat.MediaTypes(), nil), core.Codec{
-				ManifestMediaType: core.MediaTypeOCIManifest, MediaTypeOptional: true, ArtifactFields: true,
-			}).EncodeManifest(tt.m, core.EncodingCompact)
+			plain := core.NewFormat(core.FormatSpec{Description: core.Description{Name: "plain",
+				ManifestMediaType: oci.MediaTypeManifest, Table: core.NewTable(helmformat.MediaTypes(), nil), MediaTypeOptional: true, ArtifactFields: true}})
+			ob, err := plain.EncodeManifest(context.Background(), tt.m, core.EncodingCompact)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := helmformat.Format.DecodeManifest(ob); !errors.Is(err, tt.want) {
+			if _, err := helmformat.Format.DecodeManifest(context.Background(), ob); !errors.Is(err, tt.want) {
 				t.Errorf("DecodeManifest(%s) = %v, want %v", ob, err, tt.want)
 			}
 		})
@@ -97,11 +100,11 @@ func helmPush(t *testing.T) []byte {
 }
 
 func TestDecodeHelmPush(t *testing.T) {
-	m, err := helmformat.Format.DecodeManifest(helmPush(t))
+	m, err := helmformat.Format.DecodeManifest(context.Background(), helmPush(t))
 	if err != nil {
 		t.Fatalf("DecodeManifest(helm push) = %v", err)
 	}
-	if got := helmformat.Format.Kind(m.Layers[0].MediaType); got != helmformat.KindChart {
+	if got := helmformat.Format.Describe().Table.Kind(m.Layers[0].MediaType); got != helmformat.KindChart {
 		t.Errorf("Kind(%q) = %q, want %q", m.Layers[0].MediaType, got, helmformat.KindChart)
 	}
 	if got := m.Annotations["org.opencontainers.image.title"]; got != "mychart" {
@@ -109,62 +112,73 @@ func TestDecodeHelmPush(t *testing.T) {
 	}
 }
 
+// TestDetect: a registry with the built-in formats and Helm gives a
+// document to Helm exactly when it is an OCI manifest (written or
+// implied) whose config has Helm's media type.
 func TestDetect(t *testing.T) {
+	r := formats.NewRegistry(nil)
+	r.MustRegisterFormat(helmformat.Format)
 	tests := []struct {
 		name string
 		doc  string
-		want bool
+		want string // "" for an error
 	}{
-		{"helm push", string(helmPush(t)), true},
-		{"no mediaType", `{"schemaVersion":2,"config":{"mediaType":"application/vnd.cncf.helm.config.v1+json"},"layers":[]}`, true},
-		{"parameters", `{"config":{"mediaType":"application/vnd.cncf.helm.config.v1+json; charset=utf-8"}}`, true},
-		{"image", `{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json"},"layers":[]}`, false},
-		{"docker", `{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.cncf.helm.config.v1+json"}}`, false},
-		{"index", `{"schemaVersion":2,"manifests":[]}`, false},
-		{"not json", `not json`, false},
-		{"config not an object", `{"config":"x"}`, false},
+		{"helm push", string(helmPush(t)), "helm"},
+		{"no mediaType", `{"schemaVersion":2,"config":{"mediaType":"application/vnd.cncf.helm.config.v1+json"},"layers":[]}`, "helm"},
+		{"parameters", `{"config":{"mediaType":"application/vnd.cncf.helm.config.v1+json; charset=utf-8"}}`, "helm"},
+		{"image", `{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json"},"layers":[]}`, "oci"},
+		{"docker", `{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":{"mediaType":"application/vnd.cncf.helm.config.v1+json"}}`, "docker"},
+		{"index", `{"schemaVersion":2,"manifests":[]}`, "oci"},
+		{"not json", `not json`, ""},
+		{"config not an object", `{"config":"x"}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := helmformat.Format.Detect([]byte(tt.doc)); got != tt.want {
-				t.Errorf("Detect(%q) = %v, want %v", tt.doc, got, tt.want)
+			det, err := r.Detect(context.Background(), []byte(tt.doc))
+			got := ""
+			if err == nil {
+				got = det.Format.Describe().Name
+			}
+			if got != tt.want {
+				t.Errorf("Detect(%q) = %q (%v), want %q", tt.doc, got, err, tt.want)
 			}
 		})
 	}
 }
 
-// A registry holding an OCI-manifest format and Helm gives Helm charts
-// to Helm (it detects them), other OCI manifests to the first.
+// A registry holding the OCI format and Helm gives Helm charts to Helm
+// (their config type), other OCI manifests to OCI, whichever was
+// registered first.
 func TestRegistryPrefersHelm(t *testing.T) {
-	r := core.NewRegistry()
-	oci := core.NewFormat("oci", core.NewTable(map[string]string{core.KindConfig: "application/vnd.oci.image.config.v1+json"}, nil),
-		core.Codec{ManifestMediaType: core.MediaTypeOCIManifest, MediaTypeOptional: true, ArtifactFields: true})
-	r.MustRegisterFormat(oci)
+	r := core.NewRegistry(nil)
 	r.MustRegisterFormat(helmformat.Format)
-	_, f, err := r.DecodeManifest(helmPush(t))
-	if err != nil || f.Name() != "helm" {
+	r.MustRegisterFormat(oci.Format)
+	_, f, err := r.DecodeManifest(context.Background(), helmPush(t))
+	if err != nil || f.Describe().Name != "helm" {
 		t.Errorf("DecodeManifest(helm push) format = %v, %v; want helm", f, err)
 	}
 	img := []byte(`{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"` +
 		string(chartConfig.Digest) + `","size":1},"layers":[]}`)
-	_, f, err = r.DecodeManifest(img)
-	if err != nil || f.Name() != "oci" {
+	_, f, err = r.DecodeManifest(context.Background(), img)
+	if err != nil || f.Describe().Name != "oci" {
 		t.Errorf("DecodeManifest(image) format = %v, %v; want oci", f, err)
 	}
 }
 
-func ExampleHelmFormat_EncodeManifest() {
+func Example() {
 	config := core.DescriptorFromBytes(core.KindConfig, []byte(`{"name":"mychart","version":"0.1.0"}`))
 	chart := core.DescriptorFromBytes(helmformat.KindChart, []byte("chart tgz"))
-	b, err := helmformat.Format.EncodeManifest(core.Manifest{Config: config, Layers: []core.Descriptor{chart}}, core.EncodingCompact)
+	b, err := helmformat.Format.EncodeManifest(context.Background(), core.Manifest{Config: config, Layers: []core.Descriptor{chart}}, core.EncodingCompact)
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	m, _ := helmformat.Format.DecodeManifest(b)
-	fmt.Println(helmformat.Format.Detect(b), m.Config.MediaType)
+	r := formats.NewRegistry(nil) // oci and docker
+	r.MustRegisterFormat(helmformat.Format)
+	m, f, _ := r.DecodeManifest(context.Background(), b)
+	fmt.Println(f.Describe().Name, m.Config.MediaType)
 	fmt.Println(m.Layers[0].MediaType)
 	// Output:
-	// true application/vnd.cncf.helm.config.v1+json
+	// helm application/vnd.cncf.helm.config.v1+json
 	// application/vnd.cncf.helm.chart.content.v1.tar+gzip
 }

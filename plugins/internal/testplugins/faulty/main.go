@@ -63,20 +63,18 @@ func main() {
 	switch mode {
 	case "version":
 		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}, APIVersion: 99})
-	case "badname", "badtype", "claim", "claimdoc":
-		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}})
 	case "nodetect":
-		sdk.Serve(plain{f})
+		sdk.Serve(f)
 	default:
 		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}})
 	}
 }
 
 // faultyFormat is a small image-spec shaped format of its own name and
-// media types, with an index.
+// media types, with an index, that detects its documents by content
+// (except in mode nodetect).
 type faultyFormat struct {
 	*core.BasicFormat
-	name string
 }
 
 func newFormat(name, mode string) *faultyFormat {
@@ -95,21 +93,26 @@ func newFormat(name, mode string) *faultyFormat {
 	case "claim":
 		table["blob"] = "application/vnd.oci.image.layer.v1.tar+gzip"
 	case "claimdoc":
-		table["blob"] = core.MediaTypeOCIManifest
+		table["blob"] = "application/vnd.oci.image.manifest.v1+json"
 	case "shifty":
 		table["blob"] = vendor + ".blob.v" + strconv.Itoa(os.Getpid())
 	}
-	return &faultyFormat{
-		BasicFormat: core.NewFormat(name, core.NewTable(table, nil), core.Codec{
-			ManifestMediaType: vendor + ".manifest.v1+json",
-			IndexMediaType:    vendor + ".index.v1+json",
-			ArtifactFields:    true,
-		}),
-		name: name,
+	manifestType := vendor + ".manifest.v1+json"
+	spec := core.FormatSpec{Description: core.Description{
+		Name:              name,
+		ManifestMediaType: manifestType,
+		IndexMediaType:    vendor + ".index.v1+json",
+		Table:             core.NewTable(table, nil),
+		ArtifactFields:    true,
+	}}
+	if mode != "nodetect" {
+		spec.Detect = func(_ context.Context, data []byte) (bool, error) {
+			act(commandOf(data))
+			return strings.Contains(string(data), manifestType), nil
+		}
 	}
+	return &faultyFormat{core.NewFormat(spec)}
 }
-
-func (f *faultyFormat) Name() string { return f.name }
 
 // commandOf returns the command a document gives: its "command" field
 // when it is a JSON object with one, else the whole document.
@@ -136,17 +139,12 @@ func act(cmd string) {
 	}
 }
 
-func (f *faultyFormat) Detect(data []byte) bool {
+func (f *faultyFormat) DecodeManifest(ctx context.Context, data []byte) (core.Manifest, error) {
 	act(commandOf(data))
-	return strings.Contains(string(data), f.ManifestMediaType())
+	return f.BasicFormat.DecodeManifest(ctx, data)
 }
 
-func (f *faultyFormat) DecodeManifest(data []byte) (core.Manifest, error) {
-	act(commandOf(data))
-	return f.BasicFormat.DecodeManifest(data)
-}
-
-func (f *faultyFormat) EncodeManifest(m core.Manifest, enc core.Encoding) ([]byte, error) {
+func (f *faultyFormat) EncodeManifest(ctx context.Context, m core.Manifest, enc core.Encoding) ([]byte, error) {
 	cmd := m.Annotations[CommandAnnotation]
 	act(cmd)
 	switch cmd {
@@ -155,13 +153,8 @@ func (f *faultyFormat) EncodeManifest(m core.Manifest, enc core.Encoding) ([]byt
 	case "nodigest":
 		return []byte(`{"schemaVersion":2}`), nil
 	}
-	return f.BasicFormat.EncodeManifest(m, enc)
+	return f.BasicFormat.EncodeManifest(ctx, m, enc)
 }
-
-// plain hides the Detect method.
-type plain struct{ *faultyFormat }
-
-func (p plain) Detect() {}
 
 // server answers the commands that need the wire: answers no format
 // could give.

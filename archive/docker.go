@@ -97,7 +97,6 @@ func (p *parser) manifestItem(i int) (ManifestItem, error) {
 				return nil
 			})
 		case "Layers":
-			it.Layers = []string{}
 			return p.strings(MaxImageLayers, func(_ int, s string) error {
 				n, err := p.archiveName(s)
 				it.Layers = append(it.Layers, n)

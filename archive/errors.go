@@ -76,7 +76,9 @@ func (e *EntryError) Error() string {
 	if e.Err == nil {
 		b.WriteString("<nil>")
 	} else {
-		b.WriteString(strings.TrimPrefix(e.Err.Error(), "archive: "))
+		// Wrapped sentinels each start with the package's prefix: say it
+		// once.
+		b.WriteString(strings.ReplaceAll(strings.TrimPrefix(e.Err.Error(), "archive: "), ": archive: ", ": "))
 	}
 	return b.String()
 }

@@ -109,8 +109,8 @@ func (w *walker) headerError(start int64, err error) error {
 		off = start
 	}
 	kind := ErrInvalidHeader
-	if !w.seen {
-		kind = ErrNotTar
+	if !w.seen && start == 0 {
+		return fmt.Errorf("%w: no valid tar header at offset 0 (%s)", ErrNotTar, detail)
 	}
 	if name == "" {
 		if off >= 0 {

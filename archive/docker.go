@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"regexp"
+	"strings"
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
@@ -424,7 +425,7 @@ func (p *parser) end() error {
 func (p *parser) archiveName(s string) (string, error) {
 	n, err := cleanName(s)
 	if err != nil {
-		return "", p.fail("%q: %v", s, err)
+		return "", p.fail("%q: %s", s, strings.TrimPrefix(err.Error(), "archive: "))
 	}
 	if n == "" {
 		return "", p.fail("%q names the archive's root", s)

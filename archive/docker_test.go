@@ -9,6 +9,7 @@ import (
 	"io"
 	"reflect"
 	"runtime"
+	"sort"
 	"strings"
 	"testing"
 
@@ -282,4 +283,83 @@ func FuzzNew(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestDocker25DualFormat builds an archive the way moby's image exporter
+// (Docker 25 and later) lays it out: a whole OCI layout, plus
+// manifest.json and repositories naming the same blobs, tarred from its
+// folder in name order.
+func TestDocker25DualFormat(t *testing.T) {
+	layer := buildTar(t, tar.FormatPAX, file{name: "etc/hostname", data: "box\n"})
+	config := `{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + sha(layer) + `"]}}`
+	manifest := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"` + sha([]byte(config)) + `","size":` + fmt.Sprint(len(config)) + `},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"` + sha(layer) + `","size":` + fmt.Sprint(len(layer)) + `}]}`
+	indexDoc := `{"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json","manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"` + sha([]byte(manifest)) + `","size":` + fmt.Sprint(len(manifest)) + `,"annotations":{"io.containerd.image.name":"docker.io/library/box:v1","org.opencontainers.image.ref.name":"v1"}}]}`
+	hexOf := func(b string) string { return strings.TrimPrefix(sha([]byte(b)), "sha256:") }
+	dockerManifest := `[{"Config":"blobs/sha256/` + hexOf(config) + `","RepoTags":["box:v1"],"Layers":["blobs/sha256/` + hexOf(string(layer)) + `"]}]` + "\n"
+	repositories := `{"box":{"v1":"` + hexOf(string(layer)) + `"}}` + "\n"
+	blobs := map[string]string{hexOf(config): config, hexOf(string(layer)): string(layer), hexOf(manifest): manifest}
+	files := []file{{name: "blobs/", typ: tar.TypeDir}, {name: "blobs/sha256/", typ: tar.TypeDir}}
+	var names []string
+	for h := range blobs {
+		names = append(names, h)
+	}
+	sort.Strings(names)
+	for _, h := range names {
+		files = append(files, file{name: "blobs/sha256/" + h, data: blobs[h]})
+	}
+	files = append(files,
+		file{name: "index.json", data: indexDoc},
+		file{name: "manifest.json", data: dockerManifest},
+		file{name: "oci-layout", data: `{"imageLayoutVersion": "1.0.0"}`},
+		file{name: "repositories", data: repositories})
+	data := buildTar(t, tar.FormatPAX, files...)
+
+	for _, mode := range []string{"in place", "streamed"} {
+		t.Run(mode, func(t *testing.T) {
+			var ix *archive.Index
+			read := func(name string) []byte { return nil }
+			if mode == "in place" {
+				a, err := index(t, data, nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ix = a.Index
+				read = func(name string) []byte { b, _ := a.ReadFile(name, 0); return b }
+			} else {
+				res, err := archive.Scan(context.Background(), bytes.NewReader(gzipBytes(t, data)), nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				ix = res.Index
+				read = func(name string) []byte { return res.Documents[name] }
+			}
+			l, err := archive.DetectLayout(ix)
+			if err != nil || l.Kind != archive.LayoutDockerOCI {
+				t.Fatalf("DetectLayout = %v, %v, want docker+oci", l.Kind, err)
+			}
+			items, err := archive.ParseManifest(read("manifest.json"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := read(items[0].Config); string(got) != config {
+				t.Errorf("Config %s = %q, want the config", items[0].Config, got)
+			}
+			if got := read(items[0].Layers[0]); !bytes.Equal(got, layer) {
+				t.Errorf("Layers[0] %s = %d bytes, want the %d-byte layer", items[0].Layers[0], len(got), len(layer))
+			}
+			repos, err := archive.ParseRepositories(read("repositories"))
+			if err != nil || repos["box"]["v1"] != hexOf(string(layer)) {
+				t.Errorf("ParseRepositories = %v, %v", repos, err)
+			}
+			var ixDoc struct {
+				Manifests []struct{ Digest digest.Digest }
+			}
+			if err := json.Unmarshal(read("index.json"), &ixDoc); err != nil || len(ixDoc.Manifests) != 1 {
+				t.Fatalf("index.json: %v", err)
+			}
+			if got := read("blobs/sha256/" + ixDoc.Manifests[0].Digest.Encoded()); string(got) != manifest {
+				t.Errorf("index.json's manifest blob = %q, want the manifest", got)
+			}
+		})
+	}
 }

@@ -12,8 +12,9 @@ const module = "github.com/concil-go/ocispec"
 
 // allowed lists, for each of the module's packages (a trailing "/..."
 // covers the subtree), the module packages it may import directly. The
-// design: core imports nothing of ours; formats, digesters, layout and
-// plugins import core; layout and plugins may use digesters; nothing
+// design: core imports nothing of ours; formats, digesters, layout,
+// archive and plugins import core; layout, archive and plugins may use
+// digesters; nothing
 // imports benchmarks or cmd.
 var allowed = map[string][]string{
 	"core":              {},
@@ -24,6 +25,7 @@ var allowed = map[string][]string{
 	"schema":            {"core"},
 	"digesters":         {"core"},
 	"layout":            {"core", "digesters"},
+	"archive":           {"core", "digesters"},
 	"plugins/...":       {"core", "core/coretest", "digesters", "plugins/..."},
 	"internal/archtest": {},
 	"cmd/...":           {"core", "formats/...", "formats", "schema", "digesters", "layout", "plugins/...", "cmd/...", "internal/..."},
@@ -39,6 +41,7 @@ var thirdParty = map[string][]string{
 	"./core":        {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go"},
 	"./formats/...": {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go"},
 	"./digesters":   {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
+	"./archive":     {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./layout":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 }
 

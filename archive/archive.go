@@ -47,7 +47,7 @@ func New(ctx context.Context, r io.ReaderAt, size int64, opts *Options) (*Archiv
 	case c != core.Uncompressed:
 		return nil, fmt.Errorf("%w: it is %s-compressed", ErrCompressed, c)
 	}
-	sr := io.NewSectionReader(r, 0, size)
+	sr := io.NewSectionReader(&readAhead{r: r, size: size, buf: make([]byte, readAheadSize)}, 0, size)
 	w := &walker{ctx: ctx, tr: tar.NewReader(sr), src: sectionSource{sr}, ix: newIndex(o), size: size}
 	for {
 		_, err := w.next()
@@ -152,4 +152,41 @@ func DetectCompression(head []byte) (core.Compression, error) {
 		return 0, fmt.Errorf("%w: bzip2", ErrUnsupportedCompression)
 	}
 	return core.Uncompressed, nil
+}
+
+// readAheadSize is the window of header reads while indexing: the
+// headers of small entries lie close together, and one read serves
+// several of them instead of two system calls each.
+const readAheadSize = 32 << 10
+
+// readAhead serves small reads from a window of the archive it reads
+// whole. It is for the indexing pass only (one goroutine).
+type readAhead struct {
+	r    io.ReaderAt
+	size int64
+	buf  []byte
+	off  int64 // of buf[0]
+	n    int   // valid bytes in buf
+}
+
+func (c *readAhead) ReadAt(p []byte, off int64) (int, error) {
+	if len(p) > len(c.buf)/2 {
+		return c.r.ReadAt(p, off)
+	}
+	if off < c.off || off+int64(len(p)) > c.off+int64(c.n) {
+		want := min(int64(len(c.buf)), c.size-off)
+		if want <= 0 {
+			return 0, io.EOF
+		}
+		n, err := c.r.ReadAt(c.buf[:want], off)
+		c.off, c.n = off, n
+		if n < len(p) {
+			copy(p, c.buf[:n])
+			if err == nil {
+				err = io.EOF
+			}
+			return n, err
+		}
+	}
+	return copy(p, c.buf[off-c.off:]), nil
 }

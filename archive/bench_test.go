@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"testing"
 
 	"github.com/concil-go/ocispec/archive"
@@ -24,28 +25,7 @@ type onlyWriter struct{ io.Writer }
 // 1 MiB reads from the page cache.
 func BenchmarkReadEntry(b *testing.B) {
 	const size = 1 << 30
-	dir := b.TempDir()
-	plain := filepath.Join(dir, "plain")
-	f, err := os.Create(plain)
-	if err != nil {
-		b.Fatal(err)
-	}
-	block := make([]byte, 1<<20)
-	rand.Read(block)
-	for range size / len(block) {
-		f.Write(block)
-	}
-	if err := f.Close(); err != nil {
-		b.Fatal(err)
-	}
-	tarPath := filepath.Join(dir, "image.tar")
-	if err := archive.WriteFile(context.Background(), tarPath, map[string]archive.Source{
-		"oci-layout":        archive.FromBytes([]byte(`{"imageLayoutVersion":"1.0.0"}`)),
-		"blobs/sha256/big":  archive.FromFile(plain),
-		"blobs/sha256/next": archive.FromBytes([]byte("x")),
-	}, nil); err != nil {
-		b.Fatal(err)
-	}
+	plain, tarPath := bigFiles(b, size)
 	a, err := archive.OpenFile(context.Background(), tarPath, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -57,6 +37,7 @@ func BenchmarkReadEntry(b *testing.B) {
 	b.Run("impl=file/"+name, func(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			f, err := os.Open(plain)
 			if err != nil {
@@ -72,6 +53,7 @@ func BenchmarkReadEntry(b *testing.B) {
 	b.Run("impl=archive/"+name, func(b *testing.B) {
 		b.SetBytes(size)
 		b.ReportAllocs()
+		defer reportCPU(b)()
 		for b.Loop() {
 			r, err := a.Open("blobs/sha256/big")
 			if err != nil {
@@ -83,6 +65,69 @@ func BenchmarkReadEntry(b *testing.B) {
 			}
 		}
 	})
+}
+
+// reportCPU reports the process's CPU time per operation ("cpu-ns/op")
+// when the returned function is called after the loop.
+func reportCPU(b *testing.B) func() {
+	start := cpuTime()
+	return func() {
+		if start > 0 && b.N > 0 {
+			b.ReportMetric(float64(cpuTime()-start)/float64(b.N), "cpu-ns/op")
+		}
+	}
+}
+
+var (
+	bigOnce  sync.Once
+	bigDir   string
+	bigPlain string
+	bigTar   string
+	bigErr   error
+)
+
+// bigFiles writes, once per process, a plain file of size random bytes
+// and an archive holding it (the -count runs share them; TestMain
+// removes them).
+func bigFiles(b *testing.B, size int64) (plain, tarPath string) {
+	bigOnce.Do(func() {
+		bigDir, bigErr = os.MkdirTemp("", "archive-bench-")
+		if bigErr != nil {
+			return
+		}
+		bigPlain = filepath.Join(bigDir, "plain")
+		f, err := os.Create(bigPlain)
+		if err != nil {
+			bigErr = err
+			return
+		}
+		block := make([]byte, 1<<20)
+		rand.Read(block)
+		for range size / int64(len(block)) {
+			f.Write(block)
+		}
+		if bigErr = f.Close(); bigErr != nil {
+			return
+		}
+		bigTar = filepath.Join(bigDir, "image.tar")
+		bigErr = archive.WriteFile(context.Background(), bigTar, map[string]archive.Source{
+			"oci-layout":        archive.FromBytes([]byte(`{"imageLayoutVersion":"1.0.0"}`)),
+			"blobs/sha256/big":  archive.FromFile(bigPlain),
+			"blobs/sha256/next": archive.FromBytes([]byte("x")),
+		}, nil)
+	})
+	if bigErr != nil {
+		b.Fatal(bigErr)
+	}
+	return bigPlain, bigTar
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if bigDir != "" {
+		os.RemoveAll(bigDir)
+	}
+	os.Exit(code)
 }
 
 // manyEntries is an uncompressed archive of n small blobs in folders.
@@ -125,9 +170,11 @@ func BenchmarkIndex(b *testing.B) {
 	perEntry := func(b *testing.B, run func()) {
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
+		done := reportCPU(b)
 		for b.Loop() {
 			run()
 		}
+		done()
 		runtime.ReadMemStats(&after)
 		b.ReportMetric(float64(after.TotalAlloc-before.TotalAlloc)/float64(b.N)/n, "B/entry")
 	}
@@ -153,15 +200,15 @@ func BenchmarkIndex(b *testing.B) {
 	})
 	b.Run("impl=ours/src=memory/"+entries, func(b *testing.B) {
 		b.ReportAllocs()
-		retained(b, func() any {
-			a, _ := archive.New(context.Background(), bytes.NewReader(data), int64(len(data)), nil)
-			return a
-		})
 		perEntry(b, func() {
 			a, err := archive.New(context.Background(), bytes.NewReader(data), int64(len(data)), nil)
 			if err != nil || a.Len() != n {
 				b.Fatalf("New: %v", err)
 			}
+		})
+		retained(b, func() any {
+			a, _ := archive.New(context.Background(), bytes.NewReader(data), int64(len(data)), nil)
+			return a
 		})
 	})
 	b.Run("impl=ours/src=file/"+entries, func(b *testing.B) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -60,11 +61,13 @@ func (w *walker) next() (Entry, error) {
 		case !headerOnly(h.Typeflag):
 			physical = h.Size
 		}
-		if physical < 0 {
+		if physical < 0 || physical > math.MaxInt64-blockSize-dataAt {
 			w.hdrAt = -1
 		} else {
 			w.hdrAt = dataAt + roundUp(physical)
-			if w.size >= 0 && dataAt+physical > w.size {
+		}
+		if physical >= 0 {
+			if w.size >= 0 && physical > w.size-dataAt {
 				return Entry{}, entryErr(displayName(h.Name), start, fmt.Errorf("%w: its data (%d bytes) runs past the end of the archive, %d bytes after its header",
 					ErrTruncated, physical, max(w.size-dataAt, 0)))
 			}

@@ -144,3 +144,39 @@ func TestEntryErrorIsTyped(t *testing.T) {
 		t.Fatalf("New(../x) = %v, want an *EntryError for ../x at offset 0", err)
 	}
 }
+
+// rawHeader builds a USTAR header block by hand.
+func rawHeader(name string, typ byte, size int64) []byte {
+	blk := make([]byte, 512)
+	copy(blk[0:100], name)
+	copy(blk[100:108], "0000644\x00")
+	copy(blk[108:116], "0000000\x00")
+	copy(blk[116:124], "0000000\x00")
+	copy(blk[124:136], fmt.Sprintf("%011o\x00", size))
+	copy(blk[136:148], "00000000000\x00")
+	blk[156] = typ
+	copy(blk[257:265], "ustar\x0000")
+	copy(blk[148:156], "        ")
+	var sum int64
+	for _, c := range blk {
+		sum += int64(c)
+	}
+	copy(blk[148:156], fmt.Sprintf("%06o\x00 ", sum))
+	return blk
+}
+
+func pad(b []byte) []byte { return append(b, make([]byte, (512-len(b)%512)%512)...) }
+
+func TestSizeNearMaxInt64(t *testing.T) {
+	// A PAX size record of 2^63-1: the check of the data's end must not
+	// overflow.
+	record := "28 size=9223372036854775807\n"
+	var data []byte
+	data = append(data, rawHeader("PaxHeaders/big", tar.TypeXHeader, int64(len(record)))...)
+	data = append(data, pad([]byte(record))...)
+	data = append(data, rawHeader("big", tar.TypeReg, 1)...)
+	data = append(data, pad([]byte("x"))...)
+	data = append(data, make([]byte, 1024)...)
+	_, err := index(t, data, nil)
+	wantErr(t, "New", err, archive.ErrTruncated, `"big"`)
+}

@@ -81,7 +81,7 @@ func OpenFile(ctx context.Context, path string, opts *Options) (*Archive, error)
 	a, err := New(ctx, f, fi.Size(), opts)
 	if err != nil {
 		f.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+		return nil, &pathError{path, err}
 	}
 	a.f = f
 	return a, nil

@@ -92,3 +92,15 @@ func entryErr(name string, off int64, err error) error {
 	}
 	return &EntryError{Name: name, Offset: off, Err: err}
 }
+
+// pathError names the file on disk an error is about.
+type pathError struct {
+	path string
+	err  error
+}
+
+func (e *pathError) Error() string {
+	return "archive: " + e.path + ": " + strings.TrimPrefix(e.err.Error(), "archive: ")
+}
+
+func (e *pathError) Unwrap() error { return e.err }

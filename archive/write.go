@@ -273,7 +273,7 @@ func WriteFile(ctx context.Context, path string, files map[string]Source, opts *
 	}()
 	bw := bufio.NewWriterSize(f, 1<<20)
 	if _, err = Write(ctx, bw, files, opts); err != nil {
-		return fmt.Errorf("%s: %w", path, err)
+		return &pathError{path, err}
 	}
 	if err = bw.Flush(); err != nil {
 		return fmt.Errorf("archive: %s: %w", path, err)

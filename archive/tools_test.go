@@ -357,3 +357,78 @@ func readSource(s archive.Source) ([]byte, error) {
 	defer r.Close()
 	return io.ReadAll(r)
 }
+
+// TestGNUTarArchives indexes what GNU tar writes, in its GNU and POSIX
+// formats: "./" names, long names, a hard link, a symbolic link and a
+// sparse file (indexed, refused as a blob, and the entries after it
+// still found).
+func TestGNUTarArchives(t *testing.T) {
+	tarBin := needTool(t, "tar")
+	dir := t.TempDir()
+	tree := filepath.Join(dir, "tree")
+	deep := filepath.Join(tree, strings.Repeat("d", 90), strings.Repeat("e", 90))
+	os.MkdirAll(deep, 0o755)
+	os.WriteFile(filepath.Join(deep, strings.Repeat("f", 120)), []byte("deep file\n"), 0o644)
+	os.WriteFile(filepath.Join(tree, "a.txt"), bytes.Repeat([]byte("a"), 3000), 0o644)
+	os.Link(filepath.Join(tree, "a.txt"), filepath.Join(tree, "hard.txt"))
+	os.Symlink("a.txt", filepath.Join(tree, "link"))
+	sparse, err := os.Create(filepath.Join(tree, "sparse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sparse.WriteAt([]byte("start"), 0)
+	sparse.WriteAt([]byte("end"), 4<<20)
+	sparse.Close()
+	os.WriteFile(filepath.Join(tree, "zz-after"), []byte("after the sparse file"), 0o644)
+
+	for _, format := range []string{"gnu", "posix"} {
+		t.Run(format, func(t *testing.T) {
+			out := filepath.Join(dir, format+".tar")
+			run(t, tree, tarBin, "--format="+format, "--sparse", "--sort=name", "-cf", out, ".")
+			a, err := archive.OpenFile(context.Background(), out, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			py := pythonList(t, out)
+			if len(py) != a.Len()+1 { // python lists the "." entry, the index does not
+				t.Fatalf("%d entries, python3 lists %d", a.Len(), len(py))
+			}
+			for _, p := range py[1:] {
+				name := path.Clean(p.Name)
+				e, ok := a.Lookup(name)
+				if !ok {
+					t.Errorf("python3 lists %q, the index does not", name)
+					continue
+				}
+				if name == "sparse" {
+					if e.Type != archive.TypeSparse {
+						t.Errorf("sparse: type %v, want a sparse file", e.Type)
+					}
+					if _, err := a.Open(name); err == nil || !strings.Contains(err.Error(), "sparse file") {
+						t.Errorf("Open(sparse) = %v, want ErrNotRegular", err)
+					}
+					continue
+				}
+				if p.SHA256 == "" {
+					continue
+				}
+				r, err := a.Open(name)
+				if err != nil {
+					t.Errorf("Open(%q): %v", name, err)
+					continue
+				}
+				b, _ := io.ReadAll(r)
+				if sha(b) != p.SHA256 || e.Size != p.Size {
+					t.Errorf("%q: %d bytes %s, python3: %d bytes %s", name, e.Size, sha(b), p.Size, p.SHA256)
+				}
+			}
+			if e, err := a.Resolve("hard.txt"); err != nil || e.Name != "a.txt" {
+				t.Errorf("Resolve(hard.txt) = %+v, %v, want a.txt", e, err)
+			}
+			if b, err := a.ReadFile("link", 0); err != nil || len(b) != 3000 {
+				t.Errorf("ReadFile(link) = %d bytes, %v, want 3000", len(b), err)
+			}
+		})
+	}
+}

@@ -34,6 +34,7 @@ core, internal/leaktest, internal/archtest;
 core < core/coretest, formats/oci, formats/docker, digesters;
 formats/oci, formats/docker < formats;
 formats/oci, formats/docker, digesters < layout;
+digesters < archive;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;
@@ -45,11 +46,11 @@ plugins/sdk, formats < plugins/examples/helm/helmformat;
 plugins/examples/helm/helmformat < plugins/examples/helm;
 plugins/sdk < plugins/internal/testplugins/faulty;
 
-formats, layout, schema, plugins < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
+formats, layout, archive, schema, plugins < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 
-formats, layout, schema, plugins < benchmarks;
+formats, layout, archive, schema, plugins < benchmarks;
 `
 
 // graph parses rules into, for each package, the set it may import.
@@ -185,6 +186,7 @@ var thirdParty = map[string][]string{
 	"./core":        {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go"},
 	"./formats/...": {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go"},
 	"./digesters":   {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
+	"./archive":     {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./layout":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
@@ -30,7 +29,7 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 		return Result{}, fmt.Errorf("digesters: file %q: %w", path, err)
 	}
 	var res Result
-	err = withFile(path, func(r io.Reader, size int64, check func(int64) error) error {
+	err = withFile(ctx, path, func(r io.Reader, size int64, check func(int64) error) error {
 		n, err := e.stream(ctx, r, size, hs.hs, parallelHashing(len(hs.hs), streams))
 		if err != nil {
 			return streamErr(fmt.Sprintf("file %q", path), n, err)
@@ -48,9 +47,10 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 // reader that stops one byte past the size the file had when opened,
 // that size (-1 for a file that is not regular), and a check to call
 // with the number of bytes read, which fails when the file changed
-// meanwhile.
-func withFile(path string, fn func(r io.Reader, size int64, check func(n int64) error) error) error {
-	f, err := os.Open(path)
+// meanwhile. Waits honour ctx: opening a FIFO (which blocks until a
+// writer comes) and reading one or a terminal end when ctx is done.
+func withFile(ctx context.Context, path string, fn func(r io.Reader, size int64, check func(n int64) error) error) error {
+	f, err := openFile(ctx, path)
 	if err != nil {
 		return fmt.Errorf("digesters: %w", err)
 	}
@@ -60,9 +60,15 @@ func withFile(path string, fn func(r io.Reader, size int64, check func(n int64) 
 		return fmt.Errorf("digesters: file %q: %w", path, err)
 	}
 	if before.IsDir() {
-		return fmt.Errorf("digesters: file %q: %w: it is a directory", path, core.ErrNotRegular)
+		return fmt.Errorf("digesters: file %q: %w: it is a folder", path, core.ErrNotRegular)
 	}
 	regular := before.Mode().IsRegular()
+	if !regular {
+		// A read of a FIFO or terminal waits in the runtime's poller;
+		// closing the file wakes it when ctx is done.
+		stop := context.AfterFunc(ctx, func() { f.Close() })
+		defer stop()
+	}
 	var r io.Reader = f
 	size := int64(-1)
 	if regular {

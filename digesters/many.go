@@ -7,9 +7,9 @@ import (
 	"math"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	digest "github.com/opencontainers/go-digest"
-	"golang.org/x/sync/errgroup"
 )
 
 // DigestFiles digests the files at paths, [Engine.Workers] at a time
@@ -66,21 +66,39 @@ func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, 
 		// worker scales better), so each worker reads directly.
 		sub.DirectLimit = math.MaxInt64
 	}
+	// A fixed set of workers takes the next blob from a counter: no
+	// goroutine per blob, which for thousands of small files costs more
+	// than hashing them.
 	results := make([]Result, n)
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(workers)
-	for i := range n {
-		if gctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			res, err := job(gctx, &sub, i, workers)
-			results[i] = res
-			return err
-		})
+	var (
+		next    atomic.Int64
+		errOnce sync.Once
+		first   error
+		wg      sync.WaitGroup
+	)
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for wctx.Err() == nil {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				res, err := job(wctx, &sub, i, workers)
+				if err != nil {
+					errOnce.Do(func() { first = err; cancel() })
+					return
+				}
+				results[i] = res
+			}
+		}()
 	}
-	if err := g.Wait(); err != nil {
-		return nil, err
+	wg.Wait()
+	if first != nil {
+		return nil, first
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("digesters: %d blobs: %w", n, err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -199,7 +200,7 @@ func TestConvert(t *testing.T) {
 		t.Errorf("converted file: %v, %v, %v", m, f, err)
 	}
 
-	fails(t, 1, []string{`unknown format "nope"`}, "convert", "--to", "nope", docker, filepath.Join(dir, "x"))
+	fails(t, 2, []string{`unknown format "nope"`}, "convert", "--to", "nope", docker, filepath.Join(dir, "x"))
 	fails(t, 1, []string{"no such file"}, "convert", "--to", "oci", filepath.Join(dir, "nothing"), filepath.Join(dir, "x"))
 }
 
@@ -438,7 +439,7 @@ func TestDigest(t *testing.T) {
 	fails(t, 1, []string{"broken.tar.gz", "corrupt"}, "digest", "--layer", filepath.Join(dir, "broken.tar.gz"))
 	fails(t, 1, []string{"nothing", "no such file"}, "digest", names[0], filepath.Join(dir, "nothing"))
 	fails(t, 1, []string{"folder"}, "digest", dir)
-	fails(t, 1, []string{"md5", "sha256"}, "digest", "--algorithm", "md5", names[0])
+	fails(t, 2, []string{"md5", "sha256"}, "digest", "--algorithm", "md5", names[0])
 }
 
 type formatsLine struct {
@@ -672,4 +673,51 @@ func TestHostileInputs(t *testing.T) {
 		t.Errorf("inspect of a config claiming 2^63-1 bytes = %+v", got)
 	}
 	fails(t, 1, []string{strings.TrimPrefix(in.Config.Digest, "sha256:"), "size mismatch", "1 problem"}, "verify", claims)
+}
+
+// internalPrefixes are the package prefixes of library errors, which
+// the command must not show; "forgotten import" is a hint for library
+// authors, not for people at a terminal.
+var internalPrefixes = regexp.MustCompile(`(^|: |\()(core|cli|layout|digesters|archive|tarlayer|hashbench|plugins|schema|formats): |forgotten import`)
+
+// TestErrorMessages is one table over the command's error cases: the
+// exit status (1: the command failed, 2: the command line is wrong),
+// what the message must say, and that it says it in the command's words.
+func TestErrorMessages(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	img := filepath.Join(dir, "img")
+	pack(t, "--layer", "tar+zstd="+exampleDir(), img)
+	out := func(name string) string { return filepath.Join(dir, name) }
+	for _, tt := range []struct {
+		name   string
+		args   []string
+		status int
+		want   []string
+	}{
+		{"unknown format", []string{"pack", "--format", "nope", exampleDir(), out("a")}, 2, []string{`unknown format "nope"`, "known: docker, oci"}},
+		{"misspelt format", []string{"pack", "--format", "ocj", exampleDir(), out("a")}, 2, []string{`did you mean "oci"?`}},
+		{"misspelt target format", []string{"convert", "--to", "dockr", img, out("b")}, 2, []string{`did you mean "docker"?`}},
+		{"unknown algorithm", []string{"pack", "--algorithm", "sha265", exampleDir(), out("c")}, 2, []string{`--algorithm "sha265"`, "known: blake3, sha256, sha512", `did you mean "sha256"?`}},
+		{"unknown digest algorithm", []string{"digest", "--algorithm", "md5", "README.md"}, 2, []string{`--algorithm "md5"`}},
+		{"misspelt flag", []string{"pack", "--tagg", "v1", exampleDir(), out("d")}, 2, []string{"unknown flag --tagg", "did you mean --tag?"}},
+		{"misspelt choice", []string{"pack", "--layout", "ocj", exampleDir(), out("e")}, 2, []string{`did you mean "oci"?`}},
+		{"misspelt command", []string{"inspct", img}, 2, []string{"did you mean inspect"}},
+		{"invalid tag for pack", []string{"pack", "--tag", "not a tag", exampleDir(), out("f")}, 2, []string{"tag"}},
+		{"invalid tag for inspect", []string{"inspect", "--tag", "not a tag", img}, 2, []string{"tag"}},
+		{"missing file", []string{"inspect", out("nothing")}, 1, []string{"no such file"}},
+		{"strict conversion", []string{"convert", "--to", "docker", img, out("g")}, 1, []string{"cannot express", "--permissive"}},
+		{"missing plugin folder", []string{"--plugin-dir", out("no-plugins"), "formats"}, 1, []string{"plugin folder", "does not exist", "--plugin-dir"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r := fails(t, tt.status, tt.want, tt.args...)
+			if m := internalPrefixes.FindString(r.stderr); m != "" {
+				t.Errorf("ocispec %s: the message shows %q:\n%s", strings.Join(tt.args, " "), m, r.stderr)
+			}
+		})
+	}
+	r := ok(t, "--version")
+	if !strings.HasPrefix(r.stdout, "ocispec ") || !strings.Contains(r.stdout, "go1.") {
+		t.Errorf("ocispec --version = %q, want the command's version and Go's", r.stdout)
+	}
 }

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
 	"os"
@@ -51,8 +52,21 @@ func TestInterrupt(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("pack never started writing:\n%s", stderr.String())
 	}
-	time.Sleep(100 * time.Millisecond)
+	// Freeze pack where it is, check it is mid-work (its output not yet
+	// committed), then interrupt it: the signal is handled when it runs
+	// again, whatever the machine's speed.
+	if err := cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(out); err == nil {
+		cmd.Process.Signal(syscall.SIGCONT)
+		cmd.Wait()
+		t.Fatalf("pack committed its output within one poll of starting to write; the input is too small to interrupt it")
+	}
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Process.Signal(syscall.SIGCONT); err != nil {
 		t.Fatal(err)
 	}
 	err := cmd.Wait()
@@ -73,6 +87,92 @@ func TestInterrupt(t *testing.T) {
 	}
 	for _, e := range entries {
 		t.Errorf("interrupted pack left %s in the output's folder", e.Name())
+	}
+}
+
+// TestInterruptWhileWaiting: an open or read that waits for input (a
+// FIFO given as --config or to validate, a FIFO or a stalled standard
+// input for digest) ends on the first SIGINT, with status 130. The test
+// signals once the command says (with --verbose) that it reads the
+// input, or once the FIFO's other end opened, which is when the command
+// has opened its own.
+func TestInterruptWhileWaiting(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name   string
+		args   func(fifo string) []string
+		marker string // the --verbose line to wait for; "" to write to the FIFO instead
+	}{
+		{"config FIFO, no writer", func(f string) []string { return []string{"pack", "--config", f, exampleDir(), filepath.Join(dir, "a")} }, "reading the config"},
+		{"config FIFO, stalled", func(f string) []string { return []string{"pack", "--config", f, exampleDir(), filepath.Join(dir, "b")} }, ""},
+		{"digest of a stalled FIFO", func(f string) []string { return []string{"digest", f} }, ""},
+		{"digest of stalled standard input", func(string) []string { return []string{"digest", "-"} }, "reading standard input"},
+		{"validate of a FIFO, no writer", func(f string) []string { return []string{"validate", f} }, "reading "},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			fifo := filepath.Join(t.TempDir(), "fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			cmd := exec.Command(binary, append([]string{"--verbose"}, tt.args(fifo)...)...)
+			cmd.Env = append(os.Environ(), "OCISPEC_PLUGIN_DIR=")
+			stdin, err := cmd.StdinPipe() // held open and never written
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer stdin.Close()
+			stderrPipe, err := cmd.StderrPipe()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := cmd.Start(); err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { cmd.Process.Kill() })
+			var stderr bytes.Buffer
+			lines := bufio.NewScanner(stderrPipe)
+			if tt.marker != "" {
+				found := false
+				for !found && lines.Scan() {
+					stderr.WriteString(lines.Text() + "\n")
+					found = strings.Contains(lines.Text(), tt.marker)
+				}
+				if !found {
+					t.Fatalf("the command never said %q:\n%s", tt.marker, stderr.String())
+				}
+			} else {
+				w, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer w.Close()
+				if _, err := w.Write([]byte("{")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+				t.Fatal(err)
+			}
+			rest := make(chan struct{})
+			go func() {
+				for lines.Scan() {
+					stderr.WriteString(lines.Text() + "\n")
+				}
+				close(rest)
+			}()
+			done := make(chan error, 1)
+			go func() { <-rest; done <- cmd.Wait() }()
+			select {
+			case err := <-done:
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) || ee.ExitCode() != 130 {
+					t.Errorf("%s: %v, want exit status 130\n%s", tt.name, err, stderr.String())
+				}
+			case <-time.After(60 * time.Second):
+				t.Fatalf("%s: the command ignored SIGINT while waiting for input\n%s", tt.name, stderr.String())
+			}
+		})
 	}
 }
 

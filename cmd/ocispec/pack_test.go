@@ -471,14 +471,14 @@ func TestPackErrors(t *testing.T) {
 		args []string
 	}{
 		{"missing source", 1, []string{"nowhere", "no such file"}, []string{filepath.Join(dir, "nowhere"), filepath.Join(dir, "o1")}},
-		{"unknown format", 1, []string{`unknown format "nope"`, "docker, oci"}, []string{"--format", "nope", exampleDir(), filepath.Join(dir, "o2")}},
+		{"unknown format", 2, []string{`unknown format "nope"`, "docker, oci"}, []string{"--format", "nope", exampleDir(), filepath.Join(dir, "o2")}},
 		{"unknown kind", 1, []string{`no kind "tar+lz4"`, "tar+gzip"}, []string{"--layer", "tar+lz4=" + exampleDir(), filepath.Join(dir, "o3")}},
 		{"folder of a non-tar kind", 1, []string{"a folder becomes a tar layer"}, []string{"--layer", "squashfs=" + exampleDir(), filepath.Join(dir, "o4")}},
 		{"compression mismatch", 1, []string{"gzip-compressed", "tar+gzip"}, []string{"--layer", "tar=" + filepath.Join(dir, "layer.tar.gz"), filepath.Join(dir, "o5")}},
 		{"encrypted without config", 1, []string{"diffID", "--config"}, []string{"--layer", "tar+gzip+encrypted=" + filepath.Join(dir, "enc"), filepath.Join(dir, "o6")}},
 		{"output not empty", 1, []string{"notempty", "neither empty nor an image layout"}, []string{exampleDir(), filepath.Join(dir, "notempty")}},
 		{"output is a file", 1, []string{"afile", "not a folder"}, []string{exampleDir(), filepath.Join(dir, "afile")}},
-		{"unknown algorithm", 1, []string{"md5", "sha256"}, []string{"--algorithm", "md5", exampleDir(), filepath.Join(dir, "o7")}},
+		{"unknown algorithm", 2, []string{"md5", "sha256"}, []string{"--algorithm", "md5", exampleDir(), filepath.Join(dir, "o7")}},
 		{"docker has no annotations", 1, []string{"annotations"}, []string{"--format", "docker", "--annotation", "a=b", exampleDir(), filepath.Join(dir, "o8")}},
 		{"config not JSON", 1, []string{"--config", "not a JSON object"}, []string{"--config", filepath.Join(dir, "afile"), exampleDir(), filepath.Join(dir, "o9")}},
 		{"nothing to pack", 2, []string{"nothing to pack"}, []string{filepath.Join(dir, "o10")}},

@@ -29,7 +29,7 @@ const module = "github.com/concil-go/ocispec"
 // what packages build into programs; their tests may also use any other
 // package but cmd and benchmarks (conformance suites, other formats).
 const rules = `
-core, internal/leaktest, internal/archtest;
+core, internal/leaktest, internal/archtest, internal/atomicfile;
 
 core < core/coretest, formats/oci, formats/docker, digesters;
 formats/oci, formats/docker < formats;
@@ -46,7 +46,7 @@ plugins/sdk, formats < plugins/examples/helm/helmformat;
 plugins/examples/helm/helmformat < plugins/examples/helm;
 plugins/sdk < plugins/internal/testplugins/faulty;
 
-formats, layout, archive, schema, plugins < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
+formats, layout, archive, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 

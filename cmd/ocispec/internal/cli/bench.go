@@ -7,6 +7,7 @@ import (
 
 	"github.com/concil-go/ocispec/cmd/ocispec/internal/hashbench"
 	"github.com/concil-go/ocispec/cmd/ocispec/internal/progress"
+	"github.com/concil-go/ocispec/internal/atomicfile"
 )
 
 type benchOptions struct {
@@ -105,7 +106,7 @@ func (a *app) bench(o *benchOptions) error {
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(o.plot, chart); err != nil {
+		if err := atomicfile.WriteFile(o.plot, chart, 0o644); err != nil {
 			return err
 		}
 		a.note("chart written to %s", o.plot)

@@ -9,6 +9,8 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -103,10 +105,40 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) (code in
 	return ExitUsage
 }
 
+// version says which build of the command this is: its module version
+// (or "devel" for a build from a clone), the commit it was built from
+// when known, and the Go version.
+func version() string {
+	v, rev := "devel", ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		if bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			v = bi.Main.Version
+		}
+		for _, s := range bi.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+				if len(rev) > 12 {
+					rev = rev[:12]
+				}
+			case "vcs.modified":
+				if s.Value == "true" && rev != "" {
+					rev += "+modified"
+				}
+			}
+		}
+	}
+	out := "ocispec " + v
+	if rev != "" {
+		out += " (" + rev + ")"
+	}
+	return out + " " + runtime.Version()
+}
+
 // printError writes err to w, one line per line of its text, each
 // prefixed with "ocispec: ".
 func printError(w io.Writer, err error) {
-	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(userMessage(err), "\n"), "\n") {
 		fmt.Fprintf(w, "ocispec: %s\n", line)
 	}
 }
@@ -142,13 +174,15 @@ command failed, 2 when the command line is wrong, 130 when interrupted.`,
 			return nil
 		},
 	}
+	root.Version = version()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.CompletionOptions.HiddenDefaultCmd = true
 	root.SuggestionsMinimumDistance = 2
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.pluginDir, "plugin-dir", "", "load format plugins from `DIR` (default $"+plugins.EnvPluginDir+")")
 	pf.BoolVarP(&a.quiet, "quiet", "q", false, "print only results and errors: no progress bars, no notes")
 	pf.BoolVarP(&a.verbose, "verbose", "v", false, "print what is done, step by step, and the plugins' logs, on standard error")
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return &usageError{err} })
+	root.SetFlagErrorFunc(flagError)
 
 	root.AddCommand(
 		a.packCommand(),
@@ -231,7 +265,7 @@ func (a *app) debug(format string, args ...any) {
 
 // warn prints a warning on stderr (even with --quiet).
 func (a *app) warn(err error) {
-	for _, line := range strings.Split(strings.TrimRight(err.Error(), "\n"), "\n") {
+	for _, line := range strings.Split(strings.TrimRight(userMessage(err), "\n"), "\n") {
 		fmt.Fprintf(a.stderr, "ocispec: warning: %s\n", line)
 	}
 }
@@ -286,7 +320,7 @@ func (e *enumFlag) Set(s string) error {
 			return nil
 		}
 	}
-	return fmt.Errorf("%q is not one of %s", s, strings.Join(e.choices, ", "))
+	return fmt.Errorf("%q is not one of %s%s", s, strings.Join(e.choices, ", "), didYouMean(s, e.choices))
 }
 
 var _ pflag.Value = (*enumFlag)(nil)

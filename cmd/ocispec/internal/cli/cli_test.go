@@ -33,7 +33,7 @@ func TestMainExitCodes(t *testing.T) {
 		{[]string{"digest", "testdata/some-data.txt"}, ExitOK, `"size":9`, ""},
 		{nil, ExitUsage, "", "missing command"},
 		{[]string{"nope"}, ExitUsage, "", `unknown command "nope"`},
-		{[]string{"digest", "--bad"}, ExitUsage, "", "unknown flag: --bad"},
+		{[]string{"digest", "--bad"}, ExitUsage, "", "unknown flag --bad"},
 		{[]string{"digest", "testdata/missing"}, ExitError, "", "no such file"},
 		{[]string{"inspect", "testdata"}, ExitError, "", "not an image layout"},
 	}

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/internal/atomicfile"
 	"github.com/concil-go/ocispec/layout"
 )
 
@@ -61,23 +62,32 @@ layers in Docker, say) and fields it lacks are errors naming them, unless
 	return cmd
 }
 
+// convertRequest is what convert's command line asks for, checked
+// before any file is read.
+type convertRequest struct {
+	dst        string
+	want       layout.Kind // 0: that of an existing DST, else by format
+	tag        string
+	encoding   core.Encoding
+	platform   *core.Platform
+	permissive bool
+}
+
+// convert converts in steps: read the command line, open the source,
+// then convert a document file, a layout in place, or a layout into
+// another.
 func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
-	dstArg, err := outputRef(dstArg, o.layoutKind, &o.tag)
+	err := a.convertSteps(o, srcArg, dstArg)
+	if !o.permissive {
+		err = withPermissiveHint(err)
+	}
+	return err
+}
+
+func (a *app) convertSteps(o *convertOptions, srcArg, dstArg string) error {
+	req, err := parseConvert(o, dstArg)
 	if err != nil {
 		return err
-	}
-	enc, err := core.ParseEncoding(o.encoding.value)
-	if err != nil {
-		return &usageError{err}
-	}
-	platform, err := parsePlatformFlag(o.platform)
-	if err != nil {
-		return err
-	}
-	if o.tag != "" {
-		if err := layout.ValidateTag(o.tag); err != nil {
-			return &usageError{err}
-		}
 	}
 	src, err := parseSource(srcArg)
 	if err != nil {
@@ -91,7 +101,7 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 		if o.layoutKind.value != "" || o.tag != "" || o.platform != "" {
 			return usagef("--layout, --tag and --platform apply to layouts, and %s is a file", srcArg)
 		}
-		return a.convertFile(src.path, dstArg, to, enc, o.permissive)
+		return a.convertFile(src.path, req.dst, to, req.encoding, req.permissive)
 	}
 	srcLayout, err := src.open(a.registry())
 	if err != nil {
@@ -99,39 +109,68 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 	}
 	defer srcLayout.Close()
 	sel := src.sel
-	sel.Platform = platform
-
-	var want layout.Kind // 0: that of an existing DST, else by format
-	if o.layoutKind.value != "" {
-		want, _ = layout.ParseKind(o.layoutKind.value)
-	}
-	if o.tag != "" && want == layout.Dir {
-		return usagef("--tag needs an OCI layout: a dir: layout holds one image and has no tags")
-	}
+	sel.Platform = req.platform
 	opts := &layout.CopyOptions{
-		WriteOptions: layout.WriteOptions{Encoding: enc, Tag: o.tag},
+		WriteOptions: layout.WriteOptions{Encoding: req.encoding, Tag: req.tag},
 		Format:       to,
-		Permissive:   o.permissive,
-		All:          platform == nil,
+		Permissive:   req.permissive,
+		All:          req.platform == nil,
 	}
 	bar := a.bar(-1, "converting")
 	opts.Progress = func(p layout.Progress) { bar.Add(p.Delta) }
 	defer bar.Finish()
-
-	if same, _ := samePath(src.path, dstArg); same {
-		if want != 0 && want != srcLayout.Kind() {
-			return fmt.Errorf("%w: converting %s in place keeps its %s layout; name another DST for a %s layout", ErrOutput, dstArg, srcLayout.Kind(), want)
-		}
-		if o.tag != "" && srcLayout.Kind() == layout.Dir {
-			return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", dstArg)
-		}
-		desc, err := layout.Copy(a.ctx, srcLayout, srcLayout, sel, opts)
-		if err != nil {
-			return err
-		}
-		return a.converted(dstArg, srcLayout.Kind(), to, desc)
+	if same, _ := samePath(src.path, req.dst); same {
+		return a.convertInPlace(req, srcLayout, sel, to, opts)
 	}
-	out, err := openOutput(dstArg, want, to, o.tag)
+	return a.convertInto(req, srcLayout, sel, to, opts)
+}
+
+// parseConvert reads convert's flags and DST; every problem is a usage
+// error.
+func parseConvert(o *convertOptions, dstArg string) (*convertRequest, error) {
+	dst, err := outputRef(dstArg, o.layoutKind, &o.tag)
+	if err != nil {
+		return nil, err
+	}
+	req := &convertRequest{dst: dst, tag: o.tag, permissive: o.permissive}
+	if req.encoding, err = core.ParseEncoding(o.encoding.value); err != nil {
+		return nil, &usageError{err}
+	}
+	if req.platform, err = parsePlatformFlag(o.platform); err != nil {
+		return nil, err
+	}
+	if req.tag != "" {
+		if err := layout.ValidateTag(req.tag); err != nil {
+			return nil, &usageError{err}
+		}
+	}
+	if o.layoutKind.value != "" {
+		req.want, _ = layout.ParseKind(o.layoutKind.value)
+	}
+	if req.tag != "" && req.want == layout.Dir {
+		return nil, usagef("--tag needs an OCI layout: a dir: layout holds one image and has no tags")
+	}
+	return req, nil
+}
+
+// convertInPlace rewrites the manifests of a layout in the layout.
+func (a *app) convertInPlace(req *convertRequest, l *layout.Layout, sel layout.Selector, to core.Format, opts *layout.CopyOptions) error {
+	if req.want != 0 && req.want != l.Kind() {
+		return fmt.Errorf("%w: converting %s in place keeps its %s layout; name another DST for a %s layout", ErrOutput, req.dst, l.Kind(), req.want)
+	}
+	if req.tag != "" && l.Kind() == layout.Dir {
+		return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", req.dst)
+	}
+	desc, err := layout.Copy(a.ctx, l, l, sel, opts)
+	if err != nil {
+		return err
+	}
+	return a.converted(req.dst, l.Kind(), to, desc)
+}
+
+// convertInto writes the converted image into another layout.
+func (a *app) convertInto(req *convertRequest, src *layout.Layout, sel layout.Selector, to core.Format, opts *layout.CopyOptions) error {
+	out, err := openOutput(req.dst, req.want, to, req.tag)
 	if err != nil {
 		return err
 	}
@@ -139,7 +178,7 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 	if opts.Tag == "" && out.kind == layout.OCI {
 		// Keep the source's tag; an untagged source (a dir: image, say)
 		// gets the tag pack would give it.
-		e, err := srcLayout.Find(a.ctx, sel)
+		e, err := src.Find(a.ctx, sel)
 		if err != nil {
 			return err
 		}
@@ -152,7 +191,7 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 		return err
 	}
 	defer dst.Close()
-	desc, err := layout.Copy(a.ctx, dst, srcLayout, sel, opts)
+	desc, err := layout.Copy(a.ctx, dst, src, sel, opts)
 	if err != nil {
 		return err
 	}
@@ -162,7 +201,7 @@ func (a *app) convert(o *convertOptions, srcArg, dstArg string) error {
 	if err := out.commit(); err != nil {
 		return err
 	}
-	return a.converted(dstArg, out.kind, to, desc)
+	return a.converted(req.dst, out.kind, to, desc)
 }
 
 func (a *app) converted(dst string, kind layout.Kind, to core.Format, desc core.Descriptor) error {
@@ -180,12 +219,7 @@ func (a *app) converted(dst string, kind layout.Kind, to core.Format, desc core.
 
 // convertFile converts a manifest or index document file.
 func (a *app) convertFile(srcPath, dstPath string, to core.Format, enc core.Encoding, permissive bool) error {
-	f, err := os.Open(srcPath)
-	if err != nil {
-		return err
-	}
-	raw, err := core.ReadDocument(f, core.DefaultMaxDocumentSize)
-	f.Close()
+	raw, err := readDocumentFile(a.ctx, srcPath, core.DefaultMaxDocumentSize)
 	if err != nil {
 		return fmt.Errorf("%s: %w", srcPath, err)
 	}
@@ -220,7 +254,7 @@ func (a *app) convertFile(srcPath, dstPath string, to core.Format, enc core.Enco
 	if fi, err := os.Stat(dstPath); err == nil && fi.IsDir() {
 		return fmt.Errorf("%w: %s is a folder; name the file to write", ErrOutput, dstPath)
 	}
-	if err := writeFileAtomic(dstPath, out); err != nil {
+	if err := atomicfile.WriteFile(dstPath, out, 0o644); err != nil {
 		return fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	d := core.DescriptorFromBytes(mediaType, out)

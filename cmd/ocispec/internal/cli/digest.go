@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"os"
@@ -66,8 +67,8 @@ type digestResult struct {
 func (a *app) digest(o *digestOptions, files []string) error {
 	var algs []digest.Algorithm
 	for _, s := range o.algorithms {
-		alg := digest.Algorithm(s)
-		if err := core.DefaultAlgorithms.Check(alg); err != nil {
+		alg, err := algorithmFlag(s)
+		if err != nil {
 			return err
 		}
 		algs = append(algs, alg)
@@ -82,6 +83,9 @@ func (a *app) digest(o *digestOptions, files []string) error {
 			stdin++
 			continue
 		}
+		if !a.progress {
+			continue // the engine checks each file as it opens it
+		}
 		fi, err := stat(f)
 		if err != nil {
 			return err
@@ -94,6 +98,14 @@ func (a *app) digest(o *digestOptions, files []string) error {
 	if stdin > 1 {
 		return usagef("\"-\" (standard input) can be given once")
 	}
+	if !a.progress {
+		total = -1
+	}
+	// One write per thousands of lines, not one per file.
+	out := bufio.NewWriterSize(a.stdout, 64<<10)
+	stdout := a.stdout
+	a.stdout = out
+	defer func() { out.Flush(); a.stdout = stdout }()
 	bar := a.bar(total, "hashing")
 	defer bar.Finish()
 	eng := &digesters.Engine{Progress: bar.Add}
@@ -120,6 +132,9 @@ func (a *app) digest(o *digestOptions, files []string) error {
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range files {
 		g.Go(func() error {
+			if f == "-" {
+				a.debug("reading standard input")
+			}
 			r, err := a.digestOne(ctx, eng, f, algs, o)
 			results[i] = r
 			return err
@@ -145,11 +160,11 @@ func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string,
 	var err error
 	switch {
 	case o.layer && file == "-":
-		res, plain, err = eng.DigestLayerAs(ctx, os.Stdin, digesters.Detect, algs...)
+		res, plain, err = eng.DigestLayerAs(ctx, stdinReader(ctx), digesters.Detect, algs...)
 	case o.layer:
 		res, plain, err = eng.DigestLayerFile(ctx, file, digesters.Detect, algs...)
 	case file == "-":
-		res, err = eng.DigestReader(ctx, os.Stdin, algs...)
+		res, err = eng.DigestReader(ctx, stdinReader(ctx), algs...)
 	default:
 		res, err = eng.DigestFile(ctx, file, algs...)
 	}

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -148,6 +147,11 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 	if err != nil {
 		return err
 	}
+	if o.tag != "" {
+		if err := layout.ValidateTag(o.tag); err != nil {
+			return &usageError{err}
+		}
+	}
 	src, err := parseSource(arg)
 	if err != nil {
 		return err
@@ -179,12 +183,7 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 }
 
 func (a *app) inspectFile(path string) (*inspectResult, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	raw, err := core.ReadDocument(f, core.DefaultMaxDocumentSize)
+	raw, err := readDocumentFile(a.ctx, path, core.DefaultMaxDocumentSize)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -111,100 +112,159 @@ func splitKV(s, flag, want string) (string, string, error) {
 	return k, v, nil
 }
 
+// packRequest is what pack's command line asks for, checked before any
+// file is read.
+type packRequest struct {
+	out         string // the output folder
+	kind        layout.Kind
+	tag         string
+	encoding    core.Encoding
+	specs       []*layerSpec
+	annotations map[string]string
+}
+
+// pack builds an image in steps: read the command line, resolve the
+// format and the layers, build the layers, assemble config and
+// manifest, write the image, report it.
 func (a *app) pack(o *packOptions, args []string) error {
-	ctx := a.ctx
-	out, err := outputRef(args[len(args)-1], o.layoutKind, &o.tag)
+	req, err := parsePack(o, args)
 	if err != nil {
 		return err
 	}
-	encoding, err := core.ParseEncoding(o.encoding.value)
-	if err != nil {
-		return &usageError{err}
-	}
-	var specs []*layerSpec
-	for _, l := range o.layers {
-		kind, path, err := splitKV(l, "layer", "KIND=PATH, such as tar+gzip=rootfs/")
-		if err != nil {
-			return err
-		}
-		if path == "" {
-			return usagef("--layer %q: empty path", l)
-		}
-		specs = append(specs, &layerSpec{kind: kind, path: path})
-	}
-	if len(args) == 2 {
-		specs = append(specs, &layerSpec{kind: core.KindTarGzip, path: args[0]})
-	}
-	if len(specs) == 0 {
-		return &usageError{fmt.Errorf("%w: give SOURCE_DIR or --layer KIND=PATH", ErrNothingToPack)}
-	}
-	annotations := map[string]string{}
-	for _, kv := range o.annotations {
-		k, v, err := splitKV(kv, "annotation", "KEY=VALUE")
-		if err != nil {
-			return err
-		}
-		annotations[k] = v
-	}
-	var kind layout.Kind
-	if o.layoutKind.value != "" {
-		kind, _ = layout.ParseKind(o.layoutKind.value)
-	}
-	if o.tag != "" && kind == layout.Dir {
-		return usagef("--tag needs an OCI layout: a dir: layout holds one image and has no tags")
-	}
-	if o.tag != "" {
-		if err := layout.ValidateTag(o.tag); err != nil {
-			return &usageError{err}
-		}
-	}
-
 	f, err := a.format(o.format)
 	if err != nil {
 		return err
 	}
-	alg := digest.Algorithm(o.algorithm)
-	if err := core.DefaultAlgorithms.Check(alg); err != nil {
+	alg, err := algorithmFlag(o.algorithm)
+	if err != nil {
 		return err
 	}
-	for i, s := range specs {
-		if err := s.check(f); err != nil {
-			return fmt.Errorf("layer %d (%s): %w", i, s.path, err)
-		}
-		if s.dir && within(out, s.path) {
-			return fmt.Errorf("%w: %s is inside %s, the folder being packed; write it elsewhere", ErrOutput, out, s.path)
-		}
-		if k, t := s.resolved, f.Describe().Table; core.IsKind(k) && !t.Supports(k) {
-			a.warn(fmt.Errorf("layer %d (%s): format %s cannot express kind %s faithfully; the manifest says %s, which few tools read", i, s.path, f.Describe().Name, k, t.MediaType(k)))
-		}
+	if err := a.checkLayers(req, f); err != nil {
+		return err
 	}
-	var configData []byte
-	if o.config != "" {
-		if configData, err = readConfig(o.config); err != nil {
-			return err
-		}
-	} else {
-		for i, s := range specs {
-			if !s.tarKind && s.resolved != core.KindSquashfs {
-				return fmt.Errorf("layer %d (%s): %w of a %s layer; give the image config with --config", i, s.path, ErrNoDiffID, s.kind)
-			}
-		}
+	configData, err := a.readConfigFlag(o.config, req.specs)
+	if err != nil {
+		return err
 	}
 	mtime, err := tarlayer.ModTimeFromEnv()
 	if err != nil {
 		return err
 	}
-
-	dst, err := openOutput(out, kind, f, o.tag)
+	dst, err := openOutput(req.out, req.kind, f, req.tag)
 	if err != nil {
 		return err
 	}
 	defer dst.abort()
-	tag := o.tag
-	if tag == "" && dst.kind == layout.OCI {
-		tag = DefaultTag
+	if req.tag == "" && dst.kind == layout.OCI {
+		req.tag = DefaultTag
 	}
+	layers, err := a.buildLayers(req.specs, dst, alg, mtime)
+	if err != nil {
+		return err
+	}
+	img, err := assemble(layers, configData, req.annotations, alg, mtime)
+	if err != nil {
+		return err
+	}
+	wo := &layout.WriteOptions{Encoding: req.encoding, Tag: req.tag, ManifestAlgorithm: alg}
+	if dst.kind == layout.OCI {
+		wo.Platform = &img.platform
+	}
+	desc, err := a.writeImage(dst, f, img, wo)
+	if err != nil {
+		return err
+	}
+	a.noteDockerInOCI(f, dst.kind)
+	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", req.out, f.Describe().Name, layoutName(dst.kind), tagNote(req.tag), len(layers), plural(len(layers)), desc.Digest)
+	return a.result(imageResult{
+		Path: req.out, Layout: dst.kind.String(), Format: f.Describe().Name, Tag: req.tag,
+		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
+	})
+}
 
+// parsePack reads pack's arguments and flags into a request; every
+// problem is a usage error.
+func parsePack(o *packOptions, args []string) (*packRequest, error) {
+	out, err := outputRef(args[len(args)-1], o.layoutKind, &o.tag)
+	if err != nil {
+		return nil, err
+	}
+	req := &packRequest{out: out, tag: o.tag, annotations: map[string]string{}}
+	if req.encoding, err = core.ParseEncoding(o.encoding.value); err != nil {
+		return nil, &usageError{err}
+	}
+	for _, l := range o.layers {
+		kind, path, err := splitKV(l, "layer", "KIND=PATH, such as tar+gzip=rootfs/")
+		if err != nil {
+			return nil, err
+		}
+		if path == "" {
+			return nil, usagef("--layer %q: empty path", l)
+		}
+		req.specs = append(req.specs, &layerSpec{kind: kind, path: path})
+	}
+	if len(args) == 2 {
+		req.specs = append(req.specs, &layerSpec{kind: core.KindTarGzip, path: args[0]})
+	}
+	if len(req.specs) == 0 {
+		return nil, &usageError{fmt.Errorf("%w: give SOURCE_DIR or --layer KIND=PATH", ErrNothingToPack)}
+	}
+	for _, kv := range o.annotations {
+		k, v, err := splitKV(kv, "annotation", "KEY=VALUE")
+		if err != nil {
+			return nil, err
+		}
+		req.annotations[k] = v
+	}
+	if o.layoutKind.value != "" {
+		req.kind, _ = layout.ParseKind(o.layoutKind.value)
+	}
+	if req.tag != "" && req.kind == layout.Dir {
+		return nil, usagef("--tag needs an OCI layout: a dir: layout holds one image and has no tags")
+	}
+	if req.tag != "" {
+		if err := layout.ValidateTag(req.tag); err != nil {
+			return nil, &usageError{err}
+		}
+	}
+	return req, nil
+}
+
+// checkLayers resolves each layer's kind against format f and its path
+// on disk, and warns about kinds f cannot express faithfully.
+func (a *app) checkLayers(req *packRequest, f core.Format) error {
+	table := f.Describe().Table
+	for i, s := range req.specs {
+		if err := s.check(f); err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, s.path, err)
+		}
+		if s.dir && within(req.out, s.path) {
+			return fmt.Errorf("%w: %s is inside %s, the folder being packed; write it elsewhere", ErrOutput, req.out, s.path)
+		}
+		if k := s.resolved; core.IsKind(k) && !table.Supports(k) {
+			a.warn(fmt.Errorf("layer %d (%s): format %s cannot express kind %s faithfully; the manifest says %s, which few tools read", i, s.path, f.Describe().Name, k, table.MediaType(k)))
+		}
+	}
+	return nil
+}
+
+// readConfigFlag reads --config; without one, every layer must have a
+// diffID pack can compute for the config it makes.
+func (a *app) readConfigFlag(path string, specs []*layerSpec) ([]byte, error) {
+	if path != "" {
+		a.debug("reading the config %s", path)
+		return readConfig(a.ctx, path)
+	}
+	for i, s := range specs {
+		if !s.tarKind && s.resolved != core.KindSquashfs {
+			return nil, fmt.Errorf("layer %d (%s): %w of a %s layer; give the image config with --config", i, s.path, ErrNoDiffID, s.kind)
+		}
+	}
+	return nil, nil
+}
+
+// buildLayers builds or digests every layer, with one progress bar.
+func (a *app) buildLayers(specs []*layerSpec, dst *output, alg digest.Algorithm, mtime time.Time) ([]builtLayer, error) {
 	var total int64
 	for _, s := range specs {
 		if s.dir {
@@ -214,69 +274,73 @@ func (a *app) pack(o *packOptions, args []string) error {
 		}
 	}
 	bar := a.bar(total, "packing")
+	defer bar.Finish()
 	layers := make([]builtLayer, len(specs))
 	for i, s := range specs {
 		b, err := a.buildLayer(s, dst, alg, mtime, bar)
 		if err != nil {
-			bar.Finish()
-			return fmt.Errorf("layer %d (%s): %w", i, s.path, err)
+			return nil, fmt.Errorf("layer %d (%s): %w", i, s.path, err)
 		}
 		layers[i] = b
 		a.debug("layer %d: %s from %s: %d bytes, digest %s, diffID %s", i, s.kind, s.path, b.desc.Size, b.desc.Digest, b.diffID)
 	}
-	bar.Finish()
+	return layers, nil
+}
 
-	platform := core.CurrentPlatform()
+// packedImage is an image ready to be written.
+type packedImage struct {
+	manifest core.Manifest
+	blobs    layout.Blobs
+	platform core.Platform
+}
+
+// assemble makes the config (unless given), the manifest and the blob
+// sources of an image.
+func assemble(layers []builtLayer, configData []byte, annotations map[string]string, alg digest.Algorithm, mtime time.Time) (*packedImage, error) {
+	img := &packedImage{platform: core.CurrentPlatform()}
+	var err error
 	if configData == nil {
-		configData, err = makeConfig(layers, platform, mtime)
-		if err != nil {
-			return err
+		if configData, err = makeConfig(layers, img.platform, mtime); err != nil {
+			return nil, err
 		}
 	} else if p, ok := configPlatform(configData); ok {
-		platform = p
+		img.platform = p
 	}
 	configDesc, err := core.DescriptorFromBytesWith(core.DefaultAlgorithms, alg, core.KindConfig, configData)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	m := core.Manifest{Config: configDesc}
-	blobs := layout.Blobs{configDesc.Digest: layout.FromBytes(configData)}
+	img.manifest = core.Manifest{Config: configDesc}
+	img.blobs = layout.Blobs{configDesc.Digest: layout.FromBytes(configData)}
 	for _, l := range layers {
-		m.Layers = append(m.Layers, l.desc)
-		blobs[l.desc.Digest] = l.source
+		img.manifest.Layers = append(img.manifest.Layers, l.desc)
+		img.blobs[l.desc.Digest] = l.source
 	}
 	if len(annotations) > 0 {
-		m.Annotations = annotations
+		img.manifest.Annotations = annotations
 	}
+	return img, nil
+}
 
+// writeImage writes the image into the output's layout and commits the
+// output.
+func (a *app) writeImage(dst *output, f core.Format, img *packedImage, wo *layout.WriteOptions) (core.Descriptor, error) {
 	l, err := layout.Create(dst.dir, dst.kind, layout.WithRegistry(a.registry()))
 	if err != nil {
-		return err
+		return core.Descriptor{}, err
 	}
 	defer l.Close()
-	wo := &layout.WriteOptions{Encoding: encoding, Tag: tag, ManifestAlgorithm: alg}
-	if dst.kind == layout.OCI {
-		wo.Platform = &platform
-	}
-	wbar := a.bar(sumSizes(m), "writing")
-	wo.Progress = func(p layout.Progress) { wbar.Add(p.Delta) }
-	desc, err := l.WriteImage(ctx, f, m, blobs, wo)
-	wbar.Finish()
+	bar := a.bar(sumSizes(img.manifest), "writing")
+	wo.Progress = func(p layout.Progress) { bar.Add(p.Delta) }
+	desc, err := l.WriteImage(a.ctx, f, img.manifest, img.blobs, wo)
+	bar.Finish()
 	if err != nil {
-		return err
+		return core.Descriptor{}, err
 	}
 	if err := l.Close(); err != nil {
-		return err
+		return core.Descriptor{}, err
 	}
-	if err := dst.commit(); err != nil {
-		return err
-	}
-	a.noteDockerInOCI(f, dst.kind)
-	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", out, f.Describe().Name, layoutName(dst.kind), tagNote(tag), len(layers), plural(len(layers)), desc.Digest)
-	return a.result(imageResult{
-		Path: out, Layout: dst.kind.String(), Format: f.Describe().Name, Tag: tag,
-		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
-	})
+	return desc, dst.commit()
 }
 
 // layoutName names a layout kind for people.
@@ -474,13 +538,8 @@ func makeConfig(layers []builtLayer, p core.Platform, mtime time.Time) ([]byte, 
 
 // readConfig reads a config file given with --config: a JSON object of
 // at most core.DefaultMaxDocumentSize bytes.
-func readConfig(path string) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("--config: %w", err)
-	}
-	defer f.Close()
-	data, err := core.ReadDocument(f, core.DefaultMaxDocumentSize)
+func readConfig(ctx context.Context, path string) ([]byte, error) {
+	data, err := readDocumentFile(ctx, path, core.DefaultMaxDocumentSize)
 	if err != nil {
 		return nil, fmt.Errorf("--config %s: %w", path, err)
 	}

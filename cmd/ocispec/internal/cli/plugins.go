@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"strings"
 
@@ -27,6 +29,14 @@ func (a *app) registry() *core.Registry {
 	return a.reg
 }
 
+// pluginDirSource says where the plugin folder's name came from.
+func (a *app) pluginDirSource() string {
+	if a.pluginDir != "" {
+		return "--plugin-dir"
+	}
+	return "$" + plugins.EnvPluginDir
+}
+
 // loadPlugins loads the plugins of the plugin folder once, registering
 // their formats in the command's registry. Plugins that fail to load are reported
 // as warnings on stderr (unless warn is false) and returned as an error
@@ -39,6 +49,19 @@ func (a *app) loadPlugins(warn bool) error {
 	dir := a.pluginDirectory()
 	if dir == "" {
 		return nil
+	}
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		what := "does not exist"
+		if err == nil {
+			what = "is not a folder"
+		} else if !errors.Is(err, fs.ErrNotExist) {
+			what = "cannot be read: " + userMessage(err)
+		}
+		a.pluginErr = fmt.Errorf("%w: the plugin folder %s %s (it comes from %s)", ErrPlugins, dir, what, a.pluginDirSource())
+		if warn {
+			a.warn(errors.New(strings.TrimPrefix(userMessage(a.pluginErr), "plugins failed to load: ")))
+		}
+		return a.pluginErr
 	}
 	a.debug("loading plugins from %s", dir)
 	loaded, err := plugins.LoadDir(a.ctx, dir, plugins.WithLogger(a.logger()), plugins.WithRegistry(a.reg))
@@ -86,10 +109,14 @@ func (a *app) format(name string) (core.Format, error) {
 		if dir := a.pluginDirectory(); dir != "" {
 			where = "plugins were loaded from " + dir
 		}
+		known := a.reg.FormatNames()
+		err := fmt.Errorf("unknown format %q (known: %s%s; %s)", name, strings.Join(known, ", "), didYouMean(name, known), where)
 		if a.pluginErr != nil {
-			where = "a plugin failed to load: see the warning above"
+			// It may be the format of the plugin that failed: the
+			// command failed, the command line may be right.
+			return nil, fmt.Errorf("%w; a plugin failed to load: see the warning above", err)
 		}
-		return nil, fmt.Errorf("%w %q (known: %s; %s)", core.ErrUnknownFormat, name, strings.Join(a.reg.FormatNames(), ", "), where)
+		return nil, &usageError{err}
 	}
 	return f, nil
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/internal/atomicfile"
 	"github.com/concil-go/ocispec/layout"
 )
 
@@ -216,7 +217,9 @@ func (o *output) commit() error {
 		if err := os.Rename(o.dir, o.final); err != nil {
 			return fmt.Errorf("%w: %w", ErrOutput, err)
 		}
-		syncDir(filepath.Dir(o.final))
+		if err := syncParent(o.final); err != nil {
+			return fmt.Errorf("%w: %w", ErrOutput, err)
+		}
 	}
 	o.committed = true
 	return os.RemoveAll(o.workspace)
@@ -243,37 +246,12 @@ func isEmptyDir(path string) (bool, error) {
 	return len(names) == 0, err
 }
 
-func syncDir(path string) {
-	if d, err := os.Open(path); err == nil {
-		d.Sync()
-		d.Close()
-	}
-}
-
-// writeFileAtomic writes data to path through a temporary file beside
-// it, renamed into place only once complete.
-func writeFileAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".ocispec-tmp-")
+// syncParent makes a rename into path's folder durable.
+func syncParent(path string) error {
+	root, err := os.OpenRoot(filepath.Dir(path))
 	if err != nil {
 		return err
 	}
-	tmp := f.Name()
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Chmod(tmp, 0o644)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return nil
+	defer root.Close()
+	return atomicfile.SyncDir(root, ".")
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -126,7 +127,8 @@ func (a *app) validateFile(path, typ string, withSchema bool) validateResult {
 			}
 		}
 	}
-	data, err := readFile(path)
+	a.debug("reading %s", path)
+	data, err := readFile(a.ctx, path)
 	if err != nil {
 		add(err)
 		return r
@@ -182,8 +184,8 @@ func documentErr(err error) error {
 	return err
 }
 
-func readFile(path string) ([]byte, error) {
-	f, err := os.Open(path)
+func readFile(ctx context.Context, path string) ([]byte, error) {
+	f, done, err := openInput(ctx, path)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {
@@ -191,11 +193,15 @@ func readFile(path string) ([]byte, error) {
 		}
 		return nil, err
 	}
-	defer f.Close()
+	defer done()
 	if fi, err := f.Stat(); err == nil && fi.IsDir() {
 		return nil, errors.New("is a folder, not a document")
 	}
-	return core.ReadDocument(f, core.DefaultMaxDocumentSize)
+	data, err := core.ReadDocument(f, core.DefaultMaxDocumentSize)
+	if err != nil && ctx.Err() != nil {
+		return nil, ctx.Err()
+	}
+	return data, err
 }
 
 // detectDocument tells a document's type from its fields.

@@ -20,30 +20,44 @@ func benchDoc(b *testing.B) []byte {
 	return data
 }
 
-// BenchmarkDecodeManifest compares decoding (with detection and
-// validation) against encoding/json into image-spec's struct, which
-// neither detects nor validates.
-func BenchmarkDecodeManifest(b *testing.B) {
-	data := benchDoc(b)
-	b.Run("impl=ours", func(b *testing.B) {
-		b.SetBytes(int64(len(data)))
-		b.ReportAllocs()
-		for b.Loop() {
-			if _, _, err := core.DecodeManifest(context.Background(), data); err != nil {
-				b.Fatal(err)
+// BenchmarkDecode compares decoding (with format detection and full
+// validation) against encoding/json into image-spec's structs, which
+// neither detects nor validates, on the documents of benchDocuments.
+func BenchmarkDecode(b *testing.B) {
+	for _, d := range benchDocuments() {
+		b.Run("doc="+d.name+"/impl=ocispec", func(b *testing.B) {
+			b.SetBytes(int64(len(d.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if d.index {
+					_, _, err = core.DecodeIndex(context.Background(), d.data)
+				} else {
+					_, _, err = core.DecodeManifest(context.Background(), d.data)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
-	b.Run("impl=encoding-json", func(b *testing.B) {
-		b.SetBytes(int64(len(data)))
-		b.ReportAllocs()
-		for b.Loop() {
-			var m v1.Manifest
-			if err := json.Unmarshal(data, &m); err != nil {
-				b.Fatal(err)
+		})
+		b.Run("doc="+d.name+"/impl=encoding-json", func(b *testing.B) {
+			b.SetBytes(int64(len(d.data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if d.index {
+					var ix v1.Index
+					err = json.Unmarshal(d.data, &ix)
+				} else {
+					var m v1.Manifest
+					err = json.Unmarshal(d.data, &m)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
 			}
-		}
-	})
+		})
+	}
 }
 
 func BenchmarkEncodeManifest(b *testing.B) {

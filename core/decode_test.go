@@ -346,7 +346,7 @@ func TestDecodeSyntaxErrors(t *testing.T) {
 		{`{"schemaVersion":2,"config":{"size":"9` + "\t" + `"}}`, "invalid JSON at byte 38: control character"},
 		{`{"schemaVersion":2,"x":[tru]}`, "invalid JSON at byte 27"},
 		{`{"schemaVersion":2,"layers":[`, "truncated JSON: the document ends at byte 29"},
-		{`{"schemaVersion":2} {}`, "data after the JSON document (at byte 20)"},
+		{`{"schemaVersion":2} {}`, "invalid JSON at byte 20: data after the JSON document"},
 		{" \t\r\n", "empty document"},
 		{"\u00a0{}", "invalid JSON at byte 0"}, // not JSON whitespace
 		{`{"schemaVersion":2,"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, "nesting deeper than 10000"},

@@ -104,7 +104,8 @@ func (s *scanner) skipSpace() {
 }
 
 // peek skips whitespace and returns the next byte without consuming it;
-// 0 at the end of the document or after an error.
+// 0 at the end of the document or after an error (and for a 0 byte,
+// which starts no token either).
 func (s *scanner) peek() byte {
 	if s.pos < len(s.data) && s.data[s.pos] > ' ' {
 		return s.data[s.pos]
@@ -114,6 +115,12 @@ func (s *scanner) peek() byte {
 		return 0
 	}
 	return s.data[s.pos]
+}
+
+// atEnd skips whitespace and reports whether the document ends there.
+func (s *scanner) atEnd() bool {
+	s.skipSpace()
+	return s.pos >= len(s.data)
 }
 
 // open consumes the '{' or '[' at pos and enters the container.
@@ -590,14 +597,19 @@ func (s *scanner) isObject() bool {
 	return s.high[w-1]&bit != 0
 }
 
+// end checks that only whitespace follows the value just read.
+func (s *scanner) end() {
+	if !s.atEnd() {
+		s.fail(s.pos, "data after the JSON document")
+	}
+}
+
 // checkValue checks that data is one JSON value, with nothing but
 // whitespace around it.
 func checkValue(data []byte) error {
 	s := scanner{data: data}
 	s.skipValue()
-	if s.err == nil && s.peek() != 0 {
-		s.fail(s.pos, "data after the JSON value")
-	}
+	s.end()
 	if s.err != nil {
 		return s.err
 	}

@@ -95,6 +95,8 @@ func TestScanSyntaxErrors(t *testing.T) {
 		{"\xef\xbb\xbf{}", 0, false, "byte 0xef", false}, // a byte order mark
 		{"\x0b1", 0, false, "byte 0x0b", false},          // not JSON whitespace
 		{`{} x`, 3, false, "data after", false},
+		{"\"0\"\x00", 3, false, "data after", false},
+		{"\x00", 0, false, "byte 0x00", false},
 		{`{}}`, 2, false, "data after", false},
 		{`1 2`, 2, false, "data after", false},
 		{deep, maxDepth, false, "nesting deeper than 10000", false},

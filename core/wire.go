@@ -562,13 +562,11 @@ func parseValue(data []byte, fill func(*parser)) error {
 	p := &parser{}
 	p.init(data)
 	p.path = p.pathBuf[:0]
-	if p.peek() == 0 {
+	if p.atEnd() {
 		return fmt.Errorf("%w: empty document", ErrInvalidDocument)
 	}
 	fill(p)
-	if p.err == nil && p.peek() != 0 {
-		return fmt.Errorf("%w: data after the JSON document (at byte %d)", ErrInvalidDocument, p.pos)
-	}
+	p.end()
 	if p.err != nil {
 		return fmt.Errorf("%w: %w", ErrInvalidDocument, p.err)
 	}

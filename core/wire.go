@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 )
 
 // The wire types hold what a document says before validation. They are
@@ -32,10 +33,9 @@ type wireDocument struct {
 	FSLayers bool
 }
 
-type wirePlatform struct {
-	Architecture, OS, OSVersion, Variant string
-	OSFeatures                           []string
-}
+// wirePlatform is a Platform: the parser fills the one a decoded
+// descriptor keeps.
+type wirePlatform = Platform
 
 type wireDescriptor struct {
 	MediaType    *string
@@ -66,6 +66,29 @@ type parser struct {
 	strs  []string
 	ints  []int64
 	plats []wirePlatform
+	// descs holds the descriptors of the array being read, so that the
+	// array is allocated once, at its length. Its elements are cleared
+	// after each array.
+	descs []wireDescriptor
+}
+
+// parsers keeps parsers between documents for their buffers (path,
+// keys, descs, the scanner's); release drops all they hold of a document.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
+
+// maxPooledDescs bounds the descriptor buffer kept between documents.
+const maxPooledDescs = 8192
+
+func (p *parser) release() {
+	keys := p.keys[:cap(p.keys)]
+	clear(keys)
+	descs := p.descs[:0]
+	if cap(descs) > maxPooledDescs {
+		descs = nil
+	}
+	*p = parser{keys: keys[:0], descs: descs}
+	p.scratch, p.high = p.scratch[:0], p.high[:0]
+	parsers.Put(p)
 }
 
 // pathSeg is one step of a field path: an object member (index < 0) or
@@ -492,15 +515,20 @@ func (p *parser) descriptors() []wireDescriptor {
 	if !p.openArray("an array of descriptors") {
 		return nil
 	}
-	out := []wireDescriptor{}
+	buf := p.descs
+	mark := len(buf)
 	for i := 0; p.nextElement(i == 0); i++ {
 		p.pushIndex(i)
-		out = append(out, wireDescriptor{})
-		if !p.descriptorInto(&out[len(out)-1]) {
+		buf = append(buf, wireDescriptor{})
+		if !p.descriptorInto(&buf[len(buf)-1]) {
 			p.record(errors.New("want a descriptor object"))
 		}
 		p.pop()
 	}
+	out := make([]wireDescriptor, len(buf)-mark)
+	copy(out, buf[mark:])
+	clear(buf[mark:]) // keep nothing of this document alive in the pool
+	p.descs = buf[:mark]
 	return out
 }
 
@@ -559,7 +587,8 @@ func (p *parser) document() *wireDocument {
 // field, and all of them are reported. The strings of the result share
 // one copy of data.
 func parseValue(data []byte, fill func(*parser)) error {
-	p := &parser{}
+	p := parsers.Get().(*parser)
+	defer p.release()
 	p.init(data)
 	p.path = p.pathBuf[:0]
 	if p.atEnd() {

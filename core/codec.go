@@ -293,8 +293,6 @@ func (w *wireDescriptor) descriptor() (Descriptor, error) {
 		}
 		d.Data = b
 	}
-	if p := w.Platform; p != nil {
-		d.Platform = &Platform{Architecture: p.Architecture, OS: p.OS, OSVersion: p.OSVersion, OSFeatures: p.OSFeatures, Variant: p.Variant}
-	}
+	d.Platform = w.Platform // the parser's, used by nothing else
 	return d, errors.Join(errs...)
 }

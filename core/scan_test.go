@@ -1,9 +1,14 @@
 package core
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"reflect"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 )
 
@@ -198,5 +203,72 @@ func TestParseInt(t *testing.T) {
 		if got != tt.want || ok != tt.ok {
 			t.Errorf("parseInt(%q) = %d, %v, want %d, %v", tt.in, got, ok, tt.want, tt.ok)
 		}
+	}
+}
+
+// TestParserRelease: a parser goes back to the pool holding nothing of
+// the document it read.
+func TestParserRelease(t *testing.T) {
+	doc := []byte(`{"schemaVersion":2,"x":1,"y":2,"layers":[{"mediaType":"a/b","u":1,"platform":{"os":"linux","q":1}},{"digest":"d"}],"manifests":[{}]}`)
+	p := &parser{}
+	p.init(doc)
+	p.path = p.pathBuf[:0]
+	if w := p.document(); w == nil || len(w.Layers) != 2 || p.err != nil {
+		t.Fatalf("document() = %+v, %v", w, p.err)
+	}
+	if len(p.keys) != 0 || len(p.descs) != 0 {
+		t.Errorf("after the document: %d keys, %d descriptors on the stacks, want 0", len(p.keys), len(p.descs))
+	}
+	descs, keys := p.descs[:cap(p.descs)], p.keys[:cap(p.keys)]
+	if cap(descs) == 0 || cap(keys) == 0 {
+		t.Fatalf("the document used no buffers (%d, %d); the test is wrong", cap(descs), cap(keys))
+	}
+	p.release()
+	for i, k := range keys {
+		if k != "" {
+			t.Errorf("keys[%d] = %q after release, want \"\"", i, k)
+		}
+	}
+	for i, d := range descs {
+		if !reflect.DeepEqual(d, wireDescriptor{}) {
+			t.Errorf("descs[%d] = %+v after release, want zero", i, d)
+		}
+	}
+	if p.data != nil || p.src != "" || p.strs != nil || p.plats != nil || p.errs != nil {
+		t.Errorf("parser after release still holds the document: %+v", p)
+	}
+}
+
+// TestParseConcurrently: parsers from the pool are never shared (run
+// with -race).
+func TestParseConcurrently(t *testing.T) {
+	doc := func(i int) []byte {
+		return []byte(`{"schemaVersion":2,"layers":[` + strings.Repeat(`{"mediaType":"a/b","size":`+strconv.Itoa(i)+`},`, i%7) + `{"digest":"d` + strconv.Itoa(i) + `"}],"bad":[1,}`)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for g := range 8 {
+		wg.Go(func() {
+			for n := range 200 {
+				i := g*1000 + n
+				data := doc(i)
+				good := data[:bytes.LastIndex(data, []byte(`,"bad"`))]
+				good = append(good[:len(good):len(good)], '}')
+				w, err := parseDocument(good)
+				if err != nil || len(w.Layers) != i%7+1 || *w.Layers[i%7].Digest != "d"+strconv.Itoa(i) {
+					errs <- fmt.Errorf("parseDocument(%s) = %+v, %v", good, w, err)
+					return
+				}
+				if _, err := parseDocument(data); err == nil || !strings.Contains(err.Error(), "at byte") {
+					errs <- fmt.Errorf("parseDocument(%s) = %v, want a syntax error", data, err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }

@@ -72,22 +72,24 @@ type parser struct {
 	descs []wireDescriptor
 }
 
-// parsers keeps parsers between documents for their buffers (path,
-// keys, descs, the scanner's); release drops all they hold of a document.
+// parsers keeps parsers between documents for their buffers (pathBuf,
+// keys, descs). keys stays short: an object moves its keys to a map
+// past 16, and only the few levels the wire types have keep keys.
 var parsers = sync.Pool{New: func() any { return new(parser) }}
 
 // maxPooledDescs bounds the descriptor buffer kept between documents.
 const maxPooledDescs = 8192
 
+// release puts p back in the pool, holding nothing of the document it
+// read.
 func (p *parser) release() {
 	keys := p.keys[:cap(p.keys)]
 	clear(keys)
-	descs := p.descs[:0]
+	descs := p.descs[:0] // cleared after each array
 	if cap(descs) > maxPooledDescs {
 		descs = nil
 	}
 	*p = parser{keys: keys[:0], descs: descs}
-	p.scratch, p.high = p.scratch[:0], p.high[:0]
 	parsers.Put(p)
 }
 

@@ -124,10 +124,13 @@ func (f *BasicFormat) manifestFromWire(w *wireDocument, algs *Algorithms) (Manif
 		m.Config = d
 		errs = appendNested(errs, "config", err)
 	}
+	m.Layers = make([]Descriptor, 0, len(w.Layers))
 	for i, wd := range w.Layers {
 		d, err := wd.descriptor()
 		m.Layers = append(m.Layers, d)
-		errs = appendNested(errs, fmt.Sprintf("layers[%d]", i), err)
+		if err != nil {
+			errs = appendNested(errs, fmt.Sprintf("layers[%d]", i), err)
+		}
 	}
 	if m.Layers == nil {
 		m.Layers = []Descriptor{}
@@ -169,12 +172,14 @@ func (f *BasicFormat) indexFromWire(w *wireDocument, algs *Algorithms) (Index, e
 	if err := f.checkShape(w, true); err != nil {
 		return Index{}, err
 	}
-	ix := Index{ArtifactType: w.ArtifactType, Annotations: w.Annotations, Manifests: []Descriptor{}}
+	ix := Index{ArtifactType: w.ArtifactType, Annotations: w.Annotations, Manifests: make([]Descriptor, 0, len(w.Manifests))}
 	var errs []error
 	for i, wd := range w.Manifests {
 		d, err := wd.descriptor()
 		ix.Manifests = append(ix.Manifests, d)
-		errs = appendNested(errs, fmt.Sprintf("manifests[%d]", i), err)
+		if err != nil {
+			errs = appendNested(errs, fmt.Sprintf("manifests[%d]", i), err)
+		}
 	}
 	if w.Subject != nil {
 		d, err := w.Subject.descriptor()
@@ -288,8 +293,6 @@ func (w *wireDescriptor) descriptor() (Descriptor, error) {
 		}
 		d.Data = b
 	}
-	if p := w.Platform; p != nil {
-		d.Platform = &Platform{Architecture: p.Architecture, OS: p.OS, OSVersion: p.OSVersion, OSFeatures: p.OSFeatures, Variant: p.Variant}
-	}
+	d.Platform = w.Platform // the parser's, used by nothing else
 	return d, errors.Join(errs...)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -286,3 +287,127 @@ func TestDecodeDescriptor(t *testing.T) {
 }
 
 const hex64 = "1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee"
+
+// TestDecodeRefusesInvalidText: JSON text must be UTF-8 (RFC 8259 §8.1),
+// and I-JSON (RFC 7493) refuses invalid UTF-8 and lone surrogate escapes
+// in every string, even one the decoder would otherwise ignore. The error
+// names the byte.
+func TestDecodeRefusesInvalidText(t *testing.T) {
+	base := `{"schemaVersion":2,"config":` + cfg + `,"layers":[` + layer + `],"annotations":{"k":"v"},"x-unknown":{"a":["b"]}}`
+	tests := []struct{ name, old, new, mention string }{
+		{"annotation value", `"k":"v"`, "\"k\":\"v\xff\"", "invalid UTF-8"},
+		{"annotation key", `"k":"v"`, "\"k\xc3\x28\":\"v\"", "invalid UTF-8"},
+		{"media type", `"application/vnd.oci.image.config.v1+json"`, "\"application/vnd.oci.image.config.v1+json\xed\xa0\x80\"", "invalid UTF-8"},
+		{"unknown field", `"b"`, "\"\xc0\xaf\"", "invalid UTF-8"},
+		{"unknown key", `"x-unknown"`, "\"x-\xf8nknown\"", "invalid UTF-8"},
+		{"lone high surrogate", `"k":"v"`, `"k":"\ud800v"`, "lone surrogate"},
+		{"lone low surrogate", `"b"`, `"\udc00"`, "lone surrogate"},
+		{"high then not low", `"k":"v"`, `"\ud83d\u0041":"v"`, "lone surrogate"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !strings.Contains(base, tt.old) {
+				t.Fatalf("%q not in the document", tt.old)
+			}
+			doc := strings.Replace(base, tt.old, tt.new, 1)
+			// The offending byte: the first one that is not ASCII, or the
+			// backslash of the surrogate escape.
+			at := strings.IndexFunc(doc, func(r rune) bool { return r >= 0x80 })
+			if at < 0 {
+				at = strings.Index(doc, `\u`)
+			}
+			_, _, err := core.DecodeManifest(context.Background(), []byte(doc))
+			if !errors.Is(err, core.ErrInvalidDocument) {
+				t.Fatalf("DecodeManifest(%q) = %v, want ErrInvalidDocument", doc, err)
+			}
+			if want := fmt.Sprintf("at byte %d: %s", at, tt.mention); !strings.Contains(err.Error(), want) {
+				t.Errorf("DecodeManifest(%q) = %q, want it to mention %q", doc, err, want)
+			}
+		})
+	}
+	// The same document with valid text decodes, escapes and all.
+	doc := strings.Replace(base, `"k":"v"`, `"k\u00e9":"\ud83d\ude00 \u2603 é"`, 1)
+	m, _, err := core.DecodeManifest(context.Background(), []byte(doc))
+	if err != nil {
+		t.Fatalf("DecodeManifest(%s) = %v", doc, err)
+	}
+	if got := m.Annotations["ké"]; got != "😀 ☃ é" {
+		t.Errorf("annotation = %q, want %q", got, "😀 ☃ é")
+	}
+}
+
+// TestDecodeSyntaxErrors: a syntax error stops decoding and names the
+// byte (from 0) where the document stops being JSON.
+func TestDecodeSyntaxErrors(t *testing.T) {
+	tests := []struct{ doc, mention string }{
+		{`{"schemaVersion":2,,}`, "invalid JSON at byte 19"},
+		{`{"schemaVersion":2,"layers":[1,]}`, "invalid JSON at byte 31"},
+		{`{"schemaVersion":02}`, "invalid JSON at byte 17: a number with a leading zero"},
+		{`{"schemaVersion":2,"config":{"size":"9` + "\t" + `"}}`, "invalid JSON at byte 38: control character"},
+		{`{"schemaVersion":2,"x":[tru]}`, "invalid JSON at byte 27"},
+		{`{"schemaVersion":2,"layers":[`, "truncated JSON: the document ends at byte 29"},
+		{`{"schemaVersion":2} {}`, "invalid JSON at byte 20: data after the JSON document"},
+		{" \t\r\n", "empty document"},
+		{"\u00a0{}", "invalid JSON at byte 0"}, // not JSON whitespace
+		{`{"schemaVersion":2,"x":` + strings.Repeat("[", 10000) + strings.Repeat("]", 10000) + `}`, "nesting deeper than 10000"},
+	}
+	for _, tt := range tests {
+		_, _, err := core.DecodeManifest(context.Background(), []byte(tt.doc))
+		if !errors.Is(err, core.ErrInvalidDocument) || !strings.Contains(err.Error(), tt.mention) {
+			t.Errorf("DecodeManifest(%.60q) = %v, want ErrInvalidDocument mentioning %q", tt.doc, err, tt.mention)
+		}
+	}
+	// Nesting up to the limit is fine in an unknown field.
+	doc := `{"schemaVersion":2,"config":` + cfg + `,"layers":[],"x":` + strings.Repeat("[", 9999) + strings.Repeat("]", 9999) + `}`
+	if _, _, err := core.DecodeManifest(context.Background(), []byte(doc)); err != nil {
+		t.Errorf("DecodeManifest(9999 nested arrays in an unknown field) = %v", err)
+	}
+}
+
+// TestDecodeEscapedKeys: keys are compared after their escapes are
+// decoded, and their repetition is detected the same way.
+func TestDecodeEscapedKeys(t *testing.T) {
+	doc := `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size"`, `"\u0073ize"`, 1) + `,"l\u0061yers":[]}`
+	m, _, err := core.DecodeManifest(context.Background(), []byte(doc))
+	if err != nil || m.Config.Size != 2 {
+		t.Fatalf("DecodeManifest(%s) = %+v, %v", doc, m, err)
+	}
+	doc = `{"schemaVersion":2,"config":` + cfg + `,"layers":[],"annotations":{"a":"1","\u0061":"2"}}`
+	if _, _, err := core.DecodeManifest(context.Background(), []byte(doc)); err == nil || !strings.Contains(err.Error(), "annotations.a: key appears more than once") {
+		t.Errorf("DecodeManifest(%s) = %v, want a repeated key error", doc, err)
+	}
+}
+
+// TestDecodeRepeatedUnknownKeys: repeated keys are refused wherever the
+// decoder reads an object, whether or not it knows the key and whatever
+// the values' types; many distinct keys are fine.
+func TestDecodeRepeatedUnknownKeys(t *testing.T) {
+	var many strings.Builder
+	for i := range 200 {
+		fmt.Fprintf(&many, `"k%d":%d,`, i, i)
+	}
+	tests := []struct{ name, doc, field string }{
+		{"unknown top-level", `{"schemaVersion":2,"config":` + cfg + `,"layers":[],"x":1,"x":{}}`, "x"},
+		{"unknown in descriptor", `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":2,"x":1,"x":2`, 1) + `,"layers":[]}`, "config.x"},
+		{"unknown in platform", `{"schemaVersion":2,"manifests":[` + strings.Replace(entry, `"os":"linux"`, `"os":"linux","os.Version":"1","os.Version":"2"`, 1) + `]}`, "manifests[0].platform.os.Version"},
+		{"after many", `{"schemaVersion":2,"config":` + cfg + `,"layers":[],` + many.String() + `"k150":1}`, "k150"},
+		{"annotation null then string", `{"schemaVersion":2,"config":` + cfg + `,"layers":[],"annotations":{"a":null,"a":"x"}}`, "annotations.a"},
+		{"annotation string then number", `{"schemaVersion":2,"config":` + cfg + `,"layers":[],"annotations":{"a":"x","a":1}}`, "annotations.a"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, _, err := core.DecodeManifest(context.Background(), []byte(tt.doc))
+			if strings.Contains(tt.doc, `"manifests"`) {
+				_, _, err = core.DecodeIndex(context.Background(), []byte(tt.doc))
+			}
+			want := "field " + tt.field + ": key appears more than once"
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("decode = %v, want %q", err, want)
+			}
+		})
+	}
+	doc := `{"schemaVersion":2,"config":` + cfg + `,"layers":[],` + many.String() + `"k":1}`
+	if _, _, err := core.DecodeManifest(context.Background(), []byte(doc)); err != nil {
+		t.Errorf("DecodeManifest(200 distinct unknown keys) = %v", err)
+	}
+}

@@ -94,7 +94,9 @@ func (a *Algorithms) ValidateManifest(m Manifest) error {
 	var errs []error
 	errs = appendNested(errs, "config", a.ValidateDescriptor(m.Config))
 	for i, l := range m.Layers {
-		errs = appendNested(errs, fmt.Sprintf("layers[%d]", i), a.ValidateDescriptor(l))
+		if err := a.ValidateDescriptor(l); err != nil {
+			errs = appendNested(errs, fmt.Sprintf("layers[%d]", i), err)
+		}
 	}
 	if m.Subject != nil {
 		errs = appendNested(errs, "subject", a.ValidateDescriptor(*m.Subject))
@@ -112,7 +114,9 @@ func (a *Algorithms) ValidateManifest(m Manifest) error {
 func (a *Algorithms) ValidateIndex(ix Index) error {
 	var errs []error
 	for i, d := range ix.Manifests {
-		errs = appendNested(errs, fmt.Sprintf("manifests[%d]", i), a.ValidateDescriptor(d))
+		if err := a.ValidateDescriptor(d); err != nil {
+			errs = appendNested(errs, fmt.Sprintf("manifests[%d]", i), err)
+		}
 	}
 	if ix.Subject != nil {
 		errs = appendNested(errs, "subject", a.ValidateDescriptor(*ix.Subject))

@@ -1,22 +1,21 @@
 package core
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
+	"sync"
 )
 
 // The wire types hold what a document says before validation. They are
-// filled in one pass over encoding/json's token stream rather than by its
-// struct decoding, which matches keys case-insensitively ("SchemaVersion"
-// would count as "schemaVersion") and keeps the last of two equal keys.
-// The spec's keys are case-sensitive (a key in another case is an
-// unknown key, ignored as the spec says), and a repeated key is refused:
-// parsers disagree on which occurrence wins, and a document that reads
-// one way here and another way in a registry must not be accepted.
+// filled in one pass over the document by a scanner of its own (scan.go)
+// rather than by encoding/json's struct decoding, which matches keys
+// case-insensitively ("SchemaVersion" would count as "schemaVersion") and
+// keeps the last of two equal keys. The spec's keys are case-sensitive (a
+// key in another case is an unknown key, ignored as the spec says), and a
+// repeated key is refused: parsers disagree on which occurrence wins, and
+// a document that reads one way here and another way in a registry must
+// not be accepted.
 
 // wireDocument holds every top-level field of manifests and indexes, so
 // a document that mixes the two can be recognised.
@@ -34,10 +33,9 @@ type wireDocument struct {
 	FSLayers bool
 }
 
-type wirePlatform struct {
-	Architecture, OS, OSVersion, Variant string
-	OSFeatures                           []string
-}
+// wirePlatform is a Platform: the parser fills the one a decoded
+// descriptor keeps.
+type wirePlatform = Platform
 
 type wireDescriptor struct {
 	MediaType    *string
@@ -50,325 +48,558 @@ type wireDescriptor struct {
 	ArtifactType string
 }
 
-// parser reads one document from the token stream. Type errors are
-// collected (with the field's path) and parsing goes on, so every
-// problem is reported; a syntax error stops it.
+// parser reads one document. Type errors are collected (with the field's
+// path) and parsing goes on, so every problem is reported; a syntax error
+// stops it (the scanner's err).
+//
+// The path of the value being read is kept as a stack of segments and
+// turned into a string only when an error is recorded. The pointer
+// fields of the wire types point into slabs allocated a chunk at a time.
 type parser struct {
-	dec  *json.Decoder
-	errs []error
+	scanner
+	errs    []error
+	path    []pathSeg
+	pathBuf [8]pathSeg
+	// keys holds the keys outside the wire types' fields seen in each
+	// object being read, a stack of keySets.
+	keys  []string
+	strs  []string
+	ints  []int64
+	plats []wirePlatform
+	// descs holds the descriptors of the array being read, so that the
+	// array is allocated once, at its length. Its elements are cleared
+	// after each array.
+	descs []wireDescriptor
 }
 
-// errSyntax carries an error that stops parsing up to parseDocument.
-type errSyntax struct{ err error }
+// parsers keeps parsers between documents for their buffers (pathBuf,
+// keys, descs). keys stays short: an object moves its keys to a map
+// past 16, and only the few levels the wire types have keep keys.
+var parsers = sync.Pool{New: func() any { return new(parser) }}
 
-func (p *parser) token() json.Token {
-	tok, err := p.dec.Token()
-	if err != nil {
-		panic(errSyntax{err})
+// maxPooledDescs bounds the descriptor buffer kept between documents.
+const maxPooledDescs = 8192
+
+// release puts p back in the pool, holding nothing of the document it
+// read.
+func (p *parser) release() {
+	keys := p.keys[:cap(p.keys)]
+	clear(keys)
+	descs := p.descs[:0] // cleared after each array
+	if cap(descs) > maxPooledDescs {
+		descs = nil
 	}
-	return tok
+	*p = parser{keys: keys[:0], descs: descs}
+	parsers.Put(p)
 }
 
-func (p *parser) fail(path, want string, tok json.Token) {
-	err := fmt.Errorf("cannot be a JSON %s (want %s)", jsonKind(tok), want)
-	if path == "" {
+// pathSeg is one step of a field path: an object member (index < 0) or
+// an array element.
+type pathSeg struct {
+	key   string
+	index int
+}
+
+func (p *parser) pushKey(key string) { p.path = append(p.path, pathSeg{key: key, index: -1}) }
+func (p *parser) pushIndex(i int)    { p.path = append(p.path, pathSeg{index: i}) }
+func (p *parser) pop()               { p.path = p.path[:len(p.path)-1] }
+
+// pathString renders the current path: "layers[2].annotations.k".
+func (p *parser) pathString() string {
+	var b []byte
+	for _, seg := range p.path {
+		if seg.index >= 0 {
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(seg.index), 10)
+			b = append(b, ']')
+			continue
+		}
+		if len(b) > 0 {
+			b = append(b, '.')
+		}
+		b = append(b, seg.key...)
+	}
+	return string(b)
+}
+
+// record adds a problem with the value at the current path.
+func (p *parser) record(err error) {
+	if len(p.path) == 0 {
 		p.errs = append(p.errs, err)
 		return
 	}
-	p.errs = append(p.errs, &FieldError{Field: path, Err: err})
+	p.errs = append(p.errs, &FieldError{Field: p.pathString(), Err: err})
 }
 
-// skipRest consumes the rest of a value whose first token was tok.
-func (p *parser) skipRest(tok json.Token) {
-	d, ok := tok.(json.Delim)
-	if !ok || d == '}' || d == ']' {
+// mismatch records that the value at pos is not of the wanted type and
+// skips it. A byte that starts no value is a syntax error instead.
+func (p *parser) mismatch(want string) {
+	var kind string
+	switch c := p.peek(); {
+	case c == '{':
+		kind = "object"
+	case c == '[':
+		kind = "array"
+	case c == '"':
+		kind = "string"
+	case c == 't' || c == 'f':
+		kind = "bool"
+	case c == 'n':
+		kind = "null"
+	case c == '-' || isDigit(c):
+		kind = "number"
+	default:
+		p.unexpected("a value")
 		return
 	}
-	for depth := 1; depth > 0; {
-		if d, ok := p.token().(json.Delim); ok {
-			if d == '{' || d == '[' {
-				depth++
-			} else {
-				depth--
-			}
-		}
-	}
+	p.record(fmt.Errorf("cannot be a JSON %s (want %s)", kind, want))
+	p.skipValue()
 }
 
-func (p *parser) skip() { p.skipRest(p.token()) }
-
-// object reads an object, calling member for each key; member must
-// consume the value (p.skip for unwanted ones). It reports whether an
-// object was there: null is an absent object, and any other value is
-// recorded as a type error.
-func (p *parser) object(path string, member func(key, path string)) bool {
-	tok := p.token()
-	if tok == nil {
+// null consumes a null at pos, reporting whether there was one.
+func (p *parser) null() bool {
+	if p.peek() != 'n' {
 		return false
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '{' {
-		p.fail(path, "an object", tok)
-		p.skipRest(tok)
-		return false
-	}
-	seen := map[string]bool{}
-	for p.dec.More() {
-		key, _ := p.token().(string)
-		kp := joinPath(path, key)
-		if seen[key] {
-			p.errs = append(p.errs, &FieldError{Field: kp, Err: errors.New("key appears more than once")})
-		}
-		seen[key] = true
-		member(key, kp)
-	}
-	p.token() // '}'
+	p.literal()
 	return true
 }
 
-// array reads an array, calling elem for each element; like object it
-// reports whether an array was there.
-func (p *parser) array(path, want string, elem func(path string)) bool {
-	tok := p.token()
-	if tok == nil {
+// openObject enters the object at pos. It reports whether an object was
+// there: null is an absent object, and any other value is recorded as a
+// type error and skipped.
+func (p *parser) openObject() bool {
+	if p.peek() == '{' {
+		return p.open()
+	}
+	if !p.null() {
+		p.mismatch("an object")
+	}
+	return false
+}
+
+// openArray is openObject for arrays.
+func (p *parser) openArray(want string) bool {
+	if p.peek() == '[' {
+		return p.open()
+	}
+	if !p.null() {
+		p.mismatch(want)
+	}
+	return false
+}
+
+// keySet finds repeated keys in one object: the wire types' fields by a
+// bit each in known, other keys in the parser's keys stack from start
+// on, or in big once there are many.
+type keySet struct {
+	known uint32
+	start int
+	big   map[string]struct{}
+}
+
+func (p *parser) keySet() keySet { return keySet{start: len(p.keys)} }
+
+// done drops the object's keys from the stack.
+func (p *parser) done(ks *keySet) { p.keys = p.keys[:ks.start] }
+
+// field notes the key of the wire type's field numbered bit, which is on
+// the path.
+func (p *parser) field(ks *keySet, bit uint) {
+	if ks.known&(1<<bit) != 0 {
+		p.repeated()
+	}
+	ks.known |= 1 << bit
+}
+
+// other notes a key that is not a field; it is on the path.
+func (p *parser) other(ks *keySet, key string) {
+	if p.has(ks, key) {
+		p.repeated()
+		return
+	}
+	p.add(ks, key)
+}
+
+// add puts a key known not to be in ks into it.
+func (p *parser) add(ks *keySet, key string) {
+	if ks.big != nil {
+		ks.big[key] = struct{}{}
+		return
+	}
+	p.keys = append(p.keys, key)
+	if len(p.keys)-ks.start > 16 {
+		ks.big = make(map[string]struct{}, 2*(len(p.keys)-ks.start))
+		for _, k := range p.keys[ks.start:] {
+			ks.big[k] = struct{}{}
+		}
+		p.keys = p.keys[:ks.start]
+	}
+}
+
+func (p *parser) has(ks *keySet, key string) bool {
+	if ks.big == nil && len(p.keys) == ks.start {
 		return false
 	}
-	if d, ok := tok.(json.Delim); !ok || d != '[' {
-		p.fail(path, want, tok)
-		p.skipRest(tok)
-		return false
+	if ks.big != nil {
+		_, ok := ks.big[key]
+		return ok
 	}
-	for i := 0; p.dec.More(); i++ {
-		elem(path + "[" + strconv.Itoa(i) + "]")
+	for _, k := range p.keys[ks.start:] {
+		if k == key {
+			return true
+		}
 	}
-	p.token() // ']'
-	return true
+	return false
+}
+
+func (p *parser) repeated() { p.record(errors.New("key appears more than once")) }
+
+// skipOther notes an unknown key and skips its value.
+func (p *parser) skipOther(ks *keySet, key string) {
+	p.other(ks, key)
+	p.skipValue()
 }
 
 // str reads a string; null gives ("", false).
-func (p *parser) str(path string) (string, bool) {
-	switch tok := p.token().(type) {
-	case string:
-		return tok, true
-	case nil:
-		return "", false
-	default:
-		p.fail(path, "a string", tok)
-		p.skipRest(tok)
-		return "", false
+func (p *parser) str() (string, bool) {
+	if p.peek() == '"' {
+		return p.readString()
 	}
+	if !p.null() {
+		p.mismatch("a string")
+	}
+	return "", false
 }
 
 // optionalType reads an optional media-type field (artifactType): absent
 // and null are "", an empty string is an error, as image-spec's schema
 // has it.
-func (p *parser) optionalType(path string) string {
-	s, ok := p.str(path)
+func (p *parser) optionalType() string {
+	s, ok := p.str()
 	if ok && s == "" {
-		p.errs = append(p.errs, &FieldError{Field: path, Err: errors.New("present but empty (omit it or give a media type)")})
+		p.record(errors.New("present but empty (omit it or give a media type)"))
 	}
 	return s
 }
 
-func (p *parser) strPtr(path string) *string {
-	if s, ok := p.str(path); ok {
-		return &s
+func (p *parser) strPtr() *string {
+	s, ok := p.str()
+	if !ok {
+		return nil
 	}
-	return nil
+	if len(p.strs) == cap(p.strs) {
+		p.strs = make([]string, 0, slabSize(cap(p.strs)))
+	}
+	p.strs = append(p.strs, s)
+	return &p.strs[len(p.strs)-1]
 }
 
-func (p *parser) int64(path string) (int64, bool) {
-	tok := p.token()
-	switch n := tok.(type) {
-	case json.Number:
-		v, err := strconv.ParseInt(string(n), 10, 64)
-		if err != nil {
-			p.errs = append(p.errs, &FieldError{Field: path, Err: fmt.Errorf("%s is not an integer in the int64 range", n)})
+func (p *parser) int64Ptr() *int64 {
+	v, ok := p.int64()
+	if !ok {
+		return nil
+	}
+	if len(p.ints) == cap(p.ints) {
+		p.ints = make([]int64, 0, slabSize(cap(p.ints)))
+	}
+	p.ints = append(p.ints, v)
+	return &p.ints[len(p.ints)-1]
+}
+
+// slabSize gives the length of the next chunk of a slab: doubling from 4
+// to 256, so a small document allocates little and a large one few times.
+func slabSize(last int) int {
+	return min(max(2*last, 4), 256)
+}
+
+func (p *parser) int64() (int64, bool) {
+	c := p.peek()
+	if c != '-' && !isDigit(c) {
+		if !p.null() {
+			p.mismatch("an integer")
+		}
+		return 0, false
+	}
+	start, end, integer, ok := p.scanNumber()
+	if !ok {
+		return 0, false
+	}
+	if integer {
+		if v, ok := parseInt(p.data[start:end]); ok {
+			return v, true
+		}
+	}
+	p.record(fmt.Errorf("%s is not an integer in the int64 range", p.src[start:end]))
+	return 0, false
+}
+
+// parseInt parses an optional '-' and decimal digits (as scanNumber
+// checked them) into an int64, reporting overflow.
+func parseInt(b []byte) (int64, bool) {
+	neg := b[0] == '-'
+	if neg {
+		b = b[1:]
+	}
+	const cutoff = 1 << 63 / 10
+	var u uint64
+	for _, c := range b {
+		if u > cutoff {
 			return 0, false
 		}
-		return v, true
-	case nil:
-		return 0, false
-	default:
-		p.fail(path, "an integer", tok)
-		p.skipRest(tok)
+		u = u*10 + uint64(c-'0')
+	}
+	if neg {
+		if u > 1<<63 {
+			return 0, false
+		}
+		return -int64(u), true
+	}
+	if u > 1<<63-1 {
 		return 0, false
 	}
+	return int64(u), true
 }
 
-func (p *parser) strings(path string) []string {
+func (p *parser) strings(want string) []string {
+	if !p.openArray(want) {
+		return nil
+	}
 	out := []string{}
-	if !p.array(path, "an array of strings", func(ep string) {
-		if s, ok := p.str(ep); ok {
+	for i := 0; p.nextElement(i == 0); i++ {
+		p.pushIndex(i)
+		if s, ok := p.str(); ok {
 			out = append(out, s)
 		}
-	}) {
-		return nil
+		p.pop()
 	}
 	return out
 }
 
-func (p *parser) stringMap(path string) map[string]string {
-	m := map[string]string{}
-	if !p.object(path, func(key, kp string) {
-		if s, ok := p.str(kp); ok {
-			m[key] = s
-		}
-	}) {
+func (p *parser) stringMap() map[string]string {
+	if !p.openObject() {
 		return nil
 	}
+	m := map[string]string{}
+	ks := p.keySet()
+	for first := true; ; first = false {
+		key, ok := p.nextMember(first)
+		if !ok {
+			break
+		}
+		p.pushKey(key)
+		// A key whose value is a string is in m; any other is in ks.
+		_, dup := m[key]
+		if dup || p.has(&ks, key) {
+			p.repeated()
+		}
+		if p.peek() == '"' {
+			if s, ok := p.readString(); ok {
+				m[key] = s
+			}
+		} else {
+			if !dup {
+				p.add(&ks, key)
+			}
+			p.str()
+		}
+		p.pop()
+	}
+	p.done(&ks)
 	return m
 }
 
-func (p *parser) platform(path string) *wirePlatform {
-	var w wirePlatform
-	if !p.object(path, func(key, kp string) {
+func (p *parser) platform() *wirePlatform {
+	if !p.openObject() {
+		return nil
+	}
+	if len(p.plats) == cap(p.plats) {
+		p.plats = make([]wirePlatform, 0, slabSize(cap(p.plats)))
+	}
+	p.plats = append(p.plats, wirePlatform{})
+	w := &p.plats[len(p.plats)-1]
+	ks := p.keySet()
+	for first := true; ; first = false {
+		key, ok := p.nextMember(first)
+		if !ok {
+			break
+		}
+		p.pushKey(key)
 		switch key {
 		case "architecture":
-			w.Architecture, _ = p.str(kp)
+			p.field(&ks, 0)
+			w.Architecture, _ = p.str()
 		case "os":
-			w.OS, _ = p.str(kp)
+			p.field(&ks, 1)
+			w.OS, _ = p.str()
 		case "os.version":
-			w.OSVersion, _ = p.str(kp)
+			p.field(&ks, 2)
+			w.OSVersion, _ = p.str()
 		case "variant":
-			w.Variant, _ = p.str(kp)
+			p.field(&ks, 3)
+			w.Variant, _ = p.str()
 		case "os.features":
-			w.OSFeatures = p.strings(kp)
+			p.field(&ks, 4)
+			w.OSFeatures = p.strings("an array of strings")
 		default:
-			p.skip()
+			p.skipOther(&ks, key)
 		}
-	}) {
+		p.pop()
+	}
+	p.done(&ks)
+	return w
+}
+
+// descriptor reads a descriptor at path ("" for the whole document);
+// null gives nil.
+func (p *parser) descriptor(path string) *wireDescriptor {
+	if path != "" {
+		p.pushKey(path)
+		defer p.pop()
+	}
+	var w wireDescriptor
+	if !p.descriptorInto(&w) {
 		return nil
 	}
 	return &w
 }
 
-func (p *parser) descriptor(path string) *wireDescriptor {
-	var w wireDescriptor
-	if !p.object(path, func(key, kp string) {
+// descriptorInto reads a descriptor into w, reporting whether there was
+// an object.
+func (p *parser) descriptorInto(w *wireDescriptor) bool {
+	if !p.openObject() {
+		return false
+	}
+	ks := p.keySet()
+	for first := true; ; first = false {
+		key, ok := p.nextMember(first)
+		if !ok {
+			break
+		}
+		p.pushKey(key)
 		switch key {
 		case "mediaType":
-			w.MediaType = p.strPtr(kp)
+			p.field(&ks, 0)
+			w.MediaType = p.strPtr()
 		case "digest":
-			w.Digest = p.strPtr(kp)
+			p.field(&ks, 1)
+			w.Digest = p.strPtr()
 		case "size":
-			if v, ok := p.int64(kp); ok {
-				w.Size = &v
-			}
+			p.field(&ks, 2)
+			w.Size = p.int64Ptr()
 		case "urls":
-			w.URLs = p.strings(kp)
+			p.field(&ks, 3)
+			w.URLs = p.strings("an array of strings")
 		case "annotations":
-			w.Annotations = p.stringMap(kp)
+			p.field(&ks, 4)
+			w.Annotations = p.stringMap()
 		case "data":
-			w.Data = p.strPtr(kp)
+			p.field(&ks, 5)
+			w.Data = p.strPtr()
 		case "platform":
-			w.Platform = p.platform(kp)
+			p.field(&ks, 6)
+			w.Platform = p.platform()
 		case "artifactType":
-			w.ArtifactType = p.optionalType(kp)
+			p.field(&ks, 7)
+			w.ArtifactType = p.optionalType()
 		default:
-			p.skip()
+			p.skipOther(&ks, key)
 		}
-	}) {
-		return nil
+		p.pop()
 	}
-	return &w
+	p.done(&ks)
+	return true
 }
 
-func (p *parser) descriptors(path string) []wireDescriptor {
-	out := []wireDescriptor{}
-	if !p.array(path, "an array of descriptors", func(ep string) {
-		d := p.descriptor(ep)
-		if d == nil {
-			p.errs = append(p.errs, &FieldError{Field: ep, Err: errors.New("want a descriptor object")})
-			d = &wireDescriptor{}
-		}
-		out = append(out, *d)
-	}) {
+// descriptors reads an array of descriptors; an element that is not an
+// object is an error and a zero descriptor.
+func (p *parser) descriptors() []wireDescriptor {
+	if !p.openArray("an array of descriptors") {
 		return nil
 	}
+	buf := p.descs
+	mark := len(buf)
+	for i := 0; p.nextElement(i == 0); i++ {
+		p.pushIndex(i)
+		buf = append(buf, wireDescriptor{})
+		if !p.descriptorInto(&buf[len(buf)-1]) {
+			p.record(errors.New("want a descriptor object"))
+		}
+		p.pop()
+	}
+	out := make([]wireDescriptor, len(buf)-mark)
+	copy(out, buf[mark:])
+	clear(buf[mark:]) // keep nothing of this document alive in the pool
+	p.descs = buf[:mark]
 	return out
 }
 
 func (p *parser) document() *wireDocument {
-	var w wireDocument
-	if !p.object("", func(key, kp string) {
-		switch key {
-		case "schemaVersion":
-			if v, ok := p.int64(kp); ok {
-				w.SchemaVersion = &v
-			}
-		case "mediaType":
-			w.MediaType = p.strPtr(kp)
-		case "artifactType":
-			w.ArtifactType = p.optionalType(kp)
-		case "config":
-			w.Config = p.descriptor(kp)
-		case "layers":
-			w.Layers = p.descriptors(kp)
-		case "manifests":
-			w.Manifests = p.descriptors(kp)
-		case "subject":
-			w.Subject = p.descriptor(kp)
-		case "annotations":
-			w.Annotations = p.stringMap(kp)
-		case "fsLayers":
-			w.FSLayers = true
-			p.skip()
-		default:
-			p.skip()
-		}
-	}) {
+	if !p.openObject() {
 		return nil
 	}
-	return &w
-}
-
-func joinPath(path, key string) string {
-	if path == "" {
-		return key
-	}
-	return path + "." + key
-}
-
-// jsonKind names the JSON type of a token for error messages.
-func jsonKind(tok json.Token) string {
-	switch t := tok.(type) {
-	case json.Delim:
-		if t == '[' {
-			return "array"
+	w := &wireDocument{}
+	ks := p.keySet()
+	for first := true; ; first = false {
+		key, ok := p.nextMember(first)
+		if !ok {
+			break
 		}
-		return "object"
-	case string:
-		return "string"
-	case float64, json.Number:
-		return "number"
-	case bool:
-		return "bool"
+		p.pushKey(key)
+		switch key {
+		case "schemaVersion":
+			p.field(&ks, 0)
+			w.SchemaVersion = p.int64Ptr()
+		case "mediaType":
+			p.field(&ks, 1)
+			w.MediaType = p.strPtr()
+		case "artifactType":
+			p.field(&ks, 2)
+			w.ArtifactType = p.optionalType()
+		case "config":
+			p.field(&ks, 3)
+			w.Config = p.descriptor("")
+		case "layers":
+			p.field(&ks, 4)
+			w.Layers = p.descriptors()
+		case "manifests":
+			p.field(&ks, 5)
+			w.Manifests = p.descriptors()
+		case "subject":
+			p.field(&ks, 6)
+			w.Subject = p.descriptor("")
+		case "annotations":
+			p.field(&ks, 7)
+			w.Annotations = p.stringMap()
+		case "fsLayers":
+			p.field(&ks, 8)
+			w.FSLayers = true
+			p.skipValue()
+		default:
+			p.skipOther(&ks, key)
+		}
+		p.pop()
 	}
-	return "null"
+	p.done(&ks)
+	return w
 }
 
 // parseValue runs fill over the single JSON value in data. Syntax
 // errors name the byte offset and stop parsing; type errors name the
-// field, and all of them are reported.
-func parseValue(data []byte, fill func(*parser)) (err error) {
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	p := &parser{dec: dec}
-	defer func() {
-		if r := recover(); r != nil {
-			se, ok := r.(errSyntax)
-			if !ok {
-				panic(r)
-			}
-			err = jsonError(se.err)
-		}
-	}()
-	if len(bytes.TrimSpace(data)) == 0 {
+// field, and all of them are reported. The strings of the result share
+// one copy of data.
+func parseValue(data []byte, fill func(*parser)) error {
+	p := parsers.Get().(*parser)
+	defer p.release()
+	p.init(data)
+	p.path = p.pathBuf[:0]
+	if p.atEnd() {
 		return fmt.Errorf("%w: empty document", ErrInvalidDocument)
 	}
 	fill(p)
-	if _, err := dec.Token(); err != io.EOF {
-		return fmt.Errorf("%w: data after the JSON document", ErrInvalidDocument)
+	p.end()
+	if p.err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidDocument, p.err)
 	}
 	if len(p.errs) > 0 {
 		return fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(p.errs...))
@@ -390,15 +621,4 @@ func parseDocument(data []byte) (*wireDocument, error) {
 		return nil, fmt.Errorf("%w: a Docker schema 1 manifest (fsLayers); only schema 2 is supported", ErrUnknownDocument)
 	}
 	return w, nil
-}
-
-func jsonError(err error) error {
-	var se *json.SyntaxError
-	switch {
-	case errors.As(err, &se):
-		return fmt.Errorf("%w: invalid JSON at byte %d: %v", ErrInvalidDocument, se.Offset, se)
-	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return fmt.Errorf("%w: truncated JSON", ErrInvalidDocument)
-	}
-	return fmt.Errorf("%w: %v", ErrInvalidDocument, err)
 }

@@ -1,0 +1,7 @@
+//go:build !(linux || darwin)
+
+package core_test
+
+import "time"
+
+func processCPU() time.Duration { return -1 }

@@ -317,7 +317,7 @@ func TestDocker25DualFormat(t *testing.T) {
 	for _, mode := range []string{"in place", "streamed"} {
 		t.Run(mode, func(t *testing.T) {
 			var ix *archive.Index
-			read := func(name string) []byte { return nil }
+			var read func(name string) []byte
 			if mode == "in place" {
 				a, err := index(t, data, nil)
 				if err != nil {

@@ -6,13 +6,13 @@ import (
 	"context"
 	"errors"
 	"io"
-	"os"
 	"os/exec"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/concil-go/ocispec/archive"
+	"github.com/concil-go/ocispec/internal/tooltest"
 )
 
 // file is one entry of a test archive built with archive/tar.
@@ -21,7 +21,6 @@ type file struct {
 	typ      byte // 0: regular
 	data     string
 	linkname string
-	size     int64 // when set, the header's size instead of len(data)
 }
 
 func buildTar(t testing.TB, format tar.Format, files ...file) []byte {
@@ -87,17 +86,7 @@ func streamAll(t testing.TB, r io.Reader, opts *archive.Options) (map[string]str
 
 // needTool skips a test when a command is missing, or fails it when
 // OCISPEC_REQUIRE_TOOLS=1.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("OCISPEC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is not installed and OCISPEC_REQUIRE_TOOLS=1", name)
-		}
-		t.Skipf("SKIPPING: %s is not installed", name)
-	}
-	return p
-}
+func needTool(t testing.TB, name string) string { t.Helper(); return tooltest.Need(t, name) }
 
 func run(t testing.TB, dir string, name string, args ...string) string {
 	t.Helper()

@@ -17,6 +17,7 @@ import (
 	"github.com/concil-go/ocispec/core/coretest"
 	"github.com/concil-go/ocispec/formats"
 	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/internal/tooltest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -127,13 +128,7 @@ func TestGoldenSeedCases(t *testing.T) {
 // manifest_to_dict (testdata/concil_oci_spec.py) run through json.dumps
 // with its defaults, from the same inputs.
 func TestConcilGoldenIsPython(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
-		t.Fatal("python3 is not installed and OCISPEC_REQUIRE_TOOLS is set")
-	}
-	if err != nil {
-		t.Skip("SKIPPING: python3 is not installed, so the concil encoding cannot be checked against Python's json.dumps; .ci/run installs it")
-	}
+	python := tooltest.Need(t, "python3")
 	for _, c := range seedCases {
 		for _, f := range formatsUnderTest {
 			name := fmt.Sprintf("%s-%s-concil.json", f.Describe().Name, c.name)
@@ -206,13 +201,7 @@ func TestCompactIsEncodingJSON(t *testing.T) {
 // ensure_ascii=False), which is RFC 8785 for documents of strings and
 // small integers whose keys are all in the BMP.
 func TestCanonicalIsSortedPython(t *testing.T) {
-	python, err := exec.LookPath("python3")
-	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
-		t.Fatal("python3 is not installed and OCISPEC_REQUIRE_TOOLS is set")
-	}
-	if err != nil {
-		t.Skip("SKIPPING: python3 is not installed; .ci/run installs it")
-	}
+	python := tooltest.Need(t, "python3")
 	for _, f := range formatsUnderTest {
 		for _, m := range []core.Manifest{seedManifest(seedCases[3]), seedManifest(seedCases[2])} {
 			got, err := core.EncodeManifest(context.Background(), f, m, core.EncodingCanonical)

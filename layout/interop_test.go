@@ -24,23 +24,13 @@ import (
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/internal/tooltest"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 )
 
 // needTool returns the path of a tool, or skips the test loudly.
-func needTool(t *testing.T, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s is not installed and OCISPEC_REQUIRE_TOOLS is set: %v", name, err)
-	}
-	if err != nil {
-		t.Skipf("SKIPPED: %s is not installed, so this interoperability test cannot run "+
-			"(apt-get install -y skopeo umoci oci-image-tool; .ci/run installs them): %v", name, err)
-	}
-	return p
-}
+func needTool(t *testing.T, name string) string { t.Helper(); return tooltest.Need(t, name) }
 
 // run runs a tool and returns its standard output; a failure is an
 // error carrying the tool's output.
@@ -74,10 +64,7 @@ func skopeo(t *testing.T, args ...string) ([]byte, error) {
 // (plain files; nothing of this package). Each returns "" when the
 // feature works and the tool's complaint otherwise; the result is kept
 // for the test run.
-var (
-	probeOnce    sync.Map // name → *probeResult
-	skopeoVerOut string
-)
+var probeOnce sync.Map // name → *probeResult
 
 type probeResult struct {
 	once sync.Once
@@ -175,7 +162,7 @@ func skopeoVersion(t *testing.T) string {
 func skipUnsupported(t *testing.T, probeMsg, feature string) {
 	t.Helper()
 	if probeMsg != "" {
-		t.Skipf("SKIPPED: the installed %s does not support %s (a minimal layout written by hand fails the same way), so this case cannot be checked with it:\n%s",
+		tooltest.Skipf(t, "the installed %s does not support %s (a minimal layout written by hand fails the same way), so this case cannot be checked with it:\n%s",
 			skopeoVersion(t), feature, probeMsg)
 	}
 }

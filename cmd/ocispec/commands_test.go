@@ -20,6 +20,7 @@ import (
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/internal/tooltest"
 )
 
 func TestHelp(t *testing.T) {
@@ -139,8 +140,8 @@ func TestConvert(t *testing.T) {
 		t.Errorf("converted layer = %+v", dst.Layers[0])
 	}
 	ok(t, "verify", oci)
-	if umoci, err := exec.LookPath("umoci"); err == nil || os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
-		umoci = need(t, "umoci")
+	if _, err := exec.LookPath("umoci"); err == nil || os.Getenv(tooltest.EnvRequire) != "" {
+		umoci := need(t, "umoci")
 		bundle := filepath.Join(dir, "bundle")
 		args := []string{"unpack", "--image", oci + ":latest", bundle}
 		if os.Geteuid() != 0 {
@@ -169,6 +170,9 @@ func TestConvert(t *testing.T) {
 		t.Errorf("a failed convert left its output: %v", err)
 	}
 	r = ok(t, "convert", "--to", "docker", "--permissive", zstd, filepath.Join(dir, "zstd-docker"))
+	if !strings.Contains(r.stdout, `"format":"docker"`) {
+		t.Errorf("permissive convert printed %q, want the docker image's line", r.stdout)
+	}
 	if in := inspect(t, filepath.Join(dir, "zstd-docker")); in.Layers[0].MediaType != "application/vnd.docker.image.rootfs.diff.tar.zstd" {
 		t.Errorf("permissive convert: layer %+v", in.Layers[0])
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/concil-go/ocispec/internal/tooltest"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -68,10 +69,19 @@ func runMain(m *testing.M) int {
 	return m.Run()
 }
 
+// envCoverDir, when set to a folder, makes the tests build the command
+// with -cover and write the coverage of every run there, for
+// go tool covdata: the end-to-end runs are where most of the command's
+// code is reached, which go test -cover of this package cannot see.
+const envCoverDir = "OCISPEC_COVERDIR"
+
 func goBuild(out, pkg string) ([]byte, error) {
 	args := []string{"build", "-o", out}
 	if raceEnabled {
 		args = append(args, "-race")
+	}
+	if os.Getenv(envCoverDir) != "" && pkg == "." {
+		args = append(args, "-cover", "-coverpkg=github.com/concil-go/ocispec/...")
 	}
 	cmd := exec.Command("go", append(args, pkg)...)
 	cmd.Dir = repoRoot
@@ -95,6 +105,9 @@ func runIn(t *testing.T, dir string, env []string, args ...string) result {
 	cmd := exec.Command(binary, args...)
 	cmd.Dir = dir
 	cmd.Env = append(append(os.Environ(), "OCISPEC_PLUGIN_DIR="), env...)
+	if d := os.Getenv(envCoverDir); d != "" {
+		cmd.Env = append(cmd.Env, "GOCOVERDIR="+d)
+	}
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
@@ -228,17 +241,7 @@ func copyTree(t *testing.T, src, dst string, perm fs.FileMode, mtime time.Time) 
 }
 
 // need skips the test, loudly, when tool is not installed.
-func need(t *testing.T, tool string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil && os.Getenv("OCISPEC_REQUIRE_TOOLS") != "" {
-		t.Fatalf("%s is not installed and OCISPEC_REQUIRE_TOOLS is set", tool)
-	}
-	if err != nil {
-		t.Skipf("SKIPPING: %s is not installed (.ci/run installs it with apt-get)", tool)
-	}
-	return p
-}
+func need(t *testing.T, tool string) string { t.Helper(); return tooltest.Need(t, tool) }
 
 func writeFile(t *testing.T, path, content string) {
 	t.Helper()

@@ -208,13 +208,17 @@ func (l *Layout) initialize(path string, kind Kind) error {
 		return fmt.Errorf("layout: %s: %w", path, err)
 	}
 	for _, n := range names {
-		if !strings.HasPrefix(n, tmpPrefix) {
+		if !strings.HasPrefix(n, tmpPrefix) && !strings.HasPrefix(n, WorkPrefix) {
 			return fmt.Errorf("%w: %s holds %q and no layout", ErrNotEmpty, path, n)
 		}
 	}
 	// Only temporary files of a creation cut short (the lock is held, so
-	// no other writer is using them): the folder counts as empty.
+	// no other writer is using them), and writers' scratch folders: the
+	// folder counts as empty.
 	for _, n := range names {
+		if strings.HasPrefix(n, WorkPrefix) {
+			continue
+		}
 		if err := l.root.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return fmt.Errorf("layout: %s: %w", path, err)
 		}

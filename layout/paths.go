@@ -70,6 +70,13 @@ const (
 	// live in the layout's top folder (so a rename into place stays on
 	// one file system) and never under a final name.
 	tmpPrefix = ".ocispec-tmp-"
+
+	// WorkPrefix starts the names of scratch folders that writers keep
+	// inside a layout while they build what they will write into it
+	// (the command's layers before they are moved in, say). Each is
+	// flocked by its writer while in use. Opening, creating and reading a
+	// layout ignore them.
+	WorkPrefix = ".ocispec-work-"
 )
 
 // ociBlobPath returns blobs/<algorithm>/<encoded> for a valid digest.

@@ -162,7 +162,7 @@ func TestPrepareOutput(t *testing.T) {
 	}{
 		{filepath.Join(dir, "new", "image"), 0, layout.Dir, layout.Dir, false, false},
 		{filepath.Join(dir, "new2"), layout.OCI, layout.Dir, layout.OCI, false, false},
-		{empty, 0, layout.OCI, layout.OCI, false, false},
+		{empty, 0, layout.OCI, layout.OCI, true, false}, // written in place: it may be a mount point
 		{existing, 0, layout.OCI, layout.Dir, true, false},
 		{existing, layout.OCI, layout.OCI, 0, false, true},
 		{full, 0, layout.OCI, 0, false, true},
@@ -193,7 +193,7 @@ func TestPrepareOutput(t *testing.T) {
 				if _, err := os.Stat(tt.path); tt.path != empty && !os.IsNotExist(err) {
 					t.Errorf("%s exists before commit: %v", tt.path, err)
 				}
-				if err := o.commit(); err != nil {
+				if err := o.commit(context.Background(), formats.NewRegistry(nil)); err != nil {
 					t.Fatal(err)
 				}
 				if k, err := layout.Detect(tt.path); err != nil || k != tt.wantKind {
@@ -203,8 +203,9 @@ func TestPrepareOutput(t *testing.T) {
 		})
 	}
 	entries, _ := os.ReadDir(dir)
-	for _, e := range entries {
-		if strings.Contains(e.Name(), "ocispec-tmp") {
+	inEmpty, _ := os.ReadDir(empty)
+	for _, e := range append(entries, inEmpty...) {
+		if strings.Contains(e.Name(), "ocispec-tmp") || strings.Contains(e.Name(), "ocispec-work") {
 			t.Errorf("workspace %s left behind", e.Name())
 		}
 	}

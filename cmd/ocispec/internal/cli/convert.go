@@ -198,7 +198,7 @@ func (a *app) convertInto(req *convertRequest, src *layout.Layout, sel layout.Se
 	if err := dst.Close(); err != nil {
 		return err
 	}
-	if err := out.commit(); err != nil {
+	if err := out.commit(a.ctx, a.registry()); err != nil {
 		return err
 	}
 	return a.converted(req.dst, out.kind, to, desc)

@@ -340,7 +340,7 @@ func (a *app) writeImage(dst *output, f core.Format, img *packedImage, wo *layou
 	if err := l.Close(); err != nil {
 		return core.Descriptor{}, err
 	}
-	return desc, dst.commit()
+	return desc, dst.commit(a.ctx, a.registry())
 }
 
 // layoutName names a layout kind for people.

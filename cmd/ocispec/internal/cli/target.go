@@ -1,12 +1,15 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/docker"
@@ -69,16 +72,20 @@ func (s source) open(reg *core.Registry) (*layout.Layout, error) {
 // output is where a command writes a layout. A new folder is written
 // under a temporary name beside it and renamed into place at the end,
 // so an interrupted or failed command leaves nothing under the final
-// name; an existing layout is written in place, where the layout
-// package writes every file atomically and the root last.
+// name; when another command created the folder meanwhile, the image is
+// added to the layout it made. An existing layout, and an existing empty
+// folder (a mount point, say), are written in place, where the layout
+// package writes every file atomically and the image's entry last, and
+// scratch files go to a folder inside, so no write permission on the
+// folder above is needed.
 type output struct {
-	final     string
-	workspace string // temporary folder beside final, removed at the end
+	final     string // the output folder (symbolic links resolved)
+	workspace string // the scratch folder, removed at the end
 	dir       string // where the layout is written
 	inPlace   bool
-	replace   bool // final is an empty folder to be replaced
 	kind      layout.Kind
 	committed bool
+	unlock    func() // releases the workspace's lock
 }
 
 // openOutput prepares the output of an image of format f at path, as
@@ -151,8 +158,13 @@ func (a *app) noteDockerInOCI(f core.Format, kind layout.Kind) {
 
 // prepareOutput decides how to write a layout at path. kind is the
 // layout kind asked for; 0 means that of an existing layout, else def.
+// What is wrong with the output is said here, before any work.
 func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
-	o := &output{final: path}
+	path, err := resolveOutput(path)
+	if err != nil {
+		return nil, err
+	}
+	o := &output{final: path, dir: path}
 	fi, err := os.Stat(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
@@ -169,10 +181,10 @@ func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
 			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 		}
 		if empty {
-			o.replace = true
 			if kind == 0 {
 				kind = def
 			}
+			o.inPlace = true
 			break
 		}
 		found, err := layout.Detect(path)
@@ -185,20 +197,41 @@ func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
 		kind, o.inPlace = found, true
 	}
 	o.kind = kind
-	parent := filepath.Dir(path)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+	if o.inPlace {
+		if o.workspace, err = os.MkdirTemp(path, layout.WorkPrefix); err != nil {
+			return nil, fmt.Errorf("%w: %s cannot be written into: %w", ErrOutput, path, err)
+		}
+	} else {
+		parent := filepath.Dir(path)
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+		if o.workspace, err = os.MkdirTemp(parent, "."+filepath.Base(path)+".ocispec-tmp-"); err != nil {
+			return nil, fmt.Errorf("%w: a new folder cannot be made beside %s: %w", ErrOutput, path, err)
+		}
+		o.dir = filepath.Join(o.workspace, "image")
 	}
-	ws, err := os.MkdirTemp(parent, "."+filepath.Base(path)+".ocispec-tmp-")
-	if err != nil {
+	if o.unlock, err = lockWorkspace(o.workspace); err != nil {
+		os.RemoveAll(o.workspace)
 		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
-	}
-	o.workspace = ws
-	o.dir = path
-	if !o.inPlace {
-		o.dir = filepath.Join(ws, "image")
 	}
 	return o, nil
+}
+
+// resolveOutput follows a symbolic link named as the output, so that
+// the image goes where the link points and the link stays; a link to
+// nothing is an error naming its target.
+func resolveOutput(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&os.ModeSymlink == 0 {
+		return path, nil
+	}
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		target, _ := os.Readlink(path)
+		return "", fmt.Errorf("%w: %s is a symbolic link to %s, which does not exist; create it, or name another output", ErrOutput, path, target)
+	}
+	return real, nil
 }
 
 // temp returns a new file in the workspace for scratch data.
@@ -206,15 +239,16 @@ func (o *output) temp(pattern string) (*os.File, error) {
 	return os.CreateTemp(o.workspace, pattern)
 }
 
-// commit moves a new layout into place and removes the workspace.
-func (o *output) commit() error {
+// commit makes the written layout the output: a new folder is renamed
+// into place (or, when another command created it meanwhile, the image
+// is added to that layout); then the workspace is removed.
+func (o *output) commit(ctx context.Context, reg *core.Registry) error {
 	if !o.inPlace {
-		if o.replace {
-			if err := os.Remove(o.final); err != nil {
-				return fmt.Errorf("%w: replace %s: %w", ErrOutput, o.final, err)
-			}
+		err := os.Rename(o.dir, o.final)
+		if err != nil && (errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY)) {
+			err = mergeInto(ctx, reg, o.final, o.dir)
 		}
-		if err := os.Rename(o.dir, o.final); err != nil {
+		if err != nil {
 			return fmt.Errorf("%w: %w", ErrOutput, err)
 		}
 		if err := syncParent(o.final); err != nil {
@@ -222,13 +256,44 @@ func (o *output) commit() error {
 		}
 	}
 	o.committed = true
+	o.unlock()
 	return os.RemoveAll(o.workspace)
+}
+
+// mergeInto adds every top-level image of the layout at src to the
+// layout at dst, another command's that took the output's name first.
+func mergeInto(ctx context.Context, reg *core.Registry, dst, src string) error {
+	from, err := layout.Open(src, layout.WithRegistry(reg))
+	if err != nil {
+		return err
+	}
+	defer from.Close()
+	into, err := layout.Create(dst, from.Kind(), layout.WithRegistry(reg))
+	if err != nil {
+		return fmt.Errorf("%s appeared while the image was written, and is not a layout it can join: %w", dst, err)
+	}
+	defer into.Close()
+	entries, err := from.List(ctx)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if e.Depth != 0 {
+			continue
+		}
+		sel := layout.Selector{Digest: e.Descriptor.Digest}
+		if _, err := layout.Copy(ctx, into, from, sel, &layout.CopyOptions{All: true, WriteOptions: layout.WriteOptions{Tag: e.Tag}}); err != nil {
+			return err
+		}
+	}
+	return into.Close()
 }
 
 // abort removes the workspace and everything written to it, unless
 // the output was committed.
 func (o *output) abort() {
 	if o != nil && !o.committed && o.workspace != "" {
+		o.unlock()
 		os.RemoveAll(o.workspace)
 	}
 }

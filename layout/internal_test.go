@@ -258,3 +258,12 @@ func FuzzParseDirVersion(f *testing.F) {
 		}
 	})
 }
+
+// A version file without its final newline is refused with a message
+// that says so, not one that shows two strings alike.
+func TestDirVersionMissingNewline(t *testing.T) {
+	_, err := parseDirVersion([]byte("Directory Transport Version: 1.1"))
+	if err == nil || !strings.Contains(err.Error(), "newline") {
+		t.Errorf("parseDirVersion(no newline) = %v, want an error about the newline", err)
+	}
+}

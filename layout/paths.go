@@ -184,7 +184,10 @@ func parseDirVersion(b []byte) (string, error) {
 		}
 		return "", fmt.Errorf("%w: version file says %d.%d, %s than the 1.1 and 1.2 this package reads", ErrUnsupportedVersion, major, minor, which)
 	}
-	return "", fmt.Errorf("%w: version file is %q, not %q", ErrNotLayout, truncate(s, 64), strings.TrimSuffix(DirVersion11, "\n"))
+	if t := strings.TrimRight(s, "\r\n"); t+"\n" == DirVersion11 || t+"\n" == DirVersion12 {
+		return "", fmt.Errorf("%w: version file is %q: it must end with exactly one newline (\\n), as containers/image writes it", ErrNotLayout, truncate(s, 64))
+	}
+	return "", fmt.Errorf("%w: version file is %q, not %q", ErrNotLayout, truncate(s, 64), DirVersion11)
 }
 
 func truncate(s string, n int) string {

@@ -172,6 +172,10 @@ func TestPackReproducible(t *testing.T) {
 	if e.Digest == plain.Digest {
 		t.Errorf("SOURCE_DATE_EPOCH did not change the digest %s", e.Digest)
 	}
+	late := runIn(t, repoRoot, []string{"SOURCE_DATE_EPOCH=253402300800"}, "pack", exampleDir(), filepath.Join(dir, "late"))
+	if late.code != 1 || !strings.Contains(late.stderr, "9999") || strings.Contains(late.stderr, "json") {
+		t.Errorf("pack with SOURCE_DATE_EPOCH past 9999: exit %d, stderr %q; want 1 naming the limit", late.code, late.stderr)
+	}
 	bad := runIn(t, repoRoot, []string{"SOURCE_DATE_EPOCH=yesterday"}, "pack", exampleDir(), filepath.Join(dir, "bad"))
 	if bad.code != 1 || !strings.Contains(bad.stderr, "SOURCE_DATE_EPOCH") {
 		t.Errorf("pack with SOURCE_DATE_EPOCH=yesterday: exit %d, stderr %q; want 1 naming the variable", bad.code, bad.stderr)

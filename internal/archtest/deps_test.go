@@ -29,12 +29,13 @@ const module = "github.com/concil-go/ocispec"
 // what packages build into programs; their tests may also use any other
 // package but cmd and benchmarks (conformance suites, other formats).
 const rules = `
-core, internal/leaktest, internal/archtest, internal/atomicfile, internal/tooltest;
+core, internal/leaktest, internal/archtest, internal/atomicfile, internal/tooltest, benchmarks/internal/benchdata;
 
 core < core/coretest, formats/oci, formats/docker, digesters;
 formats/oci, formats/docker < formats;
 formats/oci, formats/docker, digesters < layout;
 digesters < archive;
+digesters < layer;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;
@@ -50,7 +51,8 @@ formats, layout, archive, schema, plugins, internal/atomicfile < cmd/ocispec/int
 cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 
-formats, layout, archive, schema, plugins < benchmarks;
+formats, layout, archive, layer, schema, plugins, benchmarks/internal/benchdata < benchmarks;
+layer, benchmarks/internal/benchdata < benchmarks/cmd/mklayer;
 `
 
 // graph parses rules into, for each package, the set it may import.
@@ -186,6 +188,7 @@ var thirdParty = map[string][]string{
 	"./core":        {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go"},
 	"./formats/...": {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go"},
 	"./digesters":   {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
+	"./layer":       {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./archive":     {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./layout":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 }

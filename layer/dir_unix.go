@@ -213,6 +213,8 @@ func entryOf(name string, st *unix.Stat_t) Entry {
 	return e
 }
 
+func (sc *dirScanned) where(it *item) string { return path.Join(sc.root, it.Name) }
+
 // session opens the root again and checks it is the folder scanned.
 func (sc *dirScanned) session() (session, error) {
 	fd, err := openDir(unix.AT_FDCWD, sc.root, false)

@@ -220,6 +220,7 @@ func (s *listSource) scan(ctx context.Context, add func(item) error) (scanned, e
 type listScanned struct{}
 
 func (listScanned) session() (session, error) { return listSession{}, nil }
+func (listScanned) where(it *item) string     { return it.Name }
 
 type listSession struct{}
 

@@ -78,6 +78,7 @@ func fsEntry(name string, info fs.FileInfo) Entry {
 }
 
 func (sc *fsScanned) session() (session, error) { return fsSession{sc.fsys}, nil }
+func (sc *fsScanned) where(it *item) string     { return it.Name }
 
 type fsSession struct{ fsys fs.FS }
 

@@ -1,12 +1,19 @@
 package layer_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
 	"os"
+	"os/exec"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/layer"
+	digest "github.com/opencontainers/go-digest"
 	"go.uber.org/goleak"
 )
 
@@ -47,3 +54,78 @@ func withProcs[T any](n int, f func() T) T {
 	defer runtime.GOMAXPROCS(runtime.GOMAXPROCS(n))
 	return f()
 }
+
+// needTool returns the path of a command the test needs; it skips the
+// test when the command is absent, or fails it under
+// OCISPEC_REQUIRE_TOOLS=1.
+func needTool(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		if os.Getenv("OCISPEC_REQUIRE_TOOLS") == "1" {
+			t.Fatalf("%s is required (OCISPEC_REQUIRE_TOOLS=1) but not found: %v", name, err)
+		}
+		t.Skipf("SKIPPING: %s is not installed", name)
+	}
+	return p
+}
+
+// run runs a command with stdin and returns its standard output.
+func run(t testing.TB, stdin []byte, name string, args ...string) []byte {
+	t.Helper()
+	cmd := exec.Command(needTool(t, name), args...)
+	cmd.Stdin = bytes.NewReader(stdin)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s %v: %v\n%s", name, args, err, stderr.Bytes())
+	}
+	return out
+}
+
+// sha256sum returns the digest of b as coreutils' sha256sum computes it.
+func sha256sum(t testing.TB, b []byte) digest.Digest {
+	t.Helper()
+	f := strings.Fields(string(run(t, b, "sha256sum")))
+	return digest.Digest("sha256:" + f[0])
+}
+
+// build writes the layer of the sources to memory.
+func build(t testing.TB, opts layer.Options, sources ...layer.Source) (layer.Layer, []byte) {
+	t.Helper()
+	var buf bytes.Buffer
+	l, err := layer.Build(context.Background(), &buf, opts, sources...)
+	if err != nil {
+		t.Fatalf("Build(%+v): %v", opts, err)
+	}
+	return l, buf.Bytes()
+}
+
+// decompress uncompresses a layer with the reference tool.
+func decompress(t testing.TB, c core.Compression, b []byte) []byte {
+	t.Helper()
+	switch c {
+	case core.Gzip:
+		return run(t, b, "gzip", "-d", "-c")
+	case core.Zstd:
+		return run(t, b, "zstd", "-d", "-c", "-q")
+	}
+	return b
+}
+
+// tarList returns GNU tar's verbose listing of a tar stream, one line
+// per entry.
+func tarList(t testing.TB, tarball []byte, args ...string) []string {
+	t.Helper()
+	out := run(t, tarball, "tar", append([]string{"--numeric-owner", "--full-time", "-tv"}, args...)...)
+	return strings.Split(strings.TrimSuffix(string(out), "\n"), "\n")
+}
+
+var compressions = []core.Compression{core.Uncompressed, core.Gzip, core.Zstd}
+
+var time2020 = time.Date(2020, 1, 2, 3, 4, 5, 0, time.UTC)
+
+type ioDiscard struct{}
+
+func (ioDiscard) Write(p []byte) (int, error) { return len(p), nil }

@@ -23,6 +23,8 @@ type Source interface {
 type scanned interface {
 	// session prepares to read contents for one Write.
 	session() (session, error)
+	// where names an entry in errors: its path on disk, if it has one.
+	where(it *item) string
 }
 
 // session reads what one Write needs from one source.

@@ -170,7 +170,7 @@ func (p *Plan) admit(s settings) (skip []bool, skipped []string, err error) {
 			continue
 		}
 		if !s.SkipUnsupported {
-			return nil, nil, fmt.Errorf("layer: %s: %w (a %v: %s)", it.Name, ErrUnsupportedFile, it.Type, why)
+			return nil, nil, fmt.Errorf("layer: %s: %w (a %v: %s)", p.sources[it.src].where(it), ErrUnsupportedFile, it.Type, why)
 		}
 		skip[i] = true
 		skipped = append(skipped, it.Name)
@@ -247,7 +247,7 @@ func (p *Plan) writeEntry(ctx context.Context, tw *tar.Writer, rc *chunker, ss s
 		}
 	}
 	if err := tw.WriteHeader(hdr); err != nil {
-		return wrapWrite(ctx, it.Name, err)
+		return wrapWrite(ctx, p.sources[it.src].where(it), err)
 	}
 	if r == nil {
 		return nil
@@ -272,30 +272,30 @@ func (p *Plan) writeEntry(ctx context.Context, tw *tar.Writer, rc *chunker, ss s
 			}
 		}
 		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			return sizeError(it, ss, it.Size-remaining, false)
+			return sizeError(it, ss, p.sources[it.src].where(it), it.Size-remaining, false)
 		}
 		if rerr != nil {
-			return fmt.Errorf("layer: %s: reading: %w", it.Name, rerr)
+			return fmt.Errorf("layer: %s: reading: %w", p.sources[it.src].where(it), rerr)
 		}
 	}
 	var one [1]byte
 	if n, _ := io.ReadAtLeast(r, one[:], 1); n > 0 {
-		return sizeError(it, ss, 0, true)
+		return sizeError(it, ss, p.sources[it.src].where(it), 0, true)
 	}
 	return nil
 }
 
-func sizeError(it *item, ss session, got int64, grew bool) error {
-	what := ss.mismatch()
+func sizeError(it *item, ss session, where string, got int64, grew bool) error {
+	what, name := ss.mismatch(), where
 	switch {
 	case what == ErrContentSize && grew:
-		return fmt.Errorf("layer: %s: %w: more than the %d bytes the entry says", it.Name, what, it.Size)
+		return fmt.Errorf("layer: %s: %w: more than the %d bytes the entry says", name, what, it.Size)
 	case what == ErrContentSize:
-		return fmt.Errorf("layer: %s: %w: %d bytes, the entry says %d", it.Name, what, got, it.Size)
+		return fmt.Errorf("layer: %s: %w: %d bytes, the entry says %d", name, what, got, it.Size)
 	case grew:
-		return fmt.Errorf("layer: %s: %w: it grew past the %d bytes it had when scanned", it.Name, what, it.Size)
+		return fmt.Errorf("layer: %s: %w: it grew past the %d bytes it had when scanned", name, what, it.Size)
 	}
-	return fmt.Errorf("layer: %s: %w: it had %d bytes when scanned, %d now", it.Name, what, it.Size, got)
+	return fmt.Errorf("layer: %s: %w: it had %d bytes when scanned, %d now", name, what, it.Size, got)
 }
 
 // wrapWrite reports an error of the tar writer, which is the group's

@@ -1,10 +1,13 @@
 package benchmarks
 
 import (
+	"bytes"
 	"os"
 	"testing"
 
+	"github.com/concil-go/ocispec/benchmarks/internal/benchdata"
 	"github.com/concil-go/ocispec/core"
+	digest "github.com/opencontainers/go-digest"
 )
 
 // These checks run in `go test ./...`: every implementation a benchmark
@@ -59,6 +62,34 @@ func TestLayerImplsAgree(t *testing.T) {
 			if c != limit(data) || u != diffID || err != nil {
 				t.Errorf("%s %s = %s, %s, %v; want %s, %s", format, im.name, c, u, err, limit(data), diffID)
 			}
+		}
+	}
+}
+
+// TestBuildLayerImpls: the serial baseline of BenchmarkBuildLayer
+// writes the layers package layer writes, for the compressions whose
+// bytes did not change (uncompressed and zstd), and a gzip layer with
+// the same diffID; each digest is that of the bytes written.
+func TestBuildLayerImpls(t *testing.T) {
+	root := t.TempDir()
+	if err := benchdata.Tree(root, "misc"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []core.Compression{core.Uncompressed, core.Zstd, core.Gzip} {
+		var digests, diffIDs []digest.Digest
+		for _, im := range buildImpls {
+			var buf bytes.Buffer
+			d, diff, err := im.fn(root, &buf, c)
+			if err != nil {
+				t.Fatalf("%s(%v): %v", im.name, c, err)
+			}
+			if got := digest.FromBytes(buf.Bytes()); got != d {
+				t.Errorf("%s(%v): digest %s, but the bytes hash to %s", im.name, c, d, got)
+			}
+			digests, diffIDs = append(digests, d), append(diffIDs, diff)
+		}
+		if diffIDs[0] != diffIDs[1] || (c != core.Gzip) != (digests[0] == digests[1]) {
+			t.Errorf("%v: ours %s (diffID %s), serial %s (diffID %s)", c, digests[0], diffIDs[0], digests[1], diffIDs[1])
 		}
 	}
 }

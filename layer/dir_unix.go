@@ -324,37 +324,45 @@ func (s *dirSession) open(it *item) (io.ReadCloser, error) {
 		unix.Close(fd)
 		return nil, fmt.Errorf("layer: %s: %w: it had %d bytes when scanned, %d now", disk, ErrFileChanged, it.Size, now.Size)
 	}
-	if err := unix.SetNonblock(fd, false); err != nil {
-		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %w", &fs.PathError{Op: "fcntl", Path: disk, Err: err})
-	}
-	return os.NewFile(uintptr(fd), disk), nil
+	// O_NONBLOCK does not change reads of a regular file: keep it.
+	return &fdFile{fd: fd}, nil
 }
 
+// fdFile reads an open regular file with plain read calls.
+type fdFile struct{ fd int }
+
+func (f *fdFile) Read(p []byte) (int, error) {
+	for {
+		n, err := unix.Read(f.fd, p)
+		switch {
+		case err == unix.EINTR:
+			continue
+		case err != nil:
+			return 0, err
+		case n == 0 && len(p) > 0:
+			return 0, io.EOF
+		}
+		return n, nil
+	}
+}
+
+func (f *fdFile) Close() error { return unix.Close(f.fd) }
+
 func (s *dirSession) xattrs(it *item, r io.Reader) (map[string]string, error) {
-	var fd int
 	switch it.Type {
 	case TypeRegular:
-		f, ok := r.(*os.File)
+		f, ok := r.(*fdFile)
 		if !ok {
 			return nil, nil
 		}
-		var m map[string]string
-		var xerr error
-		c, err := f.SyscallConn()
-		if err == nil {
-			err = c.Control(func(fd uintptr) { m, xerr = readXattrs(int(fd)) })
-		}
-		if err == nil {
-			err = xerr
-		}
+		m, err := readXattrs(f.fd)
 		if err != nil {
 			return nil, fmt.Errorf("layer: %w", &fs.PathError{Op: "listxattr", Path: path.Join(s.sc.root, it.Name), Err: err})
 		}
 		return m, nil
 	case TypeDir:
-		var err error
-		if fd, err = s.dir(it.Name); err != nil {
+		fd, err := s.dir(it.Name)
+		if err != nil {
 			return nil, err
 		}
 		m, err := readXattrs(fd)

@@ -34,7 +34,7 @@ func gzipStream(ctx context.Context, in <-chan *chunk, out *chunker, level int) 
 	defer out.out.close()
 	workers := runtime.GOMAXPROCS(0)
 	work := make(chan *gzipJob, workers)
-	ordered := make(chan *gzipJob, 2*workers)
+	ordered := make(chan *gzipJob, 4*workers+4)
 	var wg sync.WaitGroup
 	for range workers {
 		fw, err := flate.NewWriter(nil, level)

@@ -87,7 +87,9 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, err
 	g := &group{cancel: cancel}
 	nd := len(s.digests)
 	workers := runtime.GOMAXPROCS(0)
-	const depth = 4 // chunks queued for each consumer
+	// Chunks queued for each consumer: enough slack that a stage the
+	// system deschedules for a while does not stall the others at once.
+	const depth = 8
 
 	raw := newFanout(nd+1, depth)
 	diffIDs := startHashes(gctx, g, s.digests, raw)
@@ -107,7 +109,7 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, err
 			g.go_(func() error { return zstdStream(gctx, raw[nd], out) })
 		}
 	}
-	rc := &chunker{ctx: gctx, pool: newPool(3*workers + depth + 2), out: raw}
+	rc := &chunker{ctx: gctx, pool: newPool(depth + 3*workers + 2), out: raw}
 	entries, perr := p.produce(gctx, rc, sessions, s, skip)
 	raw.close()
 	if perr != nil {

@@ -1,8 +1,10 @@
 // Package benchmarks measures the hashing of package digesters against
 // the machine's limit (crypto/sha256.Sum256 over bytes already in
 // memory), the standard library and peers (go-digest,
-// go-containerregistry, oras-go) on the same files, in one run. It has
-// no API: run
+// go-containerregistry, oras-go) on the same files, in one run, and
+// package layer against the one-goroutine layer path it replaces
+// (BenchmarkBuildLayer; pack-vs-tools.sh times it against tar, pigz,
+// zstd and umoci as whole processes). It has no API: run
 //
 //	go test ./benchmarks -run '^$' -bench . -count 6 | tee new.txt
 //	benchstat -col /impl new.txt

@@ -94,7 +94,10 @@ func Scan(ctx context.Context, sources ...Source) (*Plan, error) {
 		}
 		p.sources = append(p.sources, sc)
 	}
-	slices.SortStableFunc(p.items, func(a, b item) int { return compareNames(a.tar, b.tar) })
+	byName := func(a, b item) int { return compareNames(a.tar, b.tar) }
+	if !slices.IsSortedFunc(p.items, byName) { // one folder comes sorted
+		slices.SortStableFunc(p.items, byName)
+	}
 	if err := p.check(); err != nil {
 		return nil, err
 	}

@@ -78,8 +78,11 @@ umoci_cmd() {
 
 ours() { echo "$mklayer $MKLAYER_FLAGS -c $2 -o $w/ours.layer $1 >/dev/null"; }
 
-# timed CMD: prints "wall cpu" of one run of CMD with its children.
+# timed CMD: prints "wall cpu" of one run of CMD with its children,
+# after writing back what earlier runs left dirty (untimed).
 timed() {
+	rm -f "$w/ours.layer" "$w/base.layer"
+	sync
 	/usr/bin/time -f '%e %U %S' -o "$w/time" bash -c "$1"
 	awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$w/time"
 }

@@ -2,6 +2,7 @@ package layer_test
 
 import (
 	"fmt"
+	"github.com/concil-go/ocispec/internal/tooltest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -81,7 +82,7 @@ func text(n int) []byte {
 func TestWriteCompatTree(t *testing.T) {
 	dir := os.Getenv("LAYER_FIXTURE_DIR")
 	if dir == "" {
-		t.Skip("LAYER_FIXTURE_DIR is not set: nothing to write")
+		tooltest.Skipf(t, "LAYER_FIXTURE_DIR is not set: nothing to write")
 	}
 	compatTree(t, dir)
 }

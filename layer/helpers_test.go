@@ -12,9 +12,10 @@ import (
 	"time"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/internal/leaktest"
+	"github.com/concil-go/ocispec/internal/tooltest"
 	"github.com/concil-go/ocispec/layer"
 	digest "github.com/opencontainers/go-digest"
-	"go.uber.org/goleak"
 )
 
 func TestMain(m *testing.M) {
@@ -31,15 +32,7 @@ func TestMain(m *testing.M) {
 // findLeaks looks for goroutines other than the test's own, waiting up
 // to ten seconds for ones that have signalled their end but not yet
 // returned on a loaded machine.
-func findLeaks() error {
-	var err error
-	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
-		if err = goleak.Find(); err == nil {
-			return nil
-		}
-	}
-	return err
-}
+func findLeaks() error { return leaktest.Find(nil, 10*time.Second) }
 
 // verifyNone fails t when goroutines are left running; defer it.
 func verifyNone(t *testing.T) {
@@ -55,25 +48,10 @@ func withProcs[T any](n int, f func() T) T {
 	return f()
 }
 
-// needTool returns the path of a command the test needs; it skips the
-// test when the command is absent, or fails it under
-// OCISPEC_REQUIRE_TOOLS=1.
-func needTool(t testing.TB, name string) string {
-	t.Helper()
-	p, err := exec.LookPath(name)
-	if err != nil {
-		if os.Getenv("OCISPEC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is required (OCISPEC_REQUIRE_TOOLS=1) but not found: %v", name, err)
-		}
-		t.Skipf("SKIPPING: %s is not installed", name)
-	}
-	return p
-}
-
 // run runs a command with stdin and returns its standard output.
 func run(t testing.TB, stdin []byte, name string, args ...string) []byte {
 	t.Helper()
-	cmd := exec.Command(needTool(t, name), args...)
+	cmd := exec.Command(tooltest.Need(t, name), args...)
 	cmd.Stdin = bytes.NewReader(stdin)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

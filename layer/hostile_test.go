@@ -6,6 +6,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/concil-go/ocispec/internal/tooltest"
 	"net"
 	"os"
 	"path/filepath"
@@ -187,7 +188,7 @@ func TestSpecialFiles(t *testing.T) {
 	sock := filepath.Join(root, "sock")
 	ln, err := net.Listen("unix", sock)
 	if err != nil {
-		t.Skipf("SKIPPING: cannot make a socket: %v", err)
+		tooltest.Skipf(t, "cannot make a socket: %v", err)
 	}
 	defer ln.Close()
 	plan, err := layer.Scan(context.Background(), layer.FromDir(root))

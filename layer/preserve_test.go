@@ -5,6 +5,7 @@ package layer_test
 import (
 	"encoding/json"
 	"errors"
+	"github.com/concil-go/ocispec/internal/tooltest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -20,7 +21,7 @@ import (
 func preserveTree(t *testing.T) string {
 	t.Helper()
 	if os.Geteuid() != 0 {
-		t.Skip("SKIPPING: owners and devices need root")
+		tooltest.Skipf(t, "owners and devices need root")
 	}
 	root := t.TempDir()
 	must := func(err error) {
@@ -49,7 +50,7 @@ func preserveTree(t *testing.T) string {
 	must(os.Link(first, filepath.Join(root, "data/second")))
 	tagged := write("data/tagged", "with xattrs\n", 0o644)
 	if err := unix.Setxattr(tagged, "user.color", []byte("blue"), 0); err != nil {
-		t.Skipf("SKIPPING: this file system has no user xattrs: %v", err)
+		tooltest.Skipf(t, "this file system has no user xattrs: %v", err)
 	}
 	must(unix.Setxattr(tagged, "user.empty", nil, 0))
 	must(unix.Setxattr(filepath.Join(root, "data"), "user.dir", []byte("folder attr"), 0))

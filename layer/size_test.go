@@ -2,6 +2,7 @@ package layer_test
 
 import (
 	"bytes"
+	"github.com/concil-go/ocispec/internal/tooltest"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -32,7 +33,7 @@ func goSource(t testing.TB, n int) []byte {
 		return nil
 	})
 	if err != nil || buf.Len() < n {
-		t.Skipf("SKIPPING: no %d bytes of Go source in %s: %v", n, src, err)
+		tooltest.Skipf(t, "no %d bytes of Go source in %s: %v", n, src, err)
 	}
 	return buf.Bytes()[:n]
 }

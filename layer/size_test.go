@@ -5,8 +5,8 @@ import (
 	"github.com/concil-go/ocispec/internal/tooltest"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 
@@ -18,8 +18,12 @@ import (
 func goSource(t testing.TB, n int) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	src := filepath.Join(runtime.GOROOT(), "src")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	goroot, err := exec.Command(tooltest.Need(t, "go"), "env", "GOROOT").Output()
+	if err != nil {
+		t.Fatalf("go env GOROOT: %v", err)
+	}
+	src := filepath.Join(strings.TrimSpace(string(goroot)), "src")
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || buf.Len() >= n {
 			return err
 		}

@@ -11,8 +11,8 @@ import (
 	"io/fs"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 )
@@ -60,10 +60,23 @@ func BigFile(path string, size int64) error {
 	return f.Close()
 }
 
+// GOROOT returns the Go installation's root, as `go env GOROOT` says.
+func GOROOT() (string, error) {
+	out, err := exec.Command("go", "env", "GOROOT").Output()
+	if err != nil {
+		return "", fmt.Errorf("benchdata: go env GOROOT: %w", err)
+	}
+	return strings.TrimSpace(string(out)), nil
+}
+
 func goSource() ([]byte, error) {
-	src := filepath.Join(runtime.GOROOT(), "src")
+	root, err := GOROOT()
+	if err != nil {
+		return nil, err
+	}
+	src := filepath.Join(root, "src")
 	var names []string
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err == nil && d.Type().IsRegular() && strings.HasSuffix(p, ".go") {
 			names = append(names, p)
 		}
@@ -97,8 +110,12 @@ func Tree(dst string, dirs ...string) error {
 	if len(dirs) == 0 {
 		dirs = TreeDirs
 	}
+	goroot, err := GOROOT()
+	if err != nil {
+		return err
+	}
 	for _, d := range dirs {
-		from := filepath.Join(runtime.GOROOT(), d)
+		from := filepath.Join(goroot, d)
 		if _, err := os.Lstat(from); err != nil {
 			continue
 		}
@@ -106,7 +123,7 @@ func Tree(dst string, dirs ...string) error {
 			if err != nil {
 				return err
 			}
-			rel, err := filepath.Rel(runtime.GOROOT(), p)
+			rel, err := filepath.Rel(goroot, p)
 			if err != nil {
 				return err
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 	"testing/fstest"
+	"time"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/layer"
@@ -230,5 +231,33 @@ func TestProgress(t *testing.T) {
 	}
 	if got != want {
 		t.Errorf("progress reported %d bytes, want %d", got, want)
+	}
+}
+
+func TestModTimeFromEnv(t *testing.T) {
+	tests := []struct {
+		value   string
+		want    time.Time
+		wantErr bool
+	}{
+		{"", time.Time{}, false},
+		{"0", time.Unix(0, 0).UTC(), false},
+		{"1700000000", time.Unix(1700000000, 0).UTC(), false},
+		{"253402300799", time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC), false},
+		{"253402300800", time.Time{}, true},
+		{"-5", time.Time{}, true},
+		{"yesterday", time.Time{}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.value, func(t *testing.T) {
+			t.Setenv(layer.EnvSourceDateEpoch, tt.value)
+			got, err := layer.ModTimeFromEnv()
+			if (err != nil) != tt.wantErr || !got.Equal(tt.want) {
+				t.Errorf("ModTimeFromEnv(%q) = %v, %v; want %v, error %v", tt.value, got, err, tt.want, tt.wantErr)
+			}
+			if err != nil && !errors.Is(err, layer.ErrInvalidEpoch) {
+				t.Errorf("ModTimeFromEnv(%q) error %v does not wrap ErrInvalidEpoch", tt.value, err)
+			}
+		})
 	}
 }

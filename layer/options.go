@@ -130,6 +130,9 @@ func (l Layer) Descriptor() core.Descriptor {
 	return core.Descriptor{MediaType: kind, Size: l.Size, Digest: l.Digest}
 }
 
+// maxEpoch is 9999-12-31T23:59:59Z in seconds since the Unix epoch.
+const maxEpoch = 253402300799
+
 // ModTimeFromEnv returns the time given by SOURCE_DATE_EPOCH (seconds
 // since the Unix epoch), or the zero time when it is unset. A value that
 // is not a non-negative integer is an error wrapping [ErrInvalidEpoch].
@@ -139,8 +142,10 @@ func ModTimeFromEnv() (time.Time, error) {
 		return time.Time{}, nil
 	}
 	secs, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
-	if err != nil || secs < 0 {
-		return time.Time{}, fmt.Errorf("layer: %s=%q: %w (want seconds since 1970-01-01)", EnvSourceDateEpoch, v, ErrInvalidEpoch)
+	// Image configs write times as RFC 3339, whose years have four
+	// digits: the last second of 9999 is the latest time they can say.
+	if err != nil || secs < 0 || secs > maxEpoch {
+		return time.Time{}, fmt.Errorf("layer: %s=%q: %w (want seconds since 1970-01-01, at most %d, the end of the year 9999)", EnvSourceDateEpoch, v, ErrInvalidEpoch, maxEpoch)
 	}
 	return time.Unix(secs, 0).UTC(), nil
 }

@@ -69,6 +69,19 @@ func BenchmarkManifest(b *testing.B) {
 				}
 			}
 		})
+		// A caller's context that can end (a command's signal context,
+		// say) costs the host a goroutine per call.
+		b.Run("op=decode/ctx=cancelable/impl="+impl, func(b *testing.B) {
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			b.SetBytes(int64(len(doc)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := f.DecodeManifest(ctx, doc); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 	b.Logf("manifest of %d bytes", len(doc))
 }

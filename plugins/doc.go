@@ -10,7 +10,7 @@
 //		return err
 //	}
 //	defer p.Close()
-//	m, f, err := core.DecodeManifest(chartManifest) // f is the plugin's format
+//	m, f, err := core.DecodeManifest(ctx, chartManifest) // f is the plugin's format
 //
 // [Load] starts one binary, [LoadDir] every binary of a folder (by default
 // the one named by $OCISPEC_PLUGIN_DIR). Each plugin's format is
@@ -33,11 +33,41 @@
 // of this package ([ErrCrashed], [ErrTimeout], [ErrInvalidAnswer], ...)
 // or, for a format's own refusals, core's ([core.ErrInvalidDocument]).
 //
-// A plugin that crashes or hangs fails the call it was serving, within
-// the deadline, and is started again on a later call, after a back-off
-// that grows while it keeps failing ([WithRestartBackoff]); other plugins
-// are not affected. [Plugin.Close] stops the process and waits for it;
-// on Linux a plugin also dies with its host (the parent-death signal).
+// What the host promises about processes, time and cancellation:
+//
+//   - Each plugin runs in a process group of its own (on Unix), and the
+//     host kills the whole group: when the plugin's main process exits
+//     (on Linux, before it is reaped), when its start-up fails, times out
+//     or is cancelled, when it is restarted after a crash or a hang, and
+//     on [Plugin.Close]. A process the plugin started cannot keep its
+//     pipes open and the host waiting: a script whose child lives on
+//     costs the host nothing. A terminal's Ctrl-C reaches the host only;
+//     the host decides, through its context.
+//   - Start-up is bounded by the start timeout ([WithStartTimeout]) and
+//     by the caller's context: [Load] and [LoadDir] return as soon as
+//     either ends, with [ErrStartTimeout] (wrapping
+//     context.DeadlineExceeded for the caller's deadline) or an error
+//     wrapping context.Canceled. Close ends a restart in progress.
+//   - Every call waits under the caller's context: cancelled, it returns
+//     at once with an error wrapping context.Canceled; past its deadline,
+//     with [ErrTimeout] wrapping context.DeadlineExceeded. The plugin
+//     stays usable either way. A call the plugin leaves unanswered for
+//     the call timeout ([WithCallTimeout]) costs that one timeout: the
+//     process is stopped then, whatever deadline the caller chose, and
+//     the next call starts another.
+//   - A plugin that crashes fails the call it was serving and is started
+//     again on a later call, after a back-off that grows while it keeps
+//     failing ([WithRestartBackoff]); a start the caller gave up on does
+//     not count. Other plugins are not affected.
+//   - Close ends the calls in flight with [ErrClosed] and returns once
+//     the processes are gone. On Linux a plugin's main process also dies
+//     with its host (the parent-death signal); processes it started
+//     outlive a host that is killed outright, though not one that closes
+//     its plugins.
+//   - Why a start failed is told from what the host saw of the process
+//     (the exec error, its first line on standard output, the end of that
+//     output), never from the wording of go-plugin's errors.
+//
 // A binary can be pinned to a digest ([WithChecksum]).
 //
 // The protocol is documented in plugins/internal/formatpb/format.proto,

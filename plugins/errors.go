@@ -16,18 +16,21 @@ var (
 	// ErrHandshake: the plugin did not start go-plugin's handshake (it
 	// wrote something else to standard output first, or is not a plugin).
 	ErrHandshake = errors.New("plugins: handshake failed")
-	// ErrIncompatible: the plugin speaks another version of the protocol.
+	// ErrIncompatible: the plugin speaks another version of the protocol
+	// (or of go-plugin's, or net/rpc), or does not answer its calls.
 	ErrIncompatible = errors.New("plugins: incompatible plugin protocol version")
 	// ErrStartTimeout: the plugin did not finish its handshake in time.
 	ErrStartTimeout = errors.New("plugins: plugin did not start in time")
-	// ErrExited: the plugin process exited during start-up.
+	// ErrExited: the plugin process exited (or closed its standard
+	// output) during start-up.
 	ErrExited = errors.New("plugins: plugin exited during start-up")
 	// ErrCrashed: the plugin process died during a call; it is started
 	// again on a later call.
 	ErrCrashed = errors.New("plugins: plugin process died")
-	// ErrTimeout: the plugin did not answer within the call's deadline;
-	// past the host's call timeout the process is stopped and started
-	// again on a later call (see [WithCallTimeout]).
+	// ErrTimeout: the plugin did not answer within the call's deadline
+	// (the caller's or the call timeout); a call left unanswered for the
+	// call timeout gets the process stopped, and the next call starts
+	// another (see [WithCallTimeout]).
 	ErrTimeout = errors.New("plugins: plugin call deadline exceeded")
 	// ErrPanic: the plugin's format panicked in a call (the plugin goes on
 	// serving).

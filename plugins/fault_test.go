@@ -149,27 +149,6 @@ func TestCallFaults(t *testing.T) {
 		}, []error{plugins.ErrPanic}, false},
 		{"detect crash", func() error { _, err := p.Detect(context.Background(), []byte("crash")); return err }, []error{plugins.ErrCrashed}, true},
 		{"detect hang", func() error { _, err := p.Detect(context.Background(), []byte("hang")); return err }, []error{plugins.ErrTimeout}, true},
-		{"caller's deadline", func() error {
-			ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-			defer cancel()
-			_, err := p.DecodeManifest(ctx, []byte("hang"))
-			return err
-		}, []error{plugins.ErrTimeout, context.DeadlineExceeded}, false},
-		{"caller's deadline three times in a row", func() error {
-			var err error
-			for range 3 {
-				ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
-				_, err = p.DecodeManifest(ctx, []byte("hang"))
-				cancel()
-			}
-			return err
-		}, []error{plugins.ErrTimeout}, true},
-		{"caller's cancellation", func() error {
-			ctx, cancel := context.WithCancel(context.Background())
-			time.AfterFunc(50*time.Millisecond, cancel)
-			_, err := p.DecodeManifest(ctx, []byte("hang"))
-			return err
-		}, []error{context.Canceled}, false},
 		{"too large", func() error { _, err := f.DecodeManifest(context.Background(), make([]byte, 5<<20)); return err }, []error{core.ErrTooLarge}, false},
 	}
 	for _, tt := range tests {
@@ -404,38 +383,4 @@ func TestAutoMTLS(t *testing.T) {
 	if err != nil {
 		t.Errorf("calls over mutual TLS = %v", err)
 	}
-}
-
-// Closing a plugin while calls are in flight ends them with ErrClosed
-// (or lets them finish); nothing panics or races.
-func TestCloseDuringCalls(t *testing.T) {
-	p, err := plugins.Load(context.Background(), helmPlugin, plugins.WithoutRegistration())
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := p.Format()
-	chart, _ := helmformat.Format.EncodeManifest(context.Background(), coretest.SampleManifest(helmformat.Format), core.EncodingCompact)
-	errs := make(chan error, 4)
-	var started sync.WaitGroup
-	for range 4 {
-		started.Add(1)
-		go func() {
-			started.Done()
-			for {
-				if _, err := f.DecodeManifest(context.Background(), chart); err != nil {
-					errs <- err
-					return
-				}
-			}
-		}()
-	}
-	started.Wait()
-	time.Sleep(20 * time.Millisecond) // let the calls run
-	p.Close()
-	for range 4 {
-		if err := <-errs; !errors.Is(err, plugins.ErrClosed) {
-			t.Errorf("call during Close = %v, want ErrClosed", err)
-		}
-	}
-	checkNoChildren(t)
 }

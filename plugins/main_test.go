@@ -30,7 +30,7 @@ var (
 
 func faulty(mode string) string { return filepath.Join(binDir, "faulty-"+mode) }
 
-var faultyModes = []string{"garbage", "version", "exit", "hang", "badname", "badtype", "claim", "claimdoc", "nodetect", "crash", "shifty"}
+var faultyModes = []string{"garbage", "version", "exit", "hang", "badname", "badtype", "claim", "claimdoc", "nodetect", "crash", "shifty", "infohang", "infofail", "noinfo"}
 
 func TestMain(m *testing.M) {
 	// The tests choose their plugin folders; the caller's must not leak in.

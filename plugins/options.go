@@ -73,9 +73,9 @@ func WithoutRegistration() Option {
 
 // WithChecksum makes Load refuse a binary whose digest is not d (sha256
 // or sha512, or an algorithm of the registry's), with an error
-// wrapping *core.DigestMismatchError. The binary is checked at load and
-// again by go-plugin before every start, so a binary replaced later is
-// not run. With LoadDir it applies to every binary of the folder; see
+// wrapping *core.DigestMismatchError. The binary is checked before every
+// start, the first and every restart, so a binary replaced later is not
+// run. With LoadDir it applies to every binary of the folder; see
 // [WithChecksums].
 func WithChecksum(d digest.Digest) Option {
 	return func(o *options) { o.checksum = d }
@@ -88,8 +88,10 @@ func WithChecksums(byName map[string]digest.Digest) Option {
 }
 
 // WithStartTimeout bounds a plugin's start-up, from starting the process
-// to the end of its handshake (default [DefaultStartTimeout]). A
-// context deadline that comes sooner wins.
+// to the end of its handshake (default [DefaultStartTimeout]); past it
+// the start fails with [ErrStartTimeout] and the plugin's process group
+// is killed. A context deadline that comes sooner, a cancellation or
+// [Plugin.Close] end it too, as promptly.
 func WithStartTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {
@@ -100,10 +102,13 @@ func WithStartTimeout(d time.Duration) Option {
 
 // WithCallTimeout bounds every call to a plugin (default
 // [DefaultCallTimeout]), the restart of a crashed plugin included. A
-// plugin that misses the deadline is stopped and started again on a
-// later call. A sooner deadline of the caller's context (the methods of
-// [Plugin] take one) also ends the call; the plugin is taken for hung
-// and restarted only when three calls in a row miss theirs.
+// plugin that leaves a call unanswered for the call timeout is taken for
+// hung: the call fails with [ErrTimeout], the process is stopped, and
+// the next call starts another. The caller's context (every method
+// takes one) ends the caller's wait at once, with its error; the host
+// still awaits that call's answer up to the call timeout, so a plugin
+// that hangs is stopped after one call timeout whatever deadlines its
+// callers choose.
 func WithCallTimeout(d time.Duration) Option {
 	return func(o *options) {
 		if d > 0 {

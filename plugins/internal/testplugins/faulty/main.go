@@ -8,7 +8,16 @@
 // kind table entry that is not a media type), claim (claims the OCI gzip
 // layer type), claimdoc (claims the OCI manifest type), nodetect (serves
 // without the detect capability), shifty (a kind table that differs in
-// every process). Any other name serves normally.
+// every process), infohang (its Info call never returns), infofail (its
+// Info call fails), noinfo (it does not implement Info), hangrestart
+// (serves in its first process and hangs at start-up in every later one;
+// the first process leaves the file "faulty-hangrestart.started" beside
+// the binary). Any other name serves normally.
+//
+// Events: when a file or FIFO named "events" exists beside the binary (a
+// test's own folder of links), the plugin appends one line to it for
+// each thing a test may wait for: "start PID" when the process starts,
+// "hang PID" when it begins to hang, whether at start-up or in a call.
 //
 // Commands, given as the whole document (or its "command" field) to
 // DecodeManifest or Detect, or as the annotation "faulty.command" of a
@@ -32,6 +41,8 @@ import (
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/plugins/internal/formatpb"
@@ -49,6 +60,7 @@ func main() {
 		mode = ""
 	}
 	name := strings.ToLower(strings.Trim(base, "-."))
+	announce("start")
 	switch mode {
 	case "garbage":
 		fmt.Println("this plugin writes to stdout before its handshake")
@@ -56,18 +68,46 @@ func main() {
 		fmt.Fprintln(os.Stderr, "faulty: exiting at start-up as told")
 		os.Exit(3)
 	case "hang":
-		time.Sleep(time.Hour)
+		hang()
 		return
+	case "hangrestart":
+		f, err := os.OpenFile(os.Args[0]+".started", os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			hang()
+			return
+		}
+		f.Close()
 	}
 	f := newFormat(name, mode)
 	switch mode {
 	case "version":
-		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}, APIVersion: 99})
+		wire.Serve(wire.ServeConfig{Server: &server{Server: wire.NewServer(f)}, APIVersion: 99})
 	case "nodetect":
 		sdk.Serve(f)
 	default:
-		wire.Serve(wire.ServeConfig{Server: &server{wire.NewServer(f)}})
+		wire.Serve(wire.ServeConfig{Server: &server{Server: wire.NewServer(f), mode: mode}})
 	}
+}
+
+// announce appends "event PID" to the events file beside the binary,
+// when there is one.
+func announce(event string) {
+	path := filepath.Join(filepath.Dir(os.Args[0]), "events")
+	if _, err := os.Stat(path); err != nil {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s %d\n", event, os.Getpid())
+}
+
+// hang announces that the process hangs, and does.
+func hang() {
+	announce("hang")
+	time.Sleep(time.Hour)
 }
 
 // faultyFormat is a small image-spec shaped format of its own name and
@@ -133,7 +173,7 @@ func act(cmd string) {
 		go func() { panic("faulty: crashing as told") }()
 		time.Sleep(time.Hour)
 	case "hang":
-		time.Sleep(time.Hour)
+		hang()
 	case "panic":
 		panic("faulty: panicking as told")
 	}
@@ -158,7 +198,22 @@ func (f *faultyFormat) EncodeManifest(ctx context.Context, m core.Manifest, enc 
 
 // server answers the commands that need the wire: answers no format
 // could give.
-type server struct{ *wire.Server }
+type server struct {
+	*wire.Server
+	mode string
+}
+
+func (s *server) Info(ctx context.Context, req *formatpb.InfoRequest) (*formatpb.InfoResponse, error) {
+	switch s.mode {
+	case "infohang":
+		hang()
+	case "infofail":
+		return nil, status.Error(codes.Internal, "faulty: failing Info as told")
+	case "noinfo":
+		return nil, status.Error(codes.Unimplemented, "faulty: no Info here")
+	}
+	return s.Server.Info(ctx, req)
+}
 
 func (s *server) DecodeManifest(ctx context.Context, req *formatpb.DecodeRequest) (*formatpb.DecodeManifestResponse, error) {
 	doc := string(req.GetDocument())

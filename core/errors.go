@@ -55,6 +55,9 @@ var (
 	ErrUnknownCompression = errors.New("core: unknown compression")
 	ErrNotConvertible     = errors.New("core: not expressible in the target format")
 	ErrNoMatchingPlatform = errors.New("core: no manifest for the platform")
+	// ErrUnknownPlatform: an OS or architecture neither Go nor the
+	// image-spec knows (a misspelling, usually).
+	ErrUnknownPlatform = errors.New("core: unknown platform")
 	// ErrOutOfRange: an integer RFC 8785 cannot represent exactly.
 	ErrOutOfRange = errors.New("core: integer out of the range RFC 8785 represents exactly")
 

@@ -1,9 +1,12 @@
 package core
 
 import (
+	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"sync"
 )
@@ -161,4 +164,95 @@ func SelectManifest(ix Index, want *Platform) (Descriptor, error) {
 		return Descriptor{}, fmt.Errorf("%w %s: the index has no entries with a platform", ErrNoMatchingPlatform, w)
 	}
 	return Descriptor{}, fmt.Errorf("%w %s (the index has %s)", ErrNoMatchingPlatform, w, strings.Join(have, ", "))
+}
+
+// Known OS and architecture names: Go's GOOS and GOARCH values (the
+// image-spec says platform values SHOULD be those "listed in the Go
+// Language document for GOOS" and "for GOARCH"), which include every
+// value the image-spec lists, and the kernel and distribution spellings
+// NormalizePlatform turns into Go's.
+var (
+	knownOS = []string{
+		"aix", "android", "darwin", "dragonfly", "freebsd", "hurd", "illumos", "ios", "js",
+		"linux", "nacl", "netbsd", "openbsd", "plan9", "solaris", "wasip1", "windows", "zos",
+	}
+	knownArch = []string{
+		"386", "amd64", "amd64p32", "arm", "arm64", "arm64be", "armbe", "loong64", "mips",
+		"mips64", "mips64le", "mips64p32", "mips64p32le", "mipsle", "ppc", "ppc64", "ppc64le",
+		"riscv", "riscv64", "s390", "s390x", "sparc", "sparc64", "wasm",
+	}
+)
+
+// CheckPlatform reports whether p's OS and architecture are ones Go and
+// the image-spec know (after NormalizePlatform, so "x86_64" and
+// "aarch64" pass). An unknown one is an error wrapping
+// [ErrUnknownPlatform] that suggests the closest known name, so that a
+// misspelt platform ("lnux/amd64") is refused rather than matching
+// nothing, or something, silently.
+func CheckPlatform(p Platform) error {
+	n := NormalizePlatform(p)
+	var errs []error
+	if !slices.Contains(knownOS, n.OS) {
+		errs = append(errs, unknownName("OS", p.OS, knownOS))
+	}
+	if !slices.Contains(knownArch, n.Architecture) {
+		errs = append(errs, unknownName("architecture", p.Architecture, knownArch))
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%w %s: %w", ErrUnknownPlatform, p.String(), errors.Join(errs...))
+}
+
+func unknownName(what, got string, known []string) error {
+	best, dist := "", 3 // suggest only names within two edits
+	for _, k := range known {
+		if d := editDistance(strings.ToLower(got), k); d < dist {
+			best, dist = k, d
+		}
+	}
+	if best == "" {
+		return fmt.Errorf("%s %q is not one Go or the image-spec knows (such as %s)", what, got, strings.Join(known[:min(len(known), 6)], ", "))
+	}
+	return fmt.Errorf("%s %q is not one Go or the image-spec knows (did you mean %q?)", what, got, best)
+}
+
+// editDistance is the Levenshtein distance of two short ASCII strings.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// ConfigPlatform returns the platform an image config states (its os,
+// architecture, variant, os.version and os.features members), and
+// whether it states one: false when the bytes are not a JSON object or
+// name no OS or architecture. It reads only those members, so it works
+// for OCI and Docker image configs alike.
+func ConfigPlatform(config []byte) (Platform, bool) {
+	var c struct {
+		OS           string   `json:"os"`
+		Architecture string   `json:"architecture"`
+		Variant      string   `json:"variant"`
+		OSVersion    string   `json:"os.version"`
+		OSFeatures   []string `json:"os.features"`
+	}
+	if err := json.Unmarshal(config, &c); err != nil || c.OS == "" || c.Architecture == "" {
+		return Platform{}, false
+	}
+	return Platform{OS: c.OS, Architecture: c.Architecture, Variant: c.Variant, OSVersion: c.OSVersion, OSFeatures: c.OSFeatures}, true
 }

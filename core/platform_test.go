@@ -90,3 +90,73 @@ func TestSelectManifestDefaultsToRunningMachine(t *testing.T) {
 		t.Errorf("SelectManifest(nil) = %+v, %v", d.Platform, err)
 	}
 }
+
+// TestCheckPlatform: Go's and the image-spec's names pass (and the
+// spellings NormalizePlatform knows); a misspelling is an error wrapping
+// ErrUnknownPlatform that suggests the right name.
+func TestCheckPlatform(t *testing.T) {
+	tests := []struct {
+		in      string
+		wantErr bool
+		hint    string
+	}{
+		{"linux/amd64", false, ""},
+		{"linux/arm64/v8", false, ""},
+		{"windows/amd64", false, ""},
+		{"linux/x86_64", false, ""},
+		{"linux/aarch64", false, ""},
+		{"Linux/AMD64", false, ""},
+		{"linux/s390x", false, ""},
+		{"freebsd/riscv64", false, ""},
+		{"lnux/amd64", true, `did you mean "linux"?`},
+		{"linux/amd46", true, `did you mean "amd64"?`},
+		{"linux/arm65", true, `did you mean "arm64"?`},
+		{"plan10/amd64", true, `did you mean "plan9"?`},
+		{"qwertyuiop/amd64", true, "such as"},
+		{"unknown/unknown", true, "not one Go or the image-spec knows"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			p, err := core.ParsePlatform(tt.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = core.CheckPlatform(p)
+			if (err != nil) != tt.wantErr {
+				t.Fatalf("CheckPlatform(%q) = %v, want error %v", tt.in, err, tt.wantErr)
+			}
+			if err == nil {
+				return
+			}
+			if !errors.Is(err, core.ErrUnknownPlatform) || !strings.Contains(err.Error(), tt.hint) {
+				t.Errorf("CheckPlatform(%q) = %v, want ErrUnknownPlatform with %q", tt.in, err, tt.hint)
+			}
+		})
+	}
+}
+
+// TestConfigPlatform reads the platform of image-spec's example config
+// (config.md) and of a Docker config, and nothing from what is not one.
+func TestConfigPlatform(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+		ok   bool
+	}{
+		{"image-spec example", `{"created":"2015-10-31T22:22:56.015925234Z","author":"Alyssa P. Hacker <alyspdev@example.com>","architecture":"amd64","os":"linux","config":{"User":"alice"},"rootfs":{"diff_ids":[],"type":"layers"}}`, "linux/amd64", true},
+		{"variant", `{"architecture":"arm","variant":"v7","os":"linux"}`, "linux/arm/v7", true},
+		{"windows", `{"architecture":"amd64","os":"windows","os.version":"10.0.17763.1040"}`, "windows/amd64", true},
+		{"no os", `{"architecture":"amd64"}`, "", false},
+		{"artifact", `{}`, "", false},
+		{"not json", `hello`, "", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, ok := core.ConfigPlatform([]byte(tt.in))
+			if ok != tt.ok || ok && p.String() != tt.want {
+				t.Errorf("ConfigPlatform(%q) = %v, %v; want %s, %v", tt.in, p, ok, tt.want, tt.ok)
+			}
+		})
+	}
+}

@@ -47,7 +47,7 @@ func Copy(ctx context.Context, dst, src *Layout, sel Selector, opts *CopyOptions
 		return core.Descriptor{}, err
 	}
 	wo := opts.WriteOptions
-	if wo.Tag == "" && dst.kind == OCI {
+	if wo.Tag == "" && dst.Kind() == OCI {
 		wo.Tag = e.Tag
 	}
 	if err := dst.checkTag(&wo); err != nil {
@@ -78,7 +78,7 @@ func sourcesIn(l *Layout, ds []core.Descriptor) Blobs {
 	out := Blobs{}
 	for _, d := range ds {
 		if len(d.URLs) > 0 && d.Data == nil {
-			name, err := l.blobName(d.Digest)
+			name, err := l.impl.readName(d.Digest)
 			if _, serr := statRegular(l.root, name); err == nil && serr != nil {
 				continue
 			}
@@ -108,7 +108,7 @@ func convertManifest(ctx context.Context, dst *Layout, m core.Manifest, from cor
 
 // copyIndex copies an index and every manifest it lists.
 func copyIndex(ctx context.Context, dst, src *Layout, e Entry, opts *CopyOptions, wo *WriteOptions) (core.Descriptor, error) {
-	ix, from, raw, err := src.readEntryIndex(ctx, e)
+	ix, from, raw, err := src.ReadIndex(ctx, e.Descriptor)
 	if err != nil {
 		return core.Descriptor{}, err
 	}

@@ -37,6 +37,10 @@ var (
 	// ErrAmbiguous: several manifests match the selector and nothing
 	// decides between them.
 	ErrAmbiguous = errors.New("layout: selector matches several images")
+	// ErrPlatformMismatch: the image chosen is for another platform than
+	// the one asked for. It matches core.ErrNoMatchingPlatform and
+	// core.ErrNotFound.
+	ErrPlatformMismatch = core.NewError("layout: image is for another platform", core.ErrNoMatchingPlatform, core.ErrNotFound)
 	// ErrNoTags: tags were asked of a dir: layout, which holds one image
 	// and has no tags.
 	ErrNoTags = errors.New("layout: dir: layouts have no tags")

@@ -85,7 +85,7 @@ func TestPutBlobFailures(t *testing.T) {
 				}
 				defer l.Close()
 				before := files(t, dir)
-				l.wrapWriter = tt.wrap
+				l.blobs.wrapWriter = tt.wrap
 				c := tt.ctx
 				if c == nil {
 					c = context.Background()
@@ -159,7 +159,7 @@ func TestDirCollectLeavesOthers(t *testing.T) {
 	} {
 		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
 	}
-	if err := l.dirCollect(map[string]bool{}); err != nil {
+	if err := l.impl.(dirKind).collect(map[string]bool{}); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"ABCDEF", "blake9-" + hex64, "foo-bar", "notes.txt", "sha256-" + hex64[:10], "signature-x", "version"}

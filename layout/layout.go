@@ -2,15 +2,14 @@ package layout
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"github.com/concil-go/ocispec/core"
 )
@@ -22,27 +21,65 @@ import (
 // name and no symbolic link leads outside it.
 type Layout struct {
 	path string
-	kind Kind
 	root *os.Root
 	reg  *core.Registry
 	algs *core.Algorithms // reg's, which hash and check every blob
 	opts options
 
+	// blobs holds the blobs; impl is what differs between the kinds
+	// (oci.go, dir.go): marker files, where documents live, what names
+	// the image and how a write is committed.
+	blobs *storage
+	impl  kindImpl
+
 	mu     sync.Mutex // serialises writers of index.json, manifest.json and version
 	closed bool
 
-	// wrapWriter, set by tests, wraps the files blobs are written to (to
-	// simulate a full disk).
-	wrapWriter func(io.Writer) io.Writer
+	// docReads counts the manifests, indexes and top-level documents
+	// read, so that tests can bound a walk by what it reads.
+	docReads atomic.Int64
+}
+
+// kindImpl is what one kind of layout does its own way. Blob storage
+// (storage.go) and everything else (listing, selection, encoding,
+// concurrent blob writes, verification) are shared.
+type kindImpl interface {
+	naming
+	Kind() Kind
+	// create writes the marker files of a new layout into an empty
+	// folder; complete finishes one whose creation was cut short.
+	create() error
+	complete() error
+	// checkVersion reads the marker file and refuses a version this
+	// package does not read.
+	checkVersion() error
+	// top returns the top-level entries: index.json's, or a descriptor
+	// computed for manifest.json (whose bytes are then returned too).
+	top(ctx context.Context) ([]core.Descriptor, []byte, error)
+	// readDocument reads the manifest or index d describes, verified,
+	// and returns it with the name of its file.
+	readDocument(ctx context.Context, d core.Descriptor) ([]byte, string, error)
+	// checkTag says whether tag can name an image (nil) or not.
+	checkTag(tag string) error
+	// commit stores the documents below the root, then the root, which
+	// names top as the image; blobs are the image's blobs, stored.
+	commit(ctx context.Context, top encoded, blobs []core.Descriptor, docs []encoded, opts *WriteOptions) (core.Descriptor, error)
+	// exclusive says whether a write holds the layout's lock from its
+	// first blob to its commit (dir:, whose commit removes the files of
+	// the image it replaces).
+	exclusive() bool
 }
 
 // Option changes how a layout is opened.
 type Option func(*options)
 
 type options struct {
-	reg     *core.Registry
-	maxDoc  int64
-	workers int
+	reg      *core.Registry
+	maxDoc   int64
+	maxIndex int64
+	workers  int
+	// maxNested bounds a walk (see defaultMaxNested); tests lower it.
+	maxNested int
 }
 
 // WithRegistry sets the registry whose formats decode manifests and
@@ -69,6 +106,18 @@ func WithMaxDocumentSize(n int64) Option {
 	}
 }
 
+// WithMaxIndexSize sets the largest index.json an OCI layout reads and
+// writes (default [DefaultMaxIndexSize], 64 MiB); n <= 0 keeps the
+// default. A write that would make index.json larger is refused before
+// anything is written, so that the layout stays readable.
+func WithMaxIndexSize(n int64) Option {
+	return func(o *options) {
+		if n > 0 {
+			o.maxIndex = n
+		}
+	}
+}
+
 // WithWorkers sets how many blobs are hashed or written at once
 // (default GOMAXPROCS); n <= 0 keeps the default.
 func WithWorkers(n int) Option {
@@ -80,7 +129,7 @@ func WithWorkers(n int) Option {
 }
 
 func makeOptions(opts []Option) options {
-	o := options{reg: core.Default, maxDoc: core.DefaultMaxDocumentSize, workers: runtime.GOMAXPROCS(0)}
+	o := options{reg: core.Default, maxDoc: core.DefaultMaxDocumentSize, maxIndex: DefaultMaxIndexSize, workers: runtime.GOMAXPROCS(0), maxNested: defaultMaxNested}
 	for _, fn := range opts {
 		fn(&o)
 	}
@@ -137,14 +186,29 @@ func Open(path string, opts ...Option) (*Layout, error) {
 		return nil, fmt.Errorf("layout: open %s: %w", path, err)
 	}
 	kind, err := detect(root, path)
-	if err == nil {
-		err = checkVersion(root, kind)
-	}
 	if err != nil {
 		root.Close()
 		return nil, err
 	}
-	return &Layout{path: path, kind: kind, root: root, reg: o.reg, algs: o.reg.Algorithms(), opts: o}, nil
+	l := newLayout(path, kind, root, o)
+	if err := l.impl.checkVersion(); err != nil {
+		root.Close()
+		return nil, err
+	}
+	return l, nil
+}
+
+// newLayout assembles a layout of the given kind on root.
+func newLayout(path string, kind Kind, root *os.Root, o options) *Layout {
+	l := &Layout{path: path, root: root, reg: o.reg, algs: o.reg.Algorithms(), opts: o}
+	switch kind {
+	case OCI:
+		l.impl = newOCIKind(l)
+	case Dir:
+		l.impl = dirKind{l}
+	}
+	l.blobs = &storage{root: root, algs: l.algs, workers: o.workers, names: l.impl}
+	return l
 }
 
 // Create opens the layout of the given kind at path for writing,
@@ -164,7 +228,7 @@ func Create(path string, kind Kind, opts ...Option) (*Layout, error) {
 	if err != nil {
 		return nil, fmt.Errorf("layout: create %s: %w", path, err)
 	}
-	l := &Layout{path: path, kind: kind, root: root, reg: o.reg, algs: o.reg.Algorithms(), opts: o}
+	l := newLayout(path, kind, root, o)
 	if err := l.initialize(path, kind); err != nil {
 		root.Close()
 		return nil, err
@@ -190,13 +254,10 @@ func (l *Layout) initialize(path string, kind Kind) error {
 		if found != kind {
 			return fmt.Errorf("%w: %s holds a %s layout, not %s", ErrNotEmpty, path, found, kind)
 		}
-		if err := checkVersion(l.root, kind); err != nil {
+		if err := l.impl.checkVersion(); err != nil {
 			return err
 		}
-		if kind == OCI {
-			return l.completeOCI(path)
-		}
-		return nil
+		return l.impl.complete()
 	}
 	d, err := l.root.Open(".")
 	if err != nil {
@@ -226,87 +287,17 @@ func (l *Layout) initialize(path string, kind Kind) error {
 	// The marker file goes first: a folder that holds it is ours, so a
 	// write cut short can be retried into it; the image itself (a
 	// manifest.json, an index.json entry) is what readers look for.
-	switch kind {
-	case OCI:
-		if err := writeFileAtomic(l.root, ociLayoutFile, []byte(`{"imageLayoutVersion":"`+ImageLayoutVersion+`"}`)); err != nil {
-			return fmt.Errorf("layout: %s: %w", path, err)
-		}
-		return l.completeOCI(path)
-	case Dir:
-		if err := writeFileAtomic(l.root, dirVersionFile, []byte(DirVersion11)); err != nil {
-			return fmt.Errorf("layout: %s: %w", path, err)
-		}
-	}
-	return nil
-}
-
-// completeOCI adds what an OCI layout with its oci-layout file lacks: the
-// blobs folder, an empty index.json (after a creation cut short).
-func (l *Layout) completeOCI(path string) error {
-	if err := l.root.Mkdir(ociBlobsDir, 0o755); err != nil && !errors.Is(err, fs.ErrExist) {
-		return fmt.Errorf("layout: %s: %w", path, err)
-	}
-	if ok, err := exists(l.root, ociIndexFile); err != nil || ok {
-		return err
-	}
-	b, err := encodeIndexJSON(context.Background(), l.algs, core.Index{Manifests: []core.Descriptor{}})
-	if err != nil {
-		return err
-	}
-	if err := writeFileAtomic(l.root, ociIndexFile, b); err != nil {
-		return fmt.Errorf("layout: %s: %w", path, err)
-	}
-	return nil
-}
-
-// checkVersion reads the marker file of a layout of the given kind.
-func checkVersion(root *os.Root, kind Kind) error {
-	switch kind {
-	case OCI:
-		b, err := readSmallFile(root, ociLayoutFile, 64<<10)
-		if err != nil {
-			return blobErr(ociLayoutFile, "", "", err)
-		}
-		var v struct {
-			ImageLayoutVersion *string `json:"imageLayoutVersion"`
-		}
-		if err := json.Unmarshal(b, &v); err != nil {
-			return blobErr(ociLayoutFile, "", "", fmt.Errorf("%w: not a JSON object: %v", ErrNotLayout, err))
-		}
-		switch {
-		case v.ImageLayoutVersion == nil:
-			return blobErr(ociLayoutFile, "", "", fmt.Errorf("%w: no imageLayoutVersion", ErrNotLayout))
-		case *v.ImageLayoutVersion != ImageLayoutVersion:
-			return blobErr(ociLayoutFile, "", "", fmt.Errorf("%w: imageLayoutVersion %q (want %q)", ErrUnsupportedVersion, truncate(*v.ImageLayoutVersion, 64), ImageLayoutVersion))
-		}
-		return nil
-	case Dir:
-		_, err := readDirVersion(root)
-		return err
-	}
-	return fmt.Errorf("layout: unknown kind %v", kind)
-}
-
-func readDirVersion(root *os.Root) (string, error) {
-	b, err := readSmallFile(root, dirVersionFile, 256)
-	if err != nil {
-		return "", blobErr(dirVersionFile, "", "", fmt.Errorf("%w: %s", ErrNotLayout, trimPrefix(err)))
-	}
-	v, err := parseDirVersion(b)
-	if err != nil {
-		return "", blobErr(dirVersionFile, "", "", err)
-	}
-	return v, nil
+	return l.impl.create()
 }
 
 // Path returns the folder the layout was opened at.
 func (l *Layout) Path() string { return l.path }
 
 // Kind returns the layout's kind.
-func (l *Layout) Kind() Kind { return l.kind }
+func (l *Layout) Kind() Kind { return l.impl.Kind() }
 
 // String returns "oci:PATH" or "dir:PATH".
-func (l *Layout) String() string { return l.kind.String() + ":" + l.path }
+func (l *Layout) String() string { return l.Kind().String() + ":" + l.path }
 
 // Close releases the layout's folder; later calls fail with an error
 // wrapping os.ErrClosed. Readers opened from it stay usable until they
@@ -319,4 +310,19 @@ func (l *Layout) Close() error {
 	}
 	l.closed = true
 	return l.root.Close()
+}
+
+// lock takes the layout's write lock: the mutex for this process, flock
+// on the folder for others.
+func (l *Layout) lock(ctx context.Context) (func(), error) {
+	l.mu.Lock()
+	unlockFolder, err := lockFolder(ctx, l.root)
+	if err != nil {
+		l.mu.Unlock()
+		return nil, fmt.Errorf("layout: lock %s: %w", l.path, err)
+	}
+	return func() {
+		unlockFolder()
+		l.mu.Unlock()
+	}, nil
 }

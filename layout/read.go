@@ -1,7 +1,6 @@
 package layout
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,7 +9,8 @@ import (
 	"strings"
 
 	"github.com/concil-go/ocispec/core"
-	"github.com/concil-go/ocispec/digesters"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -42,6 +42,13 @@ type Entry struct {
 	Err error
 }
 
+// defaultMaxNested bounds the entries a walk lists below the top level
+// (the entries of indexes, of their indexes, ...): with each index
+// expanded once, a walk is linear in what the layout stores, and this
+// budget keeps a hostile graph of many small indexes from costing more
+// than a clear error.
+const defaultMaxNested = 100_000
+
 // OpenBlob opens the blob d describes for reading, verified: the reader
 // hands out at most d.Size bytes and ends with io.EOF only when the
 // blob had exactly that size and digest; otherwise the bytes already
@@ -53,132 +60,7 @@ type Entry struct {
 // leading out of the layout are errors naming the blob. The reader
 // checks ctx between reads; close it when done.
 func (l *Layout) OpenBlob(ctx context.Context, d core.Descriptor) (io.ReadCloser, error) {
-	if d.Data != nil {
-		vr, err := digesters.NewVerifyingReaderWith(l.algs, bytes.NewReader(d.Data), d)
-		if err != nil {
-			return nil, &BlobError{Digest: d.Digest, Ref: "embedded data", Err: err}
-		}
-		return &blobReader{ctx: ctx, vr: vr, desc: d}, nil
-	}
-	name, err := l.blobName(d.Digest)
-	if err != nil {
-		return nil, err
-	}
-	return l.openVerified(ctx, name, d)
-}
-
-// blobName returns the file of a blob. In a dir: folder of version 1.1
-// a non-sha256 blob may carry the name containers/image gave it before
-// version 1.2 (its encoded part alone), which is used when the 1.2 name
-// is absent.
-func (l *Layout) blobName(d digest.Digest) (string, error) {
-	if l.kind == OCI {
-		name, err := ociBlobPath(l.algs, d)
-		if err != nil {
-			return "", &BlobError{Digest: d, Err: err}
-		}
-		return name, nil
-	}
-	name, err := dirBlobName(l.algs, d)
-	if err != nil {
-		return "", &BlobError{Digest: d, Err: err}
-	}
-	if core.AlgorithmOf(d) != core.SHA256 {
-		if ok, _ := exists(l.root, name); !ok {
-			if ok, _ := exists(l.root, dirLegacyBlobName(d)); ok {
-				return dirLegacyBlobName(d), nil
-			}
-		}
-	}
-	return name, nil
-}
-
-func (l *Layout) openVerified(ctx context.Context, name string, d core.Descriptor) (io.ReadCloser, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	f, fi, err := openRegular(l.root, name)
-	if err != nil {
-		return nil, &BlobError{Path: name, Digest: d.Digest, Err: err}
-	}
-	if fi.Size() != d.Size {
-		f.Close()
-		return nil, &BlobError{Path: name, Digest: d.Digest, Err: &core.SizeMismatchError{Want: d.Size, Got: fi.Size()}}
-	}
-	vr, err := digesters.NewVerifyingReaderWith(l.algs, f, d)
-	if err != nil {
-		f.Close()
-		return nil, &BlobError{Path: name, Digest: d.Digest, Err: err}
-	}
-	return &blobReader{ctx: ctx, vr: vr, c: f, name: name, desc: d}, nil
-}
-
-// blobReader is a verifying reader over a file that honours ctx and
-// names the blob in its errors.
-type blobReader struct {
-	ctx  context.Context
-	vr   *digesters.VerifyingReader
-	c    io.Closer
-	name string
-	desc core.Descriptor
-}
-
-func (r *blobReader) Read(p []byte) (int, error) {
-	if err := r.ctx.Err(); err != nil {
-		return 0, &BlobError{Path: r.name, Digest: r.desc.Digest, Err: err}
-	}
-	n, err := r.vr.Read(p)
-	if err != nil && err != io.EOF {
-		err = &BlobError{Path: r.name, Digest: r.desc.Digest, Err: typedMismatch(err)}
-	}
-	return n, err
-}
-
-// WriteTo copies the rest of the blob to w in the verifying reader's
-// large buffers (io.Copy would otherwise use io.Discard's 8 KiB one, or
-// its own 32 KiB), checking ctx between buffers; it returns nil when the
-// blob matched its descriptor, and the error Read would give otherwise.
-func (r *blobReader) WriteTo(w io.Writer) (int64, error) {
-	n, err := r.vr.WriteTo(ctxWriter{r.ctx, w})
-	if err != nil {
-		err = &BlobError{Path: r.name, Digest: r.desc.Digest, Err: typedMismatch(err)}
-	}
-	return n, err
-}
-
-// ctxWriter fails its writes once ctx is done.
-type ctxWriter struct {
-	ctx context.Context
-	w   io.Writer
-}
-
-func (c ctxWriter) Write(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.w.Write(p)
-}
-
-// typedMismatch returns the *core.SizeMismatchError or
-// *core.DigestMismatchError inside err (the verifying reader names the
-// blob, which the BlobError around it does already), or err.
-func typedMismatch(err error) error {
-	var sm *core.SizeMismatchError
-	var dm *core.DigestMismatchError
-	switch {
-	case errors.As(err, &sm):
-		return sm
-	case errors.As(err, &dm):
-		return dm
-	}
-	return err
-}
-
-func (r *blobReader) Close() error {
-	if r.c == nil {
-		return nil
-	}
-	return r.c.Close()
+	return l.blobs.open(ctx, d)
 }
 
 // ReadBlob reads a small blob (a config, say) whole, verified as
@@ -188,48 +70,25 @@ func (l *Layout) ReadBlob(ctx context.Context, d core.Descriptor) ([]byte, error
 	if d.Size > l.opts.maxDoc {
 		return nil, &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: %d bytes, limit %d", core.ErrTooLarge, d.Size, l.opts.maxDoc)}
 	}
-	r, err := l.OpenBlob(ctx, d)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(r)
+	return l.blobs.read(ctx, d)
 }
 
-// readDocument reads a manifest or index d describes and returns it
-// with the name of its file. In a dir: folder an instance manifest of a
-// manifest list lives in "<name>.manifest.json", the top one in
-// manifest.json.
+// ReadDocument reads the manifest or index d describes as stored,
+// verified: a blob in an OCI layout; in a dir: folder manifest.json or
+// an instance manifest ("<name>.manifest.json"). Documents larger than
+// the layout's document limit are refused before they are read.
+func (l *Layout) ReadDocument(ctx context.Context, d core.Descriptor) ([]byte, error) {
+	b, _, err := l.readDocument(ctx, d)
+	return b, err
+}
+
+// readDocument is ReadDocument, with the name of the document's file.
 func (l *Layout) readDocument(ctx context.Context, d core.Descriptor) ([]byte, string, error) {
 	if d.Size > l.opts.maxDoc {
 		return nil, "", &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: %d bytes, limit %d", core.ErrTooLarge, d.Size, l.opts.maxDoc)}
 	}
-	if l.kind == OCI {
-		b, err := l.ReadBlob(ctx, d)
-		name, _ := ociBlobPath(l.algs, d.Digest)
-		return b, name, err
-	}
-	name, err := dirInstanceName(l.algs, d.Digest)
-	if err != nil {
-		return nil, "", &BlobError{Digest: d.Digest, Err: err}
-	}
-	if ok, _ := exists(l.root, name); ok {
-		b, err := l.readVerified(ctx, name, d)
-		return b, name, err
-	}
-	if top, err := readSmallFile(l.root, dirManifestFile, l.opts.maxDoc); err == nil && l.algs.VerifyBytes(top, d.Size, d.Digest) == nil {
-		return top, dirManifestFile, nil
-	}
-	return nil, name, &BlobError{Path: name, Digest: d.Digest, Err: fmt.Errorf("%w: no such file, and manifest.json is another document", core.ErrNotFound)}
-}
-
-func (l *Layout) readVerified(ctx context.Context, name string, d core.Descriptor) ([]byte, error) {
-	r, err := l.openVerified(ctx, name, d)
-	if err != nil {
-		return nil, err
-	}
-	defer r.Close()
-	return io.ReadAll(r)
+	l.docReads.Add(1)
+	return l.impl.readDocument(ctx, d)
 }
 
 // ReadManifest reads the manifest d describes, verified, and decodes it
@@ -261,87 +120,105 @@ func (l *Layout) ReadIndex(ctx context.Context, d core.Descriptor) (core.Index, 
 	return ix, f, b, nil
 }
 
-// dirTop reads a dir: image's manifest.json and describes it.
-func (l *Layout) dirTop(ctx context.Context) (core.Descriptor, core.Detection, []byte, error) {
-	b, err := readSmallFile(l.root, dirManifestFile, l.opts.maxDoc)
-	if errors.Is(err, core.ErrNotFound) {
-		return core.Descriptor{}, core.Detection{}, nil, &BlobError{Path: dirManifestFile, Err: fmt.Errorf("%w: manifest.json does not exist", ErrNoImage)}
-	}
-	if err != nil {
-		return core.Descriptor{}, core.Detection{}, nil, &BlobError{Path: dirManifestFile, Err: err}
-	}
-	det, err := l.reg.Detect(ctx, b, core.WithMaxSize(l.opts.maxDoc))
-	if err != nil {
-		return core.Descriptor{}, core.Detection{}, nil, &BlobError{Path: dirManifestFile, Err: err}
-	}
-	d := core.DescriptorFromBytes(det.MediaType, b)
-	return d, det, b, nil
-}
-
 // List returns every manifest and index of the layout: the top-level
 // entries in order (index.json's, or dir:'s manifest.json), each index
-// followed by the entries it lists, depth first. An index that cannot
-// be read is listed with its Err set, so that one damaged image does not
-// hide the others; List itself fails only when the top level (index.json,
-// manifest.json) cannot be read.
+// followed by the entries it lists, depth first. An index listed by
+// several parents (or several times by one) is listed each time, and
+// its entries after the first time only: each index is read once, so
+// the cost is linear in what the layout stores, and past 100,000 entries
+// below the top level List fails with an error wrapping
+// core.ErrTooLarge. An index that cannot be read (missing, damaged,
+// nested too deep, in a cycle) is listed with its Err set, so that one
+// damaged image does not hide the others; otherwise List fails only
+// when the top level (index.json, manifest.json) cannot be read.
 func (l *Layout) List(ctx context.Context) ([]Entry, error) {
-	entries, _, err := l.list(ctx)
+	entries, _, err := l.list(ctx, true)
 	return entries, err
 }
 
-func (l *Layout) list(ctx context.Context) ([]Entry, []byte, error) {
-	var top []core.Descriptor
-	var topRaw []byte
-	switch l.kind {
-	case OCI:
-		ix, err := l.readIndexJSON(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		top = ix.Manifests
-	case Dir:
-		d, _, b, err := l.dirTop(ctx)
-		if err != nil {
-			return nil, nil, err
-		}
-		top, topRaw = []core.Descriptor{d}, b
+// list returns the top-level entries and, with deep, those below them
+// (see List), and a dir: layout's manifest.json.
+func (l *Layout) list(ctx context.Context, deep bool) ([]Entry, []byte, error) {
+	top, topRaw, err := l.impl.top(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
-	var out []Entry
-	var walk func(d core.Descriptor, tag string, parent digest.Digest, depth int, seen []digest.Digest)
-	walk = func(d core.Descriptor, tag string, parent digest.Digest, depth int, seen []digest.Digest) {
-		out = append(out, Entry{Descriptor: d, Tag: tag, Index: isIndexType(l.reg, d.MediaType), Parent: parent, Depth: depth})
-		e := &out[len(out)-1]
-		if !e.Index {
-			return
-		}
-		if depth >= maxDepth || slices.Contains(seen, d.Digest) {
-			e.Err = &BlobError{Digest: d.Digest, Err: fmt.Errorf("%w: indexes nest deeper than %d or in a cycle", core.ErrInvalidDocument, maxDepth)}
-			return
-		}
-		ix, _, _, err := l.readEntryIndex(ctx, *e)
-		if err != nil {
-			e.Err = err
-			return
-		}
-		for _, c := range ix.Manifests {
-			walk(c, tag, d.Digest, depth+1, append(seen, d.Digest))
-		}
-	}
+	w := &walk{l: l, expanded: map[digest.Digest]bool{}}
 	for _, d := range top {
-		walk(d, tagOf(d), "", 0, nil)
+		w.out = append(w.out, Entry{Descriptor: d, Tag: tagOf(d), Index: isIndexType(l.reg, d.MediaType)})
+		if deep {
+			if err := w.expand(ctx, len(w.out)-1, nil); err != nil {
+				return nil, nil, err
+			}
+		}
 	}
-	return out, topRaw, nil
+	return w.out, topRaw, nil
+}
+
+// walk lists the entries below the top level, expanding each index
+// once.
+type walk struct {
+	l        *Layout
+	out      []Entry
+	expanded map[digest.Digest]bool
+	nested   int
+}
+
+// expand appends the entries of the index out[i] (when it is one not
+// expanded before) and theirs. path holds the digests of the indexes
+// above it, to tell a cycle from a repeat.
+func (w *walk) expand(ctx context.Context, i int, path []digest.Digest) error {
+	e := w.out[i]
+	if !e.Index {
+		return nil
+	}
+	switch {
+	case slices.Contains(path, e.Descriptor.Digest):
+		w.out[i].Err = &BlobError{Digest: e.Descriptor.Digest, Err: fmt.Errorf("%w: index lists itself (a cycle through %d indexes)", core.ErrInvalidDocument, len(path)-slices.Index(path, e.Descriptor.Digest))}
+		return nil
+	case e.Depth >= maxDepth:
+		w.out[i].Err = &BlobError{Digest: e.Descriptor.Digest, Err: fmt.Errorf("%w: indexes nest deeper than %d", core.ErrInvalidDocument, maxDepth)}
+		return nil
+	case w.expanded[e.Descriptor.Digest]:
+		return nil // listed with its entries before
+	}
+	w.expanded[e.Descriptor.Digest] = true
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	ix, _, _, err := w.l.ReadIndex(ctx, e.Descriptor)
+	if err != nil {
+		w.out[i].Err = err
+		return nil
+	}
+	if w.nested += len(ix.Manifests); w.nested > w.l.opts.maxNested {
+		return &BlobError{Digest: e.Descriptor.Digest, Err: fmt.Errorf("%w: the indexes of %s list more than %d entries below the top level; a walk stops there", core.ErrTooLarge, w.l, w.l.opts.maxNested)}
+	}
+	path = append(path, e.Descriptor.Digest)
+	for _, c := range ix.Manifests {
+		w.out = append(w.out, Entry{Descriptor: c, Tag: e.Tag, Index: isIndexType(w.l.reg, c.MediaType), Parent: e.Descriptor.Digest, Depth: e.Depth + 1})
+		if err := w.expand(ctx, len(w.out)-1, path); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Selector chooses an image of a layout. The zero Selector chooses the
-// only top-level entry, and fails when there are several.
+// only image, and fails when there are several: an image is a tag (all
+// the index.json entries of one tag, one per platform) or the untagged
+// entries; a choice between images is never made silently.
 type Selector struct {
 	// Tag keeps the index.json entries tagged Tag (OCI only).
 	Tag string
 	// Digest keeps the manifest or index of that digest, at any depth.
 	Digest digest.Digest
-	// Platform chooses among several matches and inside an index; nil
-	// means the running machine's platform when a choice is needed.
+	// Platform chooses among the entries of one image and inside an
+	// index; nil means the running machine's platform when a choice is
+	// needed. An image for another platform (its index.json entry or,
+	// without one, its config says so) is an error naming both, never a
+	// silent choice; an OS or architecture that neither Go nor the
+	// image-spec knows is an error wrapping core.ErrUnknownPlatform.
 	Platform *core.Platform
 }
 
@@ -378,18 +255,17 @@ func ParseSelector(s string) (Selector, error) {
 	return sel, nil
 }
 
-// Find returns the entry sel chooses, which may be an index: the
-// top-level entries (or, with a digest, the entries of that digest at any
-// depth), kept by tag; among several, the one of the wanted platform
-// (core.SelectManifest's rules) when every one has a platform. No match
-// is an error wrapping core.ErrNotFound that lists what the layout has;
-// several that nothing tells apart, ErrAmbiguous.
+// Find returns the entry sel chooses, which may be an index: among the
+// top-level entries (or, with a digest, the entries of that digest at
+// any depth) those of sel's tag; without a tag or digest, those of the
+// only image (several images are an error wrapping ErrAmbiguous that
+// lists each with its tag, digest and platform); among the entries of
+// one image, the one of the wanted platform (core.SelectManifest's
+// rules). No match is an error wrapping core.ErrNotFound that lists what
+// the layout has.
 func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 	if sel.Tag != "" {
-		if l.kind == Dir {
-			return Entry{}, fmt.Errorf("%w (asked for tag %q in %s)", ErrNoTags, sel.Tag, l)
-		}
-		if err := ValidateTag(sel.Tag); err != nil {
+		if err := l.impl.checkTag(sel.Tag); err != nil {
 			return Entry{}, err
 		}
 	}
@@ -398,7 +274,13 @@ func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 			return Entry{}, err
 		}
 	}
-	entries, topRaw, err := l.list(ctx)
+	if sel.Platform != nil {
+		if err := core.CheckPlatform(*sel.Platform); err != nil {
+			return Entry{}, fmt.Errorf("layout: %w", err)
+		}
+	}
+	// Only a digest can name an entry below the top level.
+	entries, topRaw, err := l.list(ctx, sel.Digest != "")
 	if err != nil {
 		return Entry{}, err
 	}
@@ -416,7 +298,8 @@ func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 				continue
 			}
 		case e.Descriptor.Digest == sel.Digest:
-		case l.kind == Dir && e.Depth == 0 && core.AlgorithmOf(sel.Digest) != core.AlgorithmOf(e.Descriptor.Digest):
+		case topRaw != nil && e.Depth == 0 && core.AlgorithmOf(sel.Digest) != core.AlgorithmOf(e.Descriptor.Digest):
+			// dir:'s manifest.json, named by a digest of another algorithm.
 			if got, err := l.algs.FromBytes(core.AlgorithmOf(sel.Digest), topRaw); err != nil || got != sel.Digest {
 				continue
 			}
@@ -426,11 +309,11 @@ func (l *Layout) Find(ctx context.Context, sel Selector) (Entry, error) {
 		}
 		cands = append(cands, e)
 	}
-	return pick(cands, entries, sel, l)
+	return l.pick(cands, entries, sel)
 }
 
 // pick chooses one of the candidates Find collected.
-func pick(cands, all []Entry, sel Selector, l *Layout) (Entry, error) {
+func (l *Layout) pick(cands, all []Entry, sel Selector) (Entry, error) {
 	if len(cands) == 0 {
 		var unreadable []error
 		for _, e := range all {
@@ -443,21 +326,30 @@ func pick(cands, all []Entry, sel Selector, l *Layout) (Entry, error) {
 		}
 		return Entry{}, fmt.Errorf("%w: %q in %s (it has %s)", core.ErrNotFound, sel.String(), l, describeEntries(all))
 	}
+	if sel.Tag == "" && sel.Digest == "" {
+		tags := map[string]bool{}
+		for _, c := range cands {
+			tags[c.Tag] = true
+		}
+		if len(tags) > 1 {
+			return Entry{}, fmt.Errorf("%w: %s holds %d images, name one with a tag or digest: %s", ErrAmbiguous, l, len(tags), describeEntries(cands))
+		}
+	}
 	same := true
 	for _, c := range cands[1:] {
 		same = same && c.Descriptor.Digest == cands[0].Descriptor.Digest
 	}
 	if len(cands) == 1 || same {
 		c := cands[0]
-		if sel.Platform != nil && c.Descriptor.Platform != nil && !c.Descriptor.Platform.Matches(*sel.Platform) {
-			return Entry{}, fmt.Errorf("%w: %q in %s: %w %s (it is for %s)", core.ErrNotFound, sel.String(), l, core.ErrNoMatchingPlatform, sel.Platform, c.Descriptor.Platform)
+		if sel.Platform != nil && c.Descriptor.Platform != nil && !c.Index && !c.Descriptor.Platform.Matches(*sel.Platform) {
+			return Entry{}, fmt.Errorf("%w: %s in %s is for %s, not %s", ErrPlatformMismatch, describeEntry(c), l, c.Descriptor.Platform, sel.Platform)
 		}
 		return c, nil
 	}
 	ix := core.Index{}
 	for _, c := range cands {
 		if c.Descriptor.Platform == nil {
-			return Entry{}, fmt.Errorf("%w: %q in %s matches %s; name a tag or digest", ErrAmbiguous, sel.String(), l, describeEntries(cands))
+			return Entry{}, fmt.Errorf("%w: %q in %s matches %s, not all of them with a platform; name a digest", ErrAmbiguous, sel.String(), l, describeEntries(cands))
 		}
 		ix.Manifests = append(ix.Manifests, c.Descriptor)
 	}
@@ -473,20 +365,25 @@ func pick(cands, all []Entry, sel Selector, l *Layout) (Entry, error) {
 	return Entry{}, fmt.Errorf("%w: %q in %s", core.ErrNotFound, sel.String(), l)
 }
 
+// describeEntry names an entry: TAG@DIGEST (PLATFORM).
+func describeEntry(e Entry) string {
+	s := string(e.Descriptor.Digest)
+	if e.Tag != "" {
+		s = e.Tag + "@" + s
+	}
+	if e.Descriptor.Platform != nil {
+		s += " (" + e.Descriptor.Platform.String() + ")"
+	}
+	return s
+}
+
 func describeEntries(es []Entry) string {
 	var parts []string
 	for _, e := range es {
 		if e.Depth != 0 && len(es) > 1 {
 			continue
 		}
-		s := string(e.Descriptor.Digest)
-		if e.Tag != "" {
-			s = e.Tag + "@" + s
-		}
-		if e.Descriptor.Platform != nil {
-			s += " (" + e.Descriptor.Platform.String() + ")"
-		}
-		parts = append(parts, s)
+		parts = append(parts, describeEntry(e))
 	}
 	if len(parts) == 0 {
 		return "nothing"
@@ -514,7 +411,10 @@ type Image struct {
 
 // Image resolves sel to one manifest ([Layout.Find]; an index is
 // descended into by sel.Platform, or the running machine's platform)
-// and reads it, verified.
+// and reads it, verified. When sel names a platform and nothing listed
+// the manifest with one, its config says which platform it is for: an
+// image config of another platform is an error wrapping
+// ErrPlatformMismatch that names both.
 func (l *Layout) Image(ctx context.Context, sel Selector) (*Image, error) {
 	e, err := l.Find(ctx, sel)
 	if err != nil {
@@ -525,7 +425,7 @@ func (l *Layout) Image(ctx context.Context, sel Selector) (*Image, error) {
 		if depth >= maxDepth {
 			return nil, &BlobError{Digest: e.Descriptor.Digest, Err: fmt.Errorf("%w: indexes nest deeper than %d", core.ErrInvalidDocument, maxDepth)}
 		}
-		ix, _, _, err := l.readEntryIndex(ctx, e)
+		ix, _, _, err := l.ReadIndex(ctx, e.Descriptor)
 		if err != nil {
 			return nil, err
 		}
@@ -537,45 +437,79 @@ func (l *Layout) Image(ctx context.Context, sel Selector) (*Image, error) {
 		}
 		e = Entry{Descriptor: d, Tag: e.Tag, Index: isIndexType(l.reg, d.MediaType), Parent: p.Digest, Depth: e.Depth + 1}
 	}
-	m, f, b, err := l.readEntryManifest(ctx, e)
+	m, f, b, err := l.ReadManifest(ctx, e.Descriptor)
 	if err != nil {
 		return nil, err
+	}
+	if sel.Platform != nil && e.Descriptor.Platform == nil {
+		if err := l.checkConfigPlatform(ctx, e, m, *sel.Platform); err != nil {
+			return nil, err
+		}
 	}
 	return &Image{Descriptor: e.Descriptor, Tag: e.Tag, Manifest: m, Format: f, Bytes: b, Index: parent}, nil
 }
 
-// isDirTop reports whether e is a dir: image's manifest.json.
-func (l *Layout) isDirTop(e Entry) bool { return l.kind == Dir && e.Depth == 0 }
-
-// readEntryIndex reads the index an entry of List or Find refers to.
-func (l *Layout) readEntryIndex(ctx context.Context, e Entry) (core.Index, core.Format, []byte, error) {
-	if !l.isDirTop(e) {
-		return l.ReadIndex(ctx, e.Descriptor)
+// checkConfigPlatform compares the platform an image's config states
+// with the one asked for. Configs of artifacts, and image configs that
+// name no OS or architecture, say nothing and pass.
+func (l *Layout) checkConfigPlatform(ctx context.Context, e Entry, m core.Manifest, want core.Platform) error {
+	if !isImageConfigType(m.Config.MediaType) {
+		return nil
 	}
-	_, _, raw, err := l.dirTop(ctx)
+	raw, err := l.ReadBlob(ctx, m.Config)
 	if err != nil {
-		return core.Index{}, nil, nil, err
+		return err
 	}
-	ix, f, err := l.reg.DecodeIndex(ctx, raw, core.WithMaxSize(l.opts.maxDoc))
-	if err != nil {
-		return core.Index{}, nil, nil, &BlobError{Path: dirManifestFile, Err: err}
+	got, ok := core.ConfigPlatform(raw)
+	if !ok || got.Matches(want) {
+		return nil
 	}
-	return ix, f, raw, nil
+	return fmt.Errorf("%w: %s in %s is for %s (its config says so), not %s", ErrPlatformMismatch, describeEntry(e), l, got, want.String())
 }
 
-// readEntryManifest reads the manifest an entry of List or Find refers
-// to.
-func (l *Layout) readEntryManifest(ctx context.Context, e Entry) (core.Manifest, core.Format, []byte, error) {
-	if !l.isDirTop(e) {
-		return l.ReadManifest(ctx, e.Descriptor)
+// isImageConfigType reports whether mt is the media type of an OCI or
+// Docker image config, which states the image's platform.
+func isImageConfigType(mt string) bool {
+	switch core.NormalizeMediaType(mt) {
+	case oci.MediaTypeConfig, docker.MediaTypeConfig:
+		return true
 	}
-	_, _, raw, err := l.dirTop(ctx)
-	if err != nil {
-		return core.Manifest{}, nil, nil, err
+	return false
+}
+
+// isIndexType reports whether mt is the index (manifest list) media
+// type of a registered format, or of OCI or Docker.
+func isIndexType(reg *core.Registry, mt string) bool {
+	n := core.NormalizeMediaType(mt)
+	if n == oci.MediaTypeIndex || n == docker.MediaTypeManifestList {
+		return true
 	}
-	m, f, err := l.reg.DecodeManifest(ctx, raw, core.WithMaxSize(l.opts.maxDoc))
-	if err != nil {
-		return core.Manifest{}, nil, nil, &BlobError{Path: dirManifestFile, Err: err}
+	if f, err := reg.FormatByMediaType(n); err == nil {
+		return core.NormalizeMediaType(f.Describe().IndexMediaType) == n
 	}
-	return m, f, raw, nil
+	return false
+}
+
+// isDocumentType reports whether mt is the manifest or index media type
+// of a registered format, or of OCI or Docker.
+func (l *Layout) isDocumentType(mt string) bool {
+	switch core.NormalizeMediaType(mt) {
+	case oci.MediaTypeManifest, oci.MediaTypeIndex, docker.MediaTypeManifest, docker.MediaTypeManifestList:
+		return true
+	}
+	_, err := l.reg.FormatByMediaType(mt)
+	return err == nil
+}
+
+// digestsOf lists the digests of the descriptors, without repeats.
+func digestsOf(ds ...core.Descriptor) []digest.Digest {
+	seen := map[digest.Digest]bool{}
+	var out []digest.Digest
+	for _, d := range ds {
+		if d.Digest != "" && !seen[d.Digest] {
+			seen[d.Digest] = true
+			out = append(out, d.Digest)
+		}
+	}
+	return out
 }

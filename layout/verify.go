@@ -47,22 +47,22 @@ type VerifyOptions struct {
 // VerifyWith is [Layout.Verify] with options.
 func (l *Layout) VerifyWith(ctx context.Context, opts VerifyOptions) error {
 	v := &verifier{l: l, seen: map[digest.Digest]bool{}, queued: map[blobKey]bool{}, progress: opts.Progress}
-	switch l.kind {
-	case OCI:
-		ix, err := l.readIndexJSON(ctx)
+	top, raw, err := l.impl.top(ctx)
+	if err != nil {
+		return errors.Join(err)
+	}
+	if raw != nil {
+		// dir:'s manifest.json, which nothing lists.
+		det, err := l.reg.Detect(ctx, raw, core.WithMaxSize(l.opts.maxDoc))
 		if err != nil {
-			return errors.Join(err)
+			return errors.Join(&BlobError{Path: dirManifestFile, Err: err})
 		}
-		for i, d := range ix.Manifests {
+		v.seen[top[0].Digest] = true
+		v.decoded(ctx, top[0], dirManifestFile, det.Index, raw, "", 0)
+	} else {
+		for i, d := range top {
 			v.document(ctx, d, fmt.Sprintf("index.json manifests[%d]", i), 0)
 		}
-	case Dir:
-		d, det, raw, err := l.dirTop(ctx)
-		if err != nil {
-			return errors.Join(err)
-		}
-		v.seen[d.Digest] = true
-		v.decoded(ctx, d, dirManifestFile, det.Index, raw, "", 0)
 	}
 	v.checkBlobs(ctx)
 	if err := ctx.Err(); err != nil {
@@ -227,12 +227,12 @@ func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
 			return &BlobError{Digest: d.Digest, Ref: b.ref + ", embedded data", Err: err}
 		}
 	}
-	name, err := v.l.blobName(d.Digest)
+	name, err := v.l.impl.readName(d.Digest)
 	if err != nil {
-		return withRef(err, b.ref)
+		return withRef(&BlobError{Digest: d.Digest, Err: err}, b.ref)
 	}
 	d.Data = nil
-	r, err := v.l.openVerified(ctx, name, d)
+	r, err := v.l.blobs.openFile(ctx, name, d)
 	if err != nil {
 		if errors.Is(err, core.ErrNotFound) && len(d.URLs) > 0 {
 			return nil // non-distributable: fetched from its URLs

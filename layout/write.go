@@ -8,12 +8,9 @@ import (
 	"io"
 	"maps"
 	"os"
-	"path"
-	"strings"
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
-	"github.com/concil-go/ocispec/digesters"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -129,8 +126,6 @@ func (o *WriteOptions) orZero() *WriteOptions {
 	return o
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
-
 // PutBlob writes the blob d describes from src, the crash-safe way: into
 // a temporary file in the layout's folder, hashed while it is written,
 // checked against d's size and digest, synced, and renamed into place
@@ -140,161 +135,7 @@ var bufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
 // empty JSON object "{}". On any error no file is left under the blob's
 // name that was not there before.
 func (l *Layout) PutBlob(ctx context.Context, d core.Descriptor, src Source, opts *WriteOptions) error {
-	return l.putBlob(ctx, d, src, opts.orZero(), nil)
-}
-
-// putBlob is PutBlob; with syncs set, the blob's folder is added to it
-// instead of being synced (the caller syncs before referring to it).
-func (l *Layout) putBlob(ctx context.Context, d core.Descriptor, src Source, opts *WriteOptions, syncs *dirSyncs) error {
-	name, err := l.writeName(d.Digest)
-	if err != nil {
-		return err
-	}
-	if d.Size < 0 {
-		return &BlobError{Path: name, Digest: d.Digest, Err: fmt.Errorf("%w: negative size %d", core.ErrInvalidDocument, d.Size)}
-	}
-	if err := l.algs.Check(core.AlgorithmOf(d.Digest)); err != nil {
-		return &BlobError{Path: name, Digest: d.Digest, Err: err}
-	}
-	if l.present(ctx, name, d, opts.TrustExisting) {
-		if syncs != nil {
-			syncs.add(name) // it may be another writer's, not synced yet
-		}
-		if opts.Progress != nil {
-			opts.Progress(Progress{Descriptor: d, Delta: d.Size, Written: d.Size, Skipped: true})
-		}
-		return nil
-	}
-	if src == nil {
-		src = l.implicitSource(d)
-	}
-	if src == nil {
-		return &BlobError{Path: name, Digest: d.Digest, Err: ErrNoSource}
-	}
-	if err := l.writeBlob(ctx, name, d, src, opts.Progress); err != nil {
-		return blobErr(name, d.Digest, "", err)
-	}
-	if syncs != nil {
-		syncs.add(name)
-		return nil
-	}
-	if err := syncDir(l.root, path.Dir(name)); err != nil {
-		return blobErr(name, d.Digest, "", err)
-	}
-	return nil
-}
-
-// writeName is the file a blob is written to (in a dir: folder, always
-// the version 1.2 name).
-func (l *Layout) writeName(d digest.Digest) (string, error) {
-	var name string
-	var err error
-	if l.kind == OCI {
-		name, err = ociBlobPath(l.algs, d)
-	} else {
-		name, err = dirBlobName(l.algs, d)
-	}
-	if err != nil {
-		return "", &BlobError{Digest: d, Err: err}
-	}
-	return name, nil
-}
-
-// implicitSource is the source of a blob that needs none: embedded data,
-// or the empty JSON object "{}".
-func (l *Layout) implicitSource(d core.Descriptor) Source {
-	if d.Data != nil {
-		return FromBytes(d.Data)
-	}
-	if d.Size == 2 {
-		if e, err := l.algs.FromBytes(core.AlgorithmOf(d.Digest), []byte("{}")); err == nil && e == d.Digest {
-			return FromBytes([]byte("{}"))
-		}
-	}
-	return nil
-}
-
-// present reports whether the blob is in the layout whole: a regular
-// file of the right size, whose content hashes to the digest unless
-// trust is set.
-func (l *Layout) present(ctx context.Context, name string, d core.Descriptor, trust bool) bool {
-	fi, err := statRegular(l.root, name)
-	if err != nil || fi.Size() != d.Size {
-		return false
-	}
-	if trust {
-		return true
-	}
-	r, err := l.openVerified(ctx, name, d)
-	if err != nil {
-		return false
-	}
-	defer r.Close()
-	_, err = io.Copy(io.Discard, r)
-	return err == nil
-}
-
-func (l *Layout) writeBlob(ctx context.Context, name string, d core.Descriptor, src Source, progress func(Progress)) error {
-	rc, err := src.Open(ctx)
-	if err != nil {
-		return fmt.Errorf("open source: %w", err)
-	}
-	defer rc.Close()
-	vr, err := digesters.NewVerifyingReaderWith(l.algs, rc, d)
-	if err != nil {
-		return err
-	}
-	return writeUnsynced(l.root, name, func(f *os.File) error {
-		var w io.Writer = f
-		if l.wrapWriter != nil {
-			w = l.wrapWriter(w)
-		}
-		if progress != nil {
-			w = &progressWriter{w: w, d: d, fn: progress}
-		}
-		return copyBlob(ctx, w, vr)
-	})
-}
-
-// copyBlob copies through a pooled 1 MiB buffer, checking ctx between
-// buffers. The source is a verifying reader, so io.EOF means the blob
-// matched its descriptor.
-func copyBlob(ctx context.Context, w io.Writer, r io.Reader) error {
-	buf := bufPool.Get().(*[]byte)
-	defer bufPool.Put(buf)
-	for {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		n, rerr := io.ReadFull(r, *buf)
-		if n > 0 {
-			if _, err := w.Write((*buf)[:n]); err != nil {
-				return fmt.Errorf("write: %w", err)
-			}
-		}
-		switch {
-		case rerr == io.EOF || rerr == io.ErrUnexpectedEOF:
-			return nil
-		case rerr != nil:
-			return typedMismatch(rerr)
-		}
-	}
-}
-
-type progressWriter struct {
-	w  io.Writer
-	d  core.Descriptor
-	fn func(Progress)
-	n  int64
-}
-
-func (p *progressWriter) Write(b []byte) (int, error) {
-	n, err := p.w.Write(b)
-	if n > 0 {
-		p.n += int64(n)
-		p.fn(Progress{Descriptor: p.d, Delta: int64(n), Written: p.n})
-	}
-	return n, err
+	return l.blobs.put(ctx, d, src, opts.orZero(), nil)
 }
 
 // blobsOf lists the blobs an image needs in the layout: its config and
@@ -310,79 +151,6 @@ func blobsOf(m core.Manifest) []core.Descriptor {
 		}
 	}
 	return out
-}
-
-// putBlobs writes blobs with the layout's workers. Every blob needs a
-// source, unless it is in the layout already, has an implicit source,
-// or is a non-distributable layer with URLs; all blobs without one are
-// reported together before anything is written. The first error stops
-// the other writers. The folders the blobs went to are synced once, at
-// the end, before anything can refer to the blobs.
-func (l *Layout) putBlobs(ctx context.Context, ds []core.Descriptor, srcs Blobs, opts *WriteOptions) error {
-	type job struct {
-		d   core.Descriptor
-		src Source
-	}
-	var jobs []job
-	var missing []error
-	for _, d := range ds {
-		src := srcs[d.Digest]
-		if src == nil {
-			src = l.implicitSource(d)
-		}
-		if src == nil {
-			name, err := l.writeName(d.Digest)
-			if err != nil {
-				missing = append(missing, err)
-				continue
-			}
-			if fi, err := statRegular(l.root, name); err == nil && fi.Size() == d.Size {
-				jobs = append(jobs, job{d, nil}) // PutBlob verifies it
-				continue
-			}
-			if len(d.URLs) > 0 {
-				continue // non-distributable: fetched from its URLs by whoever needs it
-			}
-			missing = append(missing, &BlobError{Path: name, Digest: d.Digest, Err: ErrNoSource})
-			continue
-		}
-		jobs = append(jobs, job{d, src})
-	}
-	if len(missing) > 0 {
-		return errors.Join(missing...)
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var syncs dirSyncs
-	sem := make(chan struct{}, l.opts.workers)
-	var wg sync.WaitGroup
-	var once sync.Once
-	var first error
-	for _, j := range jobs {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			break
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := l.putBlob(ctx, j.d, j.src, opts, &syncs); err != nil {
-				once.Do(func() { first = err; cancel() })
-			}
-		}()
-	}
-	wg.Wait()
-	if first != nil {
-		return first
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	return syncs.sync(l.root)
 }
 
 // encoded is a manifest or index ready to be stored.
@@ -432,10 +200,7 @@ func (l *Layout) checkTag(opts *WriteOptions) error {
 	if opts.Tag == "" {
 		return nil
 	}
-	if l.kind == Dir {
-		return fmt.Errorf("%w (asked to tag %q in %s)", ErrNoTags, opts.Tag, l)
-	}
-	return ValidateTag(opts.Tag)
+	return l.impl.checkTag(opts.Tag)
 }
 
 // WriteImage writes an image: every blob m refers to (config and
@@ -516,11 +281,10 @@ func (l *Layout) WriteIndex(ctx context.Context, f core.Format, members []Member
 }
 
 // store writes an image whose documents are encoded: the blobs first,
-// then the documents below the root, then the root. A dir: layout is
-// locked throughout, since writing its root removes the files of the
-// image it replaces.
+// then the documents below the root, then the root. A layout whose
+// commit removes files (dir:) is locked throughout.
 func (l *Layout) store(ctx context.Context, top encoded, need []core.Descriptor, srcs Blobs, docs []encoded, opts *WriteOptions) (core.Descriptor, error) {
-	if l.kind == Dir {
+	if l.impl.exclusive() {
 		unlock, err := l.lock(ctx)
 		if err != nil {
 			return core.Descriptor{}, err
@@ -528,10 +292,10 @@ func (l *Layout) store(ctx context.Context, top encoded, need []core.Descriptor,
 		defer unlock()
 	}
 	need = dedupe(need)
-	if err := l.putBlobs(ctx, need, srcs, opts); err != nil {
+	if err := l.blobs.putMany(ctx, need, srcs, opts); err != nil {
 		return core.Descriptor{}, err
 	}
-	return l.commit(ctx, top, need, docs, opts)
+	return l.impl.commit(ctx, top, need, docs, opts)
 }
 
 func dedupe(ds []core.Descriptor) []core.Descriptor {
@@ -544,160 +308,4 @@ func dedupe(ds []core.Descriptor) []core.Descriptor {
 		}
 	}
 	return out
-}
-
-// storeDocument stores a manifest or index that is not the dir: root:
-// as a blob (OCI) or as "<digest>.manifest.json" (dir:).
-func (l *Layout) storeDocument(ctx context.Context, e encoded, opts *WriteOptions) error {
-	if l.kind == OCI {
-		d := e.desc
-		d.Platform, d.Annotations = nil, nil
-		return l.PutBlob(ctx, d, FromBytes(e.raw), opts)
-	}
-	name, err := dirInstanceName(l.algs, e.desc.Digest)
-	if err != nil {
-		return &BlobError{Digest: e.desc.Digest, Err: err}
-	}
-	if fi, err := statRegular(l.root, name); err == nil && fi.Size() == e.desc.Size {
-		if b, err := l.readVerified(ctx, name, e.desc); err == nil && bytes.Equal(b, e.raw) {
-			return nil
-		}
-	}
-	if err := writeFileAtomic(l.root, name, e.raw); err != nil {
-		return &BlobError{Path: name, Digest: e.desc.Digest, Err: err}
-	}
-	return nil
-}
-
-// commit stores the documents below the root, then the root: the
-// index.json entry (OCI) or manifest.json and version (dir:, with the
-// lock already held).
-func (l *Layout) commit(ctx context.Context, top encoded, blobs []core.Descriptor, docs []encoded, opts *WriteOptions) (core.Descriptor, error) {
-	for _, d := range docs {
-		if err := l.storeDocument(ctx, d, opts); err != nil {
-			return core.Descriptor{}, err
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return core.Descriptor{}, err
-	}
-	if l.kind == OCI {
-		if err := l.storeDocument(ctx, top, opts); err != nil {
-			return core.Descriptor{}, err
-		}
-		entry := top.desc
-		entry.Platform = opts.Platform
-		if len(opts.Annotations) > 0 || opts.Tag != "" {
-			entry.Annotations = maps.Clone(opts.Annotations)
-			if entry.Annotations == nil {
-				entry.Annotations = map[string]string{}
-			}
-			if opts.Tag != "" {
-				entry.Annotations[AnnotationRefName] = opts.Tag
-			}
-		}
-		err := l.updateIndexJSON(ctx, func(ix *core.Index) error {
-			putEntry(ix, entry)
-			return nil
-		})
-		return entry, err
-	}
-	keep := map[string]bool{}
-	all := digestsOf(blobs...)
-	for _, d := range blobs {
-		name, _ := dirBlobName(l.algs, d.Digest)
-		keep[name] = true
-	}
-	for _, d := range docs {
-		name, _ := dirInstanceName(l.algs, d.desc.Digest)
-		keep[name] = true
-		all = append(all, d.desc.Digest)
-	}
-	return top.desc, l.commitDir(top.raw, dirVersionFor(all), keep)
-}
-
-// commitDir makes raw the dir: image's manifest.json. The version file
-// is raised to 1.2 before (an old image under 1.2 is still whole) and
-// lowered to 1.1 after (the new image needs no more), then the files of
-// the previous image are removed.
-func (l *Layout) commitDir(raw []byte, need string, keep map[string]bool) error {
-	cur, err := readDirVersion(l.root)
-	if err != nil {
-		return err
-	}
-	if need == DirVersion12 && cur != DirVersion12 {
-		if err := writeFileAtomic(l.root, dirVersionFile, []byte(DirVersion12)); err != nil {
-			return blobErr(dirVersionFile, "", "", err)
-		}
-	}
-	if err := writeFileAtomic(l.root, dirManifestFile, raw); err != nil {
-		return blobErr(dirManifestFile, "", "", err)
-	}
-	if need == DirVersion11 && cur != DirVersion11 {
-		if err := writeFileAtomic(l.root, dirVersionFile, []byte(DirVersion11)); err != nil {
-			return blobErr(dirVersionFile, "", "", err)
-		}
-	}
-	return l.dirCollect(keep)
-}
-
-// dirCollect removes what a dir: folder holds besides the current image:
-// blobs and instance manifests it does not refer to, the previous
-// image's signatures, and temporary files of writes cut short (the lock
-// is held, so none is in use). Files of other names are left alone.
-func (l *Layout) dirCollect(keep map[string]bool) error {
-	d, err := l.root.Open(".")
-	if err != nil {
-		return err
-	}
-	names, err := d.Readdirnames(-1)
-	d.Close()
-	if err != nil {
-		return err
-	}
-	removed := false
-	for _, name := range names {
-		if keep[name] || !l.dirOwned(name) {
-			continue
-		}
-		if err := l.root.Remove(name); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return fmt.Errorf("layout: remove %s: %w", name, err)
-		}
-		removed = true
-	}
-	if removed {
-		return syncDir(l.root, ".")
-	}
-	return nil
-}
-
-// dirOwned reports whether name is a file a dir: image is made of (other
-// than version and manifest.json) or a temporary file of this package.
-func (l *Layout) dirOwned(name string) bool {
-	if strings.HasPrefix(name, tmpPrefix) {
-		return true
-	}
-	base := name
-	if i := strings.LastIndex(name, "signature-"); i >= 0 && isDigits(name[i+len("signature-"):]) {
-		switch {
-		case i == 0:
-			return true
-		case name[i-1] == '.':
-			base = name[:i-1]
-		}
-	}
-	_, _, ok := dirFileDigest(l.algs, base)
-	return ok
-}
-
-func isDigits(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
 }

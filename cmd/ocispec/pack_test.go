@@ -419,12 +419,12 @@ func TestPackLayerFilesAndOptions(t *testing.T) {
 	if v1 := inspect(t, "--tag", "v1", out); v1.Digest != line.Digest {
 		t.Errorf("the first image changed: %s, want %s", v1.Digest, line.Digest)
 	}
-	// Without a tag, the platform decides: this machine's, or --platform.
-	if got := inspect(t, out); got.Digest != line.Digest && core.CurrentPlatform().Architecture != "arm64" {
-		t.Errorf("inspect without a tag = %s, want this machine's image %s", got.Digest, line.Digest)
-	}
-	if got := inspect(t, "--platform", "linux/arm64", out); got.Digest != arm.Digest {
-		t.Errorf("inspect --platform linux/arm64 = %s, want %s", got.Digest, arm.Digest)
+	// Without a tag, two images are never a silent choice: the error
+	// lists both, whatever --platform says.
+	fails(t, 1, []string{"2 images", "v1@" + line.Digest, "arm@" + arm.Digest, "linux/arm64/v8"}, "inspect", out)
+	fails(t, 1, []string{"2 images"}, "inspect", "--platform", "linux/arm64", out)
+	if got := inspect(t, "--tag", "arm", "--platform", "linux/arm64", out); got.Digest != arm.Digest {
+		t.Errorf("inspect --tag arm --platform linux/arm64 = %s, want %s", got.Digest, arm.Digest)
 	}
 
 	for _, alg := range []string{"sha512", "blake3"} {

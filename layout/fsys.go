@@ -141,6 +141,22 @@ func tempFile(root *os.Root) (*os.File, string, error) {
 	return nil, "", errors.New("layout: cannot create a temporary file")
 }
 
+// tempName returns a name for a temporary file in the layout's top
+// folder that no file has now.
+func tempName(root *os.Root) (string, error) {
+	var rnd [8]byte
+	for range 16 {
+		rand.Read(rnd[:])
+		name := tmpPrefix + hex.EncodeToString(rnd[:])
+		if ok, err := exists(root, name); err != nil {
+			return "", err
+		} else if !ok {
+			return name, nil
+		}
+	}
+	return "", errors.New("layout: cannot find a free temporary name")
+}
+
 // syncDir flushes a directory's entries (a rename into it) to disk.
 // File systems that cannot sync directories are not an error.
 func syncDir(root *os.Root, dir string) error {

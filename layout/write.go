@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"os"
+	"slices"
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
@@ -308,4 +309,54 @@ func dedupe(ds []core.Descriptor) []core.Descriptor {
 		}
 	}
 	return out
+}
+
+// Document is a manifest or index as stored: its descriptor and bytes.
+type Document struct {
+	Descriptor core.Descriptor
+	Bytes      []byte
+}
+
+// WriteDocuments commits an image whose blobs are in the layout already
+// (written with PutBlob or PutBlobFile, or there before): docs, the
+// manifests and indexes below top (an index's manifests), are stored,
+// then top becomes the layout's image as [Layout.WriteImage] makes it
+// (an index.json entry with opts.Tag, opts.Platform and
+// opts.Annotations; or dir:'s manifest.json). The documents are stored
+// byte for byte, so their digests are kept. Each is checked against its
+// descriptor and decoded; every config and layer they refer to must be
+// in the layout with its size (it is not hashed again: PutBlob verified
+// it), or be a non-distributable layer with URLs, or the write fails
+// before anything is committed.
+func (l *Layout) WriteDocuments(ctx context.Context, top Document, docs []Document, opts *WriteOptions) (core.Descriptor, error) {
+	opts = opts.orZero()
+	if err := l.checkTag(opts); err != nil {
+		return core.Descriptor{}, err
+	}
+	var need []core.Descriptor
+	var encs []encoded
+	for i, d := range append(slices.Clone(docs), top) {
+		if err := l.algs.VerifyBytes(d.Bytes, d.Descriptor.Size, d.Descriptor.Digest); err != nil {
+			return core.Descriptor{}, &BlobError{Digest: d.Descriptor.Digest, Err: err}
+		}
+		doc, err := l.reg.Decode(ctx, d.Bytes, core.WithMaxSize(l.opts.maxDoc))
+		if err != nil {
+			return core.Descriptor{}, &BlobError{Digest: d.Descriptor.Digest, Err: err}
+		}
+		if doc.Manifest != nil {
+			need = append(need, blobsOf(*doc.Manifest)...)
+		}
+		desc := d.Descriptor
+		if desc.MediaType == "" {
+			desc.MediaType = doc.MediaType
+		}
+		if i < len(docs) {
+			encs = append(encs, encoded{desc: desc, raw: d.Bytes})
+		} else {
+			top = Document{Descriptor: desc, Bytes: d.Bytes}
+		}
+	}
+	trusted := *opts
+	trusted.TrustExisting = true
+	return l.store(ctx, encoded{desc: top.Descriptor, raw: top.Bytes}, need, nil, encs, &trusted)
 }

@@ -1,0 +1,19 @@
+//go:build unix
+
+package layout_test
+
+import (
+	"os"
+	"syscall"
+	"testing"
+)
+
+// inode returns the inode number of a file.
+func inode(t *testing.T, path string) uint64 {
+	t.Helper()
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return uint64(fi.Sys().(*syscall.Stat_t).Ino)
+}

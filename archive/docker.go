@@ -209,6 +209,11 @@ var (
 
 func validRepoName(s string) bool { return len(s) <= 255 && repoNameRE.MatchString(s) }
 
+// ValidRepoTag reports whether s is a NAME:TAG reference as docker tags
+// images with ("busybox:latest", "example.com:5000/app:v1"): what
+// manifest.json's RepoTags hold.
+func ValidRepoTag(s string) bool { return validRepoTag(s) }
+
 func validRepoTag(s string) bool {
 	i := bytes.LastIndexByte([]byte(s), ':')
 	if i < 0 || bytes.IndexByte([]byte(s[i:]), '/') >= 0 {

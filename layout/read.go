@@ -513,3 +513,10 @@ func digestsOf(ds ...core.Descriptor) []digest.Digest {
 	}
 	return out
 }
+
+// Top returns the top-level entries of the layout (index.json's, or a
+// dir: image's manifest.json), without reading below them.
+func (l *Layout) Top(ctx context.Context) ([]Entry, error) {
+	entries, _, err := l.list(ctx, false)
+	return entries, err
+}

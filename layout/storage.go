@@ -414,3 +414,15 @@ func (s *storage) read(ctx context.Context, d core.Descriptor) ([]byte, error) {
 	defer r.Close()
 	return io.ReadAll(r)
 }
+
+// HasBlob reports whether the blob d describes is in the layout whole:
+// a regular file of its size whose content hashes to its digest (only
+// its size is checked when trust is set). A digest that is not of the
+// spec's grammar is an error.
+func (l *Layout) HasBlob(ctx context.Context, d core.Descriptor, trust bool) (bool, error) {
+	name, err := l.impl.readName(d.Digest)
+	if err != nil {
+		return false, &BlobError{Digest: d.Digest, Err: err}
+	}
+	return l.blobs.present(ctx, name, d, trust), nil
+}

@@ -36,6 +36,7 @@ formats/oci, formats/docker < formats;
 formats/oci, formats/docker, digesters < layout;
 digesters < archive;
 digesters < layer;
+layout, archive < transport;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;
@@ -47,11 +48,11 @@ plugins/sdk, formats < plugins/examples/helm/helmformat;
 plugins/examples/helm/helmformat < plugins/examples/helm;
 plugins/sdk < plugins/internal/testplugins/faulty;
 
-formats, layout, archive, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
+formats, transport, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 
-formats, layout, archive, layer, schema, plugins, benchmarks/internal/benchdata < benchmarks;
+formats, transport, layer, schema, plugins, benchmarks/internal/benchdata < benchmarks;
 layer, benchmarks/internal/benchdata < benchmarks/cmd/mklayer;
 `
 
@@ -190,6 +191,7 @@ var thirdParty = map[string][]string{
 	"./digesters":   {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./layer":       {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./archive":     {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
+	"./transport":   {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./layout":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 }
 

@@ -1,0 +1,64 @@
+package transport
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/layout"
+)
+
+// maxDepth bounds how deep indexes may nest, as package layout does.
+const maxDepth = 8
+
+// isDocument reports whether mt is the media type of a manifest or
+// index: OCI's, Docker's, or a registered format's.
+func isDocument(reg *core.Registry, mt string) bool {
+	switch core.NormalizeMediaType(mt) {
+	case oci.MediaTypeManifest, oci.MediaTypeIndex, docker.MediaTypeManifest, docker.MediaTypeManifestList:
+		return true
+	case "":
+		return false
+	}
+	f, err := reg.FormatByMediaType(mt)
+	if err != nil {
+		return false
+	}
+	n := core.NormalizeMediaType(mt)
+	return n == core.NormalizeMediaType(f.Describe().ManifestMediaType) || n == core.NormalizeMediaType(f.Describe().IndexMediaType)
+}
+
+// The capabilities Copy uses between built-in transports, beyond the
+// contract: a blob as an open file (so that it is linked, cloned or
+// copied in the kernel instead of read and written), a destination that
+// takes one, a reader of a blob that is not hashed (the destination
+// hashes what it writes), and a source told where to spool.
+type (
+	fileSource interface {
+		// openFile returns the file holding d and whether its content was
+		// verified already; errNoFile when the blob is not a file.
+		openFile(ctx context.Context, d core.Descriptor) (*os.File, bool, error)
+	}
+	fileDestination interface {
+		putFile(ctx context.Context, d core.Descriptor, f *os.File, verified bool) (layout.Placement, error)
+	}
+	rawSource interface {
+		// fetchRaw opens d's bytes as stored, not hashed.
+		fetchRaw(ctx context.Context, d core.Descriptor) (io.ReadCloser, error)
+	}
+	spooler interface {
+		// spoolIn sets where the source spools blobs, before it reads any.
+		spoolIn(dir string)
+	}
+	tempDirer interface {
+		// tempDir is where a source should spool blobs for this
+		// destination: on its file system.
+		tempDir() string
+	}
+)
+
+var errNoFile = errors.New("transport: not a file")

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/concil-go/ocispec/archive"
@@ -105,6 +106,9 @@ func (af *archiveFile) readStream(ctx context.Context) error {
 	n := 0
 	var mu sync.Mutex
 	spool := func(ctx context.Context, e archive.Entry, r io.Reader) error {
+		if !imageContent(e.Name) {
+			return nil // read past: no image refers to it
+		}
 		name := filepath.Join(tmp, strconv.Itoa(n))
 		n++
 		f, err := os.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
@@ -302,4 +306,14 @@ func blobName(algs *core.Algorithms, d digest.Digest) (string, error) {
 		return "", err
 	}
 	return "blobs/" + string(d.Algorithm()) + "/" + d.Encoded(), nil
+}
+
+// imageContent reports whether an archive entry can be content an image
+// refers to: an OCI layout's blob, or docker save's config (NAME.json)
+// or layer (NAME.tar, ID/layer.tar). Only those are spooled.
+func imageContent(name string) bool {
+	if rest, ok := strings.CutPrefix(name, "blobs/"); ok {
+		return strings.Count(rest, "/") == 1
+	}
+	return strings.HasSuffix(name, ".tar") || strings.HasSuffix(name, ".json")
 }

@@ -7,7 +7,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -17,6 +16,7 @@ import (
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/internal/tooltest"
 	"github.com/concil-go/ocispec/layout"
 	"github.com/concil-go/ocispec/transport"
 	digest "github.com/opencontainers/go-digest"
@@ -147,18 +147,8 @@ func tryCopy(dst, src string, opts *transport.CopyOptions) (*transport.CopyResul
 	return transport.Copy(ctx, d, s, opts)
 }
 
-// need returns a tool's path, or skips (fails with OCISPEC_REQUIRE_TOOLS=1).
-func need(t testing.TB, tool string) string {
-	t.Helper()
-	p, err := exec.LookPath(tool)
-	if err != nil {
-		if os.Getenv("OCISPEC_REQUIRE_TOOLS") == "1" {
-			t.Fatalf("%s is not installed and OCISPEC_REQUIRE_TOOLS=1", tool)
-		}
-		t.Skipf("SKIPPING: %s is not installed", tool)
-	}
-	return p
-}
+// need returns a tool's path, or skips (fails with OCISPEC_REQUIRE_TOOLS).
+func need(t testing.TB, tool string) string { return tooltest.Need(t, tool) }
 
 func run(t testing.TB, name string, args ...string) string {
 	t.Helper()

@@ -140,6 +140,17 @@ func TestCopyEveryPair(t *testing.T) {
 					t.Errorf("Copy says it committed %s, the destination has %s", res.Images[0].Descriptor.Digest, got.Digest)
 				}
 				if dst.name == "oci" || dst.name == "dir" {
+					folder := strings.SplitN(strings.TrimPrefix(strings.TrimPrefix(out, "oci:"), "dir:"), ":", 2)[0]
+					entries, _ := os.ReadDir(filepath.Dir(folder))
+					top, _ := os.ReadDir(folder)
+					for _, e := range top {
+						if strings.HasPrefix(e.Name(), ".") {
+							t.Errorf("%s holds %s after the copy", folder, e.Name())
+						}
+					}
+					if len(entries) != 1 {
+						t.Errorf("beside %s: %d entries after the copy, want it alone", folder, len(entries))
+					}
 					if err := layout.Verify(ctx, strings.SplitN(strings.TrimPrefix(strings.TrimPrefix(out, "oci:"), "dir:"), ":", 2)[0]); err != nil {
 						t.Errorf("Verify(%s) = %v", out, err)
 					}

@@ -300,8 +300,17 @@ func (d *layoutDest) layout() *layout.Layout {
 }
 
 // tempDir is where a compressed source spools the blobs it will give:
-// inside the layout's folder, so that they are linked into place.
-func (d *layoutDest) tempDir() string { return d.layout().Path() }
+// on the layout's file system, so that they are linked into place: in
+// an existing layout's folder, or beside a new one (whose folder is
+// renamed at Commit, before the source removes its spool).
+func (d *layoutDest) tempDir() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.workspace != "" {
+		return filepath.Dir(d.workspace)
+	}
+	return d.l.Path()
+}
 
 func (d *layoutDest) Exists(ctx context.Context, desc core.Descriptor) (bool, error) {
 	if isDocument(d.reg, desc.MediaType) {

@@ -6,7 +6,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
-	"fmt"
 	"os/exec"
 	"path/filepath"
 	"sort"
@@ -200,5 +199,3 @@ func sameFiles(a, b map[string]string) bool {
 	}
 	return true
 }
-
-func fmtImages(imgs []transport.Image) string { return fmt.Sprint(imgs) }

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/concil-go/ocispec/core"
-	digest "github.com/opencontainers/go-digest"
 )
 
 // Transport is one kind of place images live: it parses the references
@@ -214,12 +213,4 @@ func parseTagged(transport, rest string) (path, sel string, err error) {
 		return "", "", fmt.Errorf("%w: %q: empty tag after ':'", ErrInvalidReference, transport+":"+rest)
 	}
 	return path, sel, nil
-}
-
-// validDigestRef reports whether sel is "@DIGEST" and returns the digest.
-func digestSelection(sel string) (digest.Digest, bool) {
-	if d, ok := strings.CutPrefix(sel, "@"); ok {
-		return digest.Digest(d), true
-	}
-	return "", false
 }

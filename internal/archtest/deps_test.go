@@ -37,6 +37,7 @@ formats/oci, formats/docker, digesters < layout;
 digesters < archive;
 digesters < layer;
 layout, archive < transport;
+transport < orasbridge;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"runtime"
 	"strings"
 	"sync"
 
@@ -156,20 +155,7 @@ type copier struct {
 // Every walk over the source's documents reads each one once. The
 // destination is committed last: on any error nothing is named.
 func Copy(ctx context.Context, dst Destination, src Source, opts *CopyOptions) (*CopyResult, error) {
-	c := &copier{src: src, dst: dst, res: &CopyResult{}, visited: map[digest.Digest]*node{}}
-	if opts != nil {
-		c.o = *opts
-	}
-	if c.o.Registry == nil {
-		c.o.Registry = core.Default
-	}
-	if c.o.MaxDocumentSize <= 0 {
-		c.o.MaxDocumentSize = core.DefaultMaxDocumentSize
-	}
-	if c.o.Workers <= 0 {
-		c.o.Workers = runtime.GOMAXPROCS(0)
-	}
-	c.reg, c.algs = c.o.Registry, c.o.Registry.Algorithms()
+	c := newCopier(dst, src, opts)
 	if c.o.Platform != nil {
 		if err := core.CheckPlatform(*c.o.Platform); err != nil {
 			return nil, fmt.Errorf("transport: %w", err)

@@ -199,3 +199,5 @@ func sameFiles(a, b map[string]string) bool {
 	}
 	return true
 }
+
+func bytesReaderAt(b []byte) *bytes.Reader { return bytes.NewReader(b) }

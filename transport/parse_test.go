@@ -47,7 +47,8 @@ func TestParse(t *testing.T) {
 		{in: "ocidir://images/app", err: transport.ErrUnknownTransport, hint: "is written oci:images/app here"},
 		{in: "myapp:v1", err: transport.ErrUnknownTransport, hint: "write oci:myapp:v1"},
 		{in: "docker://busybox", err: transport.ErrUnknownTransport, hint: "not built in"},
-		{in: "archive:x.tar", err: transport.ErrUnknownTransport, hint: `"oci:", "dir:"`},
+		{in: "archive:x.tar", err: transport.ErrUnknownTransport, hint: "written oci-archive:x.tar or docker-archive:x.tar"},
+		{in: "layouts:x", err: transport.ErrUnknownTransport, hint: `"oci:", "dir:"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in, func(t *testing.T) {

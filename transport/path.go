@@ -91,6 +91,7 @@ type autoArchiveSource struct {
 
 	once  sync.Once
 	err   error
+	mu    sync.Mutex // guards inner for Reference
 	inner Source
 }
 
@@ -99,18 +100,31 @@ func (s *autoArchiveSource) choose(ctx context.Context) (Source, error) {
 		if s.err = s.af.ready(ctx); s.err != nil {
 			return
 		}
+		var in Source
 		switch s.af.layout.Kind {
 		case archive.LayoutOCI:
-			s.inner = &ociArchiveSource{ref: OCIArchiveReference{Path: s.ref.Path}, af: s.af, opts: s.opts}
+			in = &ociArchiveSource{ref: OCIArchiveReference{Path: s.ref.Path}, af: s.af, opts: s.opts}
 		default:
-			s.inner = &dockerArchiveSource{ref: DockerArchiveReference{Path: s.ref.Path, Index: -1}, af: s.af, opts: s.opts}
+			in = &dockerArchiveSource{ref: DockerArchiveReference{Path: s.ref.Path, Index: -1}, af: s.af, opts: s.opts}
 		}
+		s.mu.Lock()
+		s.inner = in
+		s.mu.Unlock()
 	})
 	return s.inner, s.err
 }
 
-func (s *autoArchiveSource) Reference() Reference { return s.ref }
-func (s *autoArchiveSource) spoolIn(dir string)   { s.af.spoolIn(dir) }
+// Reference is the path, or, once the archive has been read, the
+// reference of the transport it was read as.
+func (s *autoArchiveSource) Reference() Reference {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inner != nil {
+		return s.inner.Reference()
+	}
+	return s.ref
+}
+func (s *autoArchiveSource) spoolIn(dir string) { s.af.spoolIn(dir) }
 
 func (s *autoArchiveSource) Images(ctx context.Context) ([]Image, error) {
 	in, err := s.choose(ctx)

@@ -196,6 +196,8 @@ func Parse(s string, extra ...Transport) (Reference, error) {
 		hint = fmt.Sprintf(" (regctl's ocidir://PATH is written oci:%s here)", strings.TrimPrefix(rest, "//"))
 	case name == "docker" || name == "docker-daemon" || name == "containers-storage":
 		hint = fmt.Sprintf(" (%s: is not built in: copy from it with skopeo to oci-archive: or docker-archive:)", name)
+	case strings.HasSuffix(rest, ".tar") || strings.HasSuffix(rest, ".tar.gz") || strings.HasSuffix(rest, ".tgz") || strings.HasSuffix(rest, ".tar.zst"):
+		hint = fmt.Sprintf(" (an archive is written oci-archive:%s or docker-archive:%s)", rest, rest)
 	case !strings.HasPrefix(rest, "/"):
 		hint = fmt.Sprintf(" (if %s is a folder and %s a tag, as umoci and oras write PATH:TAG, write oci:%s)", name, rest, s)
 	}

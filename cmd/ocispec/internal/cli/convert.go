@@ -31,14 +31,16 @@ func (a *app) convertCommand() *cobra.Command {
 		Short: "Convert an image or a manifest to another format",
 		Long: `Convert an image to another manifest format (oci, docker, or a plugin's).
 
-SRC is a layout folder (or oci:PATH[:TAG], dir:PATH): the image it holds is
-written to the layout DST with new manifests (and index) whose media types
+SRC is a layout folder (or oci:PATH[:TAG], dir:PATH) or an archive
+(oci-archive:PATH[:TAG], docker-archive:PATH[:NAME:TAG], or its path): the
+image it holds is written to the layout DST with new manifests (and index) whose media types
 are translated kind by kind; config and layer blobs are copied verified,
 unchanged. A multi-platform image is converted whole unless --platform
 chooses one manifest. DST may be SRC, to convert in place; a new DST is
 written under a temporary name and renamed into place at the end.
 
-DST may also be written oci:PATH[:TAG] or dir:PATH, as skopeo does.
+DST may also be written oci:PATH[:TAG] or dir:PATH, as skopeo does, or be
+a new archive: oci-archive:PATH[:TAG] or docker-archive:PATH[:NAME:TAG].
 SRC may also be a manifest or index file: DST is then a file with the
 converted document.
 
@@ -96,6 +98,9 @@ func (a *app) convertSteps(o *convertOptions, srcArg, dstArg string) error {
 	to, err := a.format(o.to)
 	if err != nil {
 		return err
+	}
+	if src.ref != nil {
+		return a.convertTransport(req, src, to)
 	}
 	if src.isFile {
 		if o.layoutKind.value != "" || o.tag != "" || o.platform != "" {
@@ -165,7 +170,7 @@ func (a *app) convertInPlace(req *convertRequest, l *layout.Layout, sel layout.S
 	if err != nil {
 		return err
 	}
-	return a.converted(req.dst, l.Kind(), to, desc)
+	return a.converted(req.dst, &output{kind: l.Kind()}, to, desc)
 }
 
 // convertInto writes the converted image into another layout.
@@ -201,18 +206,20 @@ func (a *app) convertInto(req *convertRequest, src *layout.Layout, sel layout.Se
 	if err := out.commit(a.ctx, a.registry()); err != nil {
 		return err
 	}
-	return a.converted(req.dst, out.kind, to, desc)
+	return a.converted(req.dst, out, to, out.committedDescriptor(desc))
 }
 
-func (a *app) converted(dst string, kind layout.Kind, to core.Format, desc core.Descriptor) error {
+func (a *app) converted(dst string, out *output, to core.Format, desc core.Descriptor) error {
 	tag := ""
-	if kind == layout.OCI {
+	if out.kind == layout.OCI {
 		tag = desc.Annotations[layout.AnnotationRefName]
 	}
-	a.noteDockerInOCI(to, kind)
-	a.note("converted to %s: %s (%s%s), %s", to.Describe().Name, dst, layoutName(kind), tagNote(tag), desc.Digest)
+	if out.archive == nil {
+		a.noteDockerInOCI(to, out.kind)
+	}
+	a.note("converted to %s: %s (%s%s), %s", to.Describe().Name, dst, out.name(), tagNote(tag), desc.Digest)
 	return a.result(imageResult{
-		Path: dst, Layout: kind.String(), Format: to.Describe().Name, Tag: tag,
+		Path: dst, Layout: out.layoutString(), Format: to.Describe().Name, Tag: tag,
 		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
 	})
 }

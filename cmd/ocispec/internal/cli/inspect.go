@@ -35,9 +35,10 @@ func (a *app) inspectCommand() *cobra.Command {
 sizes, digests and annotations.
 
 PATH is a layout folder (OCI image layout or dir:), also written
-oci:PATH[:TAG] or dir:PATH; an index in it is resolved to the manifest of
---platform (default: this machine's). FILE is a manifest or index
-document. --json prints one line of JSON with stable field names.`,
+oci:PATH[:TAG] or dir:PATH, or an archive: oci-archive:PATH[:TAG],
+docker-archive:PATH[:NAME:TAG] or :@N, or its path; an index in it is
+resolved to the manifest of --platform (default: this machine's). FILE is
+a manifest or index document. --json prints one line of JSON with stable field names.`,
 		Example: `  ocispec inspect out/hello
   ocispec inspect --json oci:out/hello:latest | jq -r .digest
   ocispec inspect manifest.json`,
@@ -136,6 +137,9 @@ func parsePlatformFlag(s string) (*core.Platform, error) {
 		return nil, nil
 	}
 	p, err := core.ParsePlatform(s)
+	if err == nil {
+		err = core.CheckPlatform(p)
+	}
 	if err != nil {
 		return nil, &usageError{err}
 	}
@@ -160,7 +164,9 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 		return err
 	}
 	var r *inspectResult
-	if src.isFile {
+	if src.ref != nil {
+		r, err = a.inspectTransport(src, platform, o.tag)
+	} else if src.isFile {
 		if o.tag != "" {
 			return usagef("--tag applies to a layout folder, and %s is a file", arg)
 		}

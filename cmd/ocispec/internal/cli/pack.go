@@ -62,7 +62,9 @@ for OCI manifests in an OCI image layout). A new OUT is written under a
 temporary name and renamed into place at the end; an existing OCI layout
 gets the image added under its tag.
 
-OUT may also be written oci:PATH[:TAG] or dir:PATH, as skopeo does.
+OUT may also be written oci:PATH[:TAG] or dir:PATH, as skopeo does, or
+be a new archive: oci-archive:PATH[:TAG], or docker-archive:PATH[:NAME:TAG]
+(Docker 25's format, which docker load reads: layers stored as tars).
 Prints the manifest's descriptor as one line of JSON.`,
 		Example: `  ocispec pack --format docker examples/hello out/hello
   ocispec pack --layer tar+zstd=rootfs/ --layer tar+gzip=extra.tar.gz --tag v1 out/app
@@ -174,10 +176,13 @@ func (a *app) pack(o *packOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	a.noteDockerInOCI(f, dst.kind)
-	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", req.out, f.Describe().Name, layoutName(dst.kind), tagNote(req.tag), len(layers), plural(len(layers)), desc.Digest)
+	desc = dst.committedDescriptor(desc)
+	if dst.archive == nil {
+		a.noteDockerInOCI(f, dst.kind)
+	}
+	a.note("packed %s: %s image in %s%s, %d layer%s, manifest %s", req.out, f.Describe().Name, dst.name(), tagNote(req.tag), len(layers), plural(len(layers)), desc.Digest)
 	return a.result(imageResult{
-		Path: req.out, Layout: dst.kind.String(), Format: f.Describe().Name, Tag: req.tag,
+		Path: req.out, Layout: dst.layoutString(), Format: f.Describe().Name, Tag: req.tag,
 		MediaType: desc.MediaType, Digest: desc.Digest, Size: desc.Size,
 	})
 }

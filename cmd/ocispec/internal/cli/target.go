@@ -15,6 +15,7 @@ import (
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/internal/atomicfile"
 	"github.com/concil-go/ocispec/layout"
+	"github.com/concil-go/ocispec/transport"
 )
 
 // source is an image argument: a layout folder (a path, "oci:PATH[:TAG]"
@@ -25,12 +26,24 @@ type source struct {
 	kind   layout.Kind // set by an "oci:" or "dir:" prefix
 	sel    layout.Selector
 	isFile bool
+	// ref is set for what only package transport reads: an archive,
+	// named by its reference or its path.
+	ref transport.Reference
 }
 
 // parseSource reads an image argument. A path that does not exist, or
 // is neither a folder nor a regular file, is an error naming it.
 func parseSource(arg string) (source, error) {
 	s := source{arg: arg, path: arg}
+	if ref, ok, err := transportArg(arg); err != nil {
+		return source{}, err
+	} else if ok {
+		s.ref, s.path = ref, archivePath(ref)
+		if _, err := stat(s.path); err != nil {
+			return source{}, err
+		}
+		return s, nil
+	}
 	if strings.HasPrefix(arg, "oci:") || strings.HasPrefix(arg, "dir:") {
 		ref, err := layout.ParseReference(arg)
 		if err != nil {
@@ -46,9 +59,13 @@ func parseSource(arg string) (source, error) {
 	case fi.IsDir():
 	case fi.Mode().IsRegular():
 		if s.kind != 0 {
-			return source{}, fmt.Errorf("%s: %w: a %s: reference names a folder, and this is a file", s.path, layout.ErrNotLayout, s.kind)
+			return source{}, fmt.Errorf("%s: %w: a %s: reference names a folder, and this is a file (an archive is read as oci-archive:%s or docker-archive:%s)", s.path, layout.ErrNotLayout, s.kind, s.path, s.path)
 		}
 		s.isFile = true
+		if isArchiveFile(s.path) {
+			s.isFile = false
+			s.ref, _ = transport.Path(s.path)
+		}
 	default:
 		return source{}, fmt.Errorf("%s: neither a folder nor a regular file (%s)", s.path, fi.Mode().Type())
 	}
@@ -86,6 +103,11 @@ type output struct {
 	kind      layout.Kind
 	committed bool
 	unlock    func() // releases the workspace's lock
+	// archive is set when the output is an archive: the layout written
+	// in the workspace is copied into it at commit; images are what it
+	// then holds.
+	archive transport.Reference
+	images  []transport.Image
 }
 
 // openOutput prepares the output of an image of format f at path, as
@@ -112,6 +134,15 @@ func openOutput(path string, want layout.Kind, f core.Format, tag string) (*outp
 // "dir:PATH" as skopeo writes them, which set the layout flag and the
 // tag unless those say otherwise (a conflict is a usage error).
 func outputRef(arg string, layoutFlag *enumFlag, tag *string) (string, error) {
+	if _, ok, err := transportArg(arg); err != nil {
+		return "", err
+	} else if ok {
+		if !isArchiveOutput(arg) {
+			return "", usagef("%s cannot be written", arg)
+		}
+		// The reference itself: prepareOutput makes an archive of it.
+		return arg, archiveOutputRef(arg, layoutFlag, tag)
+	}
 	if !strings.HasPrefix(arg, "oci:") && !strings.HasPrefix(arg, "dir:") {
 		return arg, nil
 	}
@@ -160,6 +191,9 @@ func (a *app) noteDockerInOCI(f core.Format, kind layout.Kind) {
 // layout kind asked for; 0 means that of an existing layout, else def.
 // What is wrong with the output is said here, before any work.
 func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
+	if isArchiveOutput(path) {
+		return prepareArchiveOutput(path)
+	}
 	path, err := resolveOutput(path)
 	if err != nil {
 		return nil, err
@@ -243,7 +277,11 @@ func (o *output) temp(pattern string) (*os.File, error) {
 // into place (or, when another command created it meanwhile, the image
 // is added to that layout); then the workspace is removed.
 func (o *output) commit(ctx context.Context, reg *core.Registry) error {
-	if !o.inPlace {
+	if o.archive != nil {
+		if err := o.commitArchive(ctx, reg); err != nil {
+			return err
+		}
+	} else if !o.inPlace {
 		err := os.Rename(o.dir, o.final)
 		if err != nil && (errors.Is(err, fs.ErrExist) || errors.Is(err, syscall.ENOTEMPTY)) {
 			err = mergeInto(ctx, reg, o.final, o.dir)

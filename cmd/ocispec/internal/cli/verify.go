@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -21,10 +20,11 @@ func (a *app) verifyCommand() *cobra.Command {
 	o := &verifyOptions{}
 	cmd := &cobra.Command{
 		Use:   "verify [flags] PATH",
-		Short: "Check every blob of a layout against its descriptor",
-		Long: `Check the layout folder PATH (OCI image layout or dir:): every manifest
-and index it names must decode, and every config and layer they refer to
-must be there with the size and digest its descriptor says.
+		Short: "Check every blob of a layout or archive against its descriptor",
+		Long: `Check the layout folder PATH (OCI image layout or dir:), or an archive
+(oci-archive:PATH, docker-archive:PATH, or its path): every manifest and
+index it names must decode, and every config and layer they refer to must
+be there with the size and digest its descriptor says.
 
 Every problem is listed, one per line on standard error, naming the blob,
 what refers to it and, for a digest mismatch, the digest wanted and the
@@ -63,28 +63,38 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 		return err
 	}
 	if src.isFile {
-		return fmt.Errorf("%w: %s is a file; verify checks a layout folder (to check a document, use validate)", layout.ErrNotLayout, arg)
+		return fmt.Errorf("%w: %s is a file; verify checks a layout folder or an archive (to check a document, use validate)", layout.ErrNotLayout, arg)
 	}
 	if err := a.loadPlugins(true); err != nil && a.ctx.Err() != nil {
 		return err
 	}
-	l, err := src.open(a.registry())
-	if err != nil {
-		return err
-	}
-	defer l.Close()
 	// The bar starts once the documents are read and the total of the
 	// blobs to hash is known.
 	var bar *progress.Bar
 	var reported int64
-	err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: func(done, total int64) {
+	onProgress := func(done, total int64) {
 		if bar == nil {
 			bar = a.bar(total, "verifying")
 		}
 		bar.Add(done - reported)
 		reported = done
-	}})
+	}
+	if src.ref != nil {
+		err = a.verifyTransport(src, onProgress)
+	} else {
+		var l *layout.Layout
+		if l, err = src.open(a.registry()); err != nil {
+			return err
+		}
+		defer l.Close()
+		err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: onProgress})
+	}
 	bar.Finish()
+	return a.verified(o, arg, err)
+}
+
+// verified reports verify's verdict.
+func (a *app) verified(o *verifyOptions, arg string, err error) error {
 	if a.ctx.Err() != nil {
 		return a.ctx.Err()
 	}
@@ -131,7 +141,7 @@ func flatten(err error) []error {
 }
 
 func describeProblem(err error) problem {
-	p := problem{Message: strings.TrimPrefix(err.Error(), "layout: ")}
+	p := problem{Message: userMessage(err)}
 	var be *layout.BlobError
 	if errors.As(err, &be) {
 		p.Path, p.Digest, p.Ref = be.Path, be.Digest, be.Ref

@@ -79,6 +79,7 @@ func bigImage(b *testing.B, size int64) (ociDir, archivePath string, layer core.
 	if _, err := tryCopy("oci-archive:"+archivePath+":v1", "oci:"+ociDir+":v1", nil); err != nil {
 		b.Fatal(err)
 	}
+	writeBack()
 	return ociDir, archivePath, layer
 }
 
@@ -197,6 +198,7 @@ func BenchmarkCopyFolders(b *testing.B) {
 				}
 				b.StopTimer()
 				os.RemoveAll(dst)
+				writeBack()
 				b.StartTimer()
 			}
 		})
@@ -215,6 +217,7 @@ func BenchmarkArchiveToLayout(b *testing.B) {
 		if out, err := exec.Command("sh", "-c", "gzip -1 -c "+archivePath+" > "+gzPath).CombinedOutput(); err != nil {
 			b.Fatalf("gzip: %v: %s", err, out)
 		}
+		writeBack()
 		for _, src := range []struct{ name, path string }{{"tar", archivePath}, {"tar.gz", gzPath}} {
 			warm(b, src.path)
 			out := b.TempDir()
@@ -232,6 +235,7 @@ func BenchmarkArchiveToLayout(b *testing.B) {
 					b.StopTimer()
 					used += diskUsed(dst)
 					os.RemoveAll(dst)
+					writeBack()
 					b.StartTimer()
 				}
 				b.ReportMetric(float64(wrote)/float64(int64(b.N)*size), "written/blob-byte")

@@ -22,8 +22,10 @@
 // index.json (or manifest.json and version) are written last the same
 // way, so a reader never sees a manifest whose blobs are missing, and a
 // crash leaves the old image or the new one. [Verify] checks a whole
-// layout and reports every problem; [Copy] copies an image between
-// layouts and converts it between formats, reusing its blobs.
+// layout and reports every problem. Copying images between layouts (and
+// archives), converting them on the way, is package transport's Copy,
+// which puts blobs in place with [Layout.PutBlobFile] and commits the
+// documents with [Layout.WriteDocuments].
 //
 // Digests never become paths without validation against the spec's
 // grammar, and every file is reached through an os.Root on the folder:

@@ -109,5 +109,3 @@ func blobErr(path string, d digest.Digest, ref string, err error) error {
 	}
 	return &BlobError{Path: path, Digest: d, Ref: ref, Err: err}
 }
-
-var errUnsupported = errors.ErrUnsupported

@@ -82,37 +82,6 @@ func ExampleVerify() {
 	// layers[0] of manifest.json: false true
 }
 
-func ExampleCopy() {
-	ctx := context.Background()
-	dir, _ := os.MkdirTemp("", "example")
-	defer os.RemoveAll(dir)
-
-	src, _ := layout.Create(filepath.Join(dir, "src"), layout.Dir)
-	defer src.Close()
-	docker, _ := core.Default.Format("docker")
-	m, blobs := exampleImage()
-	src.WriteImage(ctx, docker, m, blobs, nil)
-
-	// Docker manifest in a dir: folder → OCI manifest in an OCI layout.
-	dst, _ := layout.Create(filepath.Join(dir, "dst"), layout.OCI)
-	defer dst.Close()
-	oci, _ := core.Default.Format("oci")
-	d, err := layout.Copy(ctx, dst, src, layout.Selector{}, &layout.CopyOptions{
-		WriteOptions: layout.WriteOptions{Tag: "latest"},
-		Format:       oci,
-	})
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	img, _ := dst.Image(ctx, layout.Selector{Tag: "latest"})
-	fmt.Println(d.MediaType)
-	fmt.Println(img.Manifest.Layers[0].MediaType, img.Manifest.Layers[0].Digest == m.Layers[0].Digest)
-	// Output:
-	// application/vnd.oci.image.manifest.v1+json
-	// application/vnd.oci.image.layer.v1.tar+gzip true
-}
-
 func ExampleParseReference() {
 	r, _ := layout.ParseReference("oci:/images/app:v1")
 	fmt.Println(r.Kind, r.Path, r.Selector.Tag)

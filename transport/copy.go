@@ -25,6 +25,10 @@ type CopyOptions struct {
 	// names). Without it, an index is resolved to the manifest of
 	// Platform, which is copied alone.
 	All bool
+	// AllPlatforms copies every platform of an index, as All does, but
+	// only the image the source reference names (the only one, when it
+	// names none).
+	AllPlatforms bool
 	// Platform chooses the manifest of an index (nil: the running
 	// machine's). For an image that is a single manifest, a platform its
 	// config contradicts is an error naming both.
@@ -206,6 +210,9 @@ func Copy(ctx context.Context, dst Destination, src Source, opts *CopyOptions) (
 	return c.res, nil
 }
 
+// whole says whether indexes are copied whole.
+func (c *copier) whole() bool { return c.o.All || c.o.AllPlatforms }
+
 // images returns the images to copy.
 func (c *copier) images(ctx context.Context) ([]Image, error) {
 	if c.o.All && c.src.Reference().Selection() == "" {
@@ -216,7 +223,7 @@ func (c *copier) images(ctx context.Context) ([]Image, error) {
 		return imgs, err
 	}
 	imgs, err := c.src.Resolve(ctx)
-	if err != nil || len(imgs) <= 1 || c.o.All {
+	if err != nil || len(imgs) <= 1 || c.whole() {
 		return imgs, err
 	}
 	// One image given as an entry per platform: choose one.
@@ -265,7 +272,7 @@ func (c *copier) root(ctx context.Context, img Image) (*node, *core.Platform, er
 		return nil, nil, err
 	}
 	platform := img.Descriptor.Platform
-	if c.o.All {
+	if c.whole() {
 		return n, platform, nil
 	}
 	for depth := 0; n.index != nil; depth++ {
@@ -344,7 +351,7 @@ func (c *copier) load(ctx context.Context, d core.Descriptor, depth int) (*node,
 	}
 	n := &node{desc: d, raw: raw, format: dec.Format, manifest: dec.Manifest, index: dec.Index}
 	c.visited[d.Digest] = n
-	if n.index == nil || !c.o.All {
+	if n.index == nil || !c.whole() {
 		return n, nil
 	}
 	for _, e := range n.index.Manifests {

@@ -40,7 +40,7 @@ type Manifest struct {
 // manifest and its config are read verified.
 func ReadManifest(ctx context.Context, src Source, platform *core.Platform, opts *CopyOptions) (*Manifest, error) {
 	c := newCopier(nil, src, opts)
-	c.o.All, c.o.Platform = false, platform
+	c.o.All, c.o.AllPlatforms, c.o.Platform = false, false, platform
 	if platform != nil {
 		if err := core.CheckPlatform(*platform); err != nil {
 			return nil, fmt.Errorf("transport: %w", err)
@@ -262,8 +262,8 @@ func (w countWriter) Write(p []byte) (int, error) {
 
 // loadOne reads and decodes one document (no walk below it).
 func (c *copier) loadOne(ctx context.Context, d core.Descriptor) (*node, error) {
-	all := c.o.All
-	c.o.All = false
-	defer func() { c.o.All = all }()
+	all, allp := c.o.All, c.o.AllPlatforms
+	c.o.All, c.o.AllPlatforms = false, false
+	defer func() { c.o.All, c.o.AllPlatforms = all, allp }()
 	return c.load(ctx, d, 0)
 }

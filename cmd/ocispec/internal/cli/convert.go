@@ -99,35 +99,25 @@ func (a *app) convertSteps(o *convertOptions, srcArg, dstArg string) error {
 	if err != nil {
 		return err
 	}
-	if src.ref != nil {
-		return a.convertTransport(req, src, to)
-	}
 	if src.isFile {
 		if o.layoutKind.value != "" || o.tag != "" || o.platform != "" {
 			return usagef("--layout, --tag and --platform apply to layouts, and %s is a file", srcArg)
 		}
 		return a.convertFile(src.path, req.dst, to, req.encoding, req.permissive)
 	}
-	srcLayout, err := src.open(a.registry())
-	if err != nil {
-		return err
+	if same, _ := samePath(src.path, req.dst); same && src.ref == nil {
+		kind, err := layout.Detect(src.path)
+		if err != nil {
+			return err
+		}
+		if req.want != 0 && req.want != kind {
+			return fmt.Errorf("%w: converting %s in place keeps its %s layout; name another DST for a %s layout", ErrOutput, req.dst, kind, req.want)
+		}
+		if req.tag != "" && kind == layout.Dir {
+			return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", req.dst)
+		}
 	}
-	defer srcLayout.Close()
-	sel := src.sel
-	sel.Platform = req.platform
-	opts := &layout.CopyOptions{
-		WriteOptions: layout.WriteOptions{Encoding: req.encoding, Tag: req.tag},
-		Format:       to,
-		Permissive:   req.permissive,
-		All:          req.platform == nil,
-	}
-	bar := a.bar(-1, "converting")
-	opts.Progress = func(p layout.Progress) { bar.Add(p.Delta) }
-	defer bar.Finish()
-	if same, _ := samePath(src.path, req.dst); same {
-		return a.convertInPlace(req, srcLayout, sel, to, opts)
-	}
-	return a.convertInto(req, srcLayout, sel, to, opts)
+	return a.convertTransport(req, src, to)
 }
 
 // parseConvert reads convert's flags and DST; every problem is a usage
@@ -156,57 +146,6 @@ func parseConvert(o *convertOptions, dstArg string) (*convertRequest, error) {
 		return nil, usagef("--tag needs an OCI layout: a dir: layout holds one image and has no tags")
 	}
 	return req, nil
-}
-
-// convertInPlace rewrites the manifests of a layout in the layout.
-func (a *app) convertInPlace(req *convertRequest, l *layout.Layout, sel layout.Selector, to core.Format, opts *layout.CopyOptions) error {
-	if req.want != 0 && req.want != l.Kind() {
-		return fmt.Errorf("%w: converting %s in place keeps its %s layout; name another DST for a %s layout", ErrOutput, req.dst, l.Kind(), req.want)
-	}
-	if req.tag != "" && l.Kind() == layout.Dir {
-		return usagef("--tag needs an OCI layout: %s is a dir: layout, which has no tags", req.dst)
-	}
-	desc, err := layout.Copy(a.ctx, l, l, sel, opts)
-	if err != nil {
-		return err
-	}
-	return a.converted(req.dst, &output{kind: l.Kind()}, to, desc)
-}
-
-// convertInto writes the converted image into another layout.
-func (a *app) convertInto(req *convertRequest, src *layout.Layout, sel layout.Selector, to core.Format, opts *layout.CopyOptions) error {
-	out, err := openOutput(req.dst, req.want, to, req.tag)
-	if err != nil {
-		return err
-	}
-	defer out.abort()
-	if opts.Tag == "" && out.kind == layout.OCI {
-		// Keep the source's tag; an untagged source (a dir: image, say)
-		// gets the tag pack would give it.
-		e, err := src.Find(a.ctx, sel)
-		if err != nil {
-			return err
-		}
-		if e.Tag == "" {
-			opts.Tag = DefaultTag
-		}
-	}
-	dst, err := layout.Create(out.dir, out.kind, layout.WithRegistry(a.registry()))
-	if err != nil {
-		return err
-	}
-	defer dst.Close()
-	desc, err := layout.Copy(a.ctx, dst, src, sel, opts)
-	if err != nil {
-		return err
-	}
-	if err := dst.Close(); err != nil {
-		return err
-	}
-	if err := out.commit(a.ctx, a.registry()); err != nil {
-		return err
-	}
-	return a.converted(req.dst, out, to, out.committedDescriptor(desc))
 }
 
 func (a *app) converted(dst string, out *output, to core.Format, desc core.Descriptor) error {

@@ -301,28 +301,23 @@ func (o *output) commit(ctx context.Context, reg *core.Registry) error {
 // mergeInto adds every top-level image of the layout at src to the
 // layout at dst, another command's that took the output's name first.
 func mergeInto(ctx context.Context, reg *core.Registry, dst, src string) error {
-	from, err := layout.Open(src, layout.WithRegistry(reg))
+	kind, err := layout.Detect(src)
+	if err != nil {
+		return err
+	}
+	opts := &transport.Options{Registry: reg}
+	from, err := transport.LayoutReference{Kind: kind, Path: src}.NewSource(ctx, opts)
 	if err != nil {
 		return err
 	}
 	defer from.Close()
-	into, err := layout.Create(dst, from.Kind(), layout.WithRegistry(reg))
+	into, err := transport.LayoutReference{Kind: kind, Path: dst}.NewDestination(ctx, opts)
 	if err != nil {
 		return fmt.Errorf("%s appeared while the image was written, and is not a layout it can join: %w", dst, err)
 	}
 	defer into.Close()
-	entries, err := from.List(ctx)
-	if err != nil {
+	if _, err := transport.Copy(ctx, into, from, &transport.CopyOptions{All: true, Registry: reg}); err != nil {
 		return err
-	}
-	for _, e := range entries {
-		if e.Depth != 0 {
-			continue
-		}
-		sel := layout.Selector{Digest: e.Descriptor.Digest}
-		if _, err := layout.Copy(ctx, into, from, sel, &layout.CopyOptions{All: true, WriteOptions: layout.WriteOptions{Tag: e.Tag}}); err != nil {
-			return err
-		}
 	}
 	return into.Close()
 }

@@ -269,7 +269,8 @@ func (o *output) name() string {
 	return layoutName(o.kind)
 }
 
-// convertTransport converts an archive's image into the output.
+// convertTransport converts the image of a layout or an archive into
+// the output (which may be the source's folder, converted in place).
 func (a *app) convertTransport(req *convertRequest, s source, to core.Format) error {
 	src, err := a.openSource(s)
 	if err != nil {
@@ -298,7 +299,7 @@ func (a *app) convertTransport(req *convertRequest, s source, to core.Format) er
 	bar := a.bar(-1, "converting")
 	defer bar.Finish()
 	res, err := transport.Copy(a.ctx, dst, src, &transport.CopyOptions{
-		All: req.platform == nil, Platform: req.platform, Format: to, Encoding: req.encoding,
+		AllPlatforms: req.platform == nil, Platform: req.platform, Format: to, Encoding: req.encoding,
 		Permissive: req.permissive, Names: names, Registry: a.registry(),
 		Progress: func(p transport.Progress) { bar.Add(p.Delta) },
 	})

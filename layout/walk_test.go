@@ -7,12 +7,14 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/internal/tooltest"
 )
 
 // repeatedIndexLayout builds the layout of issue 16: one image, an
@@ -217,6 +219,13 @@ func TestIndexJSONLimit(t *testing.T) {
 	}
 	if err := l.Tag(ctx, Selector{Tag: "registry.example.com/some/long/repository/name:tag-000007"}, "one-more"); err != nil {
 		t.Fatalf("Tag with the default limit = %v", err)
+	}
+	// skopeo reads such a layout: the limit fits what real tools take.
+	if _, err := exec.LookPath("skopeo"); err == nil || os.Getenv(tooltest.EnvRequire) != "" {
+		tooltest.Need(t, "skopeo")
+		if out, err := exec.Command("skopeo", "inspect", "--raw", "oci:"+dir+":one-more").CombinedOutput(); err != nil || string(out) != string(raw) {
+			t.Errorf("skopeo inspect of the %d-tag layout = %v\n%s", tags+1, err, out)
+		}
 	}
 
 	// A limit just above the current index.json: one more entry does not fit.

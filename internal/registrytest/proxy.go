@@ -101,7 +101,9 @@ var (
 )
 
 // IsBlobGet matches GET requests of a blob.
-func IsBlobGet(r *http.Request) bool { return r.Method == http.MethodGet && blobPath.MatchString(r.URL.Path) }
+func IsBlobGet(r *http.Request) bool {
+	return r.Method == http.MethodGet && blobPath.MatchString(r.URL.Path)
+}
 
 // IsManifestGet matches GET requests of a manifest.
 func IsManifestGet(r *http.Request) bool {

@@ -15,9 +15,10 @@ import (
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/internal/tooltest"
+	"github.com/opencontainers/go-digest"
 )
 
-// repeatedIndexLayout builds the layout of issue 16: one image, an
+// repeatedIndexLayout builds a layout of one image, an
 // index listing it, and above it levels indexes that each list the one
 // below fan times; index.json lists the top index. The layout is a few
 // kilobytes, and a walk that expands an index each time it is reached
@@ -260,4 +261,106 @@ func TestIndexJSONLimit(t *testing.T) {
 	if _, err := tiny.List(ctx); !errors.Is(err, core.ErrTooLarge) || !strings.Contains(err.Error(), "1024") || !strings.Contains(err.Error(), "WithMaxIndexSize") {
 		t.Errorf("List over the limit = %v, want core.ErrTooLarge naming 1024 and WithMaxIndexSize", err)
 	}
+}
+
+// FuzzIndexGraph: whatever graph of indexes a layout stores (shared
+// children, repeats, deep chains, missing children), listing it, finding
+// a manifest by digest and verifying it read each stored document at
+// most once (plus index.json), so their cost is linear in what the
+// layout stores, not in the number of paths through the graph.
+//
+// The input describes the graph: its first byte the number of indexes
+// (1 to 12); then, for each index in turn, a count of entries (0 to 15)
+// and one byte per entry naming what it lists: the manifest, a missing
+// manifest, or one of the indexes built before it. index.json lists the
+// last index and, by the final byte, possibly the first.
+func FuzzIndexGraph(f *testing.F) {
+	f.Add([]byte{6, 10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 10, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 10, 3, 3, 3, 3, 3, 3, 3, 3, 3, 3, 10, 4, 4, 4, 4, 4, 4, 4, 4, 4, 4, 10, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 10, 6, 6, 6, 6, 6, 6, 6, 6, 6, 6})
+	f.Add([]byte{12, 2, 0, 1, 2, 2, 2, 2, 3, 2, 2, 4, 3, 2, 5, 4, 2, 6, 5, 2, 7, 6, 2, 8, 7, 2, 9, 8, 2, 10, 9, 2, 11, 10, 2, 12, 11, 2, 13, 12, 1})
+	f.Add([]byte{1, 0})
+	f.Add([]byte{3, 1, 1, 15, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 0, 2})
+	f.Fuzz(func(t *testing.T, in []byte) {
+		ctx := context.Background()
+		next := func() int {
+			if len(in) == 0 {
+				return 0
+			}
+			b := in[0]
+			in = in[1:]
+			return int(b)
+		}
+		l, err := Create(filepath.Join(t.TempDir(), "l"), OCI)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		put := func(d core.Descriptor, b []byte) {
+			if err := l.PutBlob(ctx, d, FromBytes(b), nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		config := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}`)
+		cd := core.DescriptorFromBytes(oci.MediaTypeConfig, config)
+		put(cd, config)
+		raw, err := oci.Format.EncodeManifest(ctx, core.Manifest{Config: cd, Layers: []core.Descriptor{}}, core.EncodingCompact)
+		if err != nil {
+			t.Fatal(err)
+		}
+		md := core.DescriptorFromBytes(oci.MediaTypeManifest, raw)
+		put(md, raw)
+		missing := core.DescriptorFromBytes(oci.MediaTypeManifest, []byte(`{"schemaVersion":2}`))
+		stored := map[digest.Digest]bool{md.Digest: true}
+		var indexes []core.Descriptor
+		n := 1 + next()%12
+		for range n {
+			var ix core.Index
+			for range next() % 16 {
+				switch c := next() % (len(indexes) + 2); c {
+				case 0:
+					ix.Manifests = append(ix.Manifests, md)
+				case 1:
+					ix.Manifests = append(ix.Manifests, missing)
+				default:
+					ix.Manifests = append(ix.Manifests, indexes[c-2])
+				}
+			}
+			b, err := core.EncodeIndex(ctx, oci.Format, ix, core.EncodingCompact)
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := core.DescriptorFromBytes(oci.MediaTypeIndex, b)
+			put(d, b)
+			stored[d.Digest] = true
+			indexes = append(indexes, d)
+		}
+		top := []core.Descriptor{indexes[len(indexes)-1]}
+		if next()%2 == 1 {
+			top = append(top, indexes[0])
+		}
+		err = l.impl.(*ociKind).updateIndexJSON(ctx, func(ix *core.Index) error {
+			ix.Manifests = append(ix.Manifests, top...)
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		bound := int64(len(stored)) + 1 // every stored document once, and index.json
+		for _, op := range []struct {
+			name string
+			run  func() error
+		}{
+			{"List", func() error { _, err := l.List(ctx); return err }},
+			{"Find", func() error { _, err := l.Find(ctx, Selector{Digest: md.Digest}); return err }},
+			{"Verify", func() error { return l.Verify(ctx) }},
+		} {
+			before := l.docReads.Load()
+			err := op.run()
+			if errors.Is(err, context.Canceled) {
+				t.Fatalf("%s: %v", op.name, err)
+			}
+			if got := l.docReads.Load() - before; got > bound {
+				t.Fatalf("%s read %d documents of a layout that stores %d (err %v)", op.name, got, len(stored), err)
+			}
+		}
+	})
 }

@@ -142,6 +142,12 @@ type verifier struct {
 	seen     map[digest.Digest]bool
 	blobs    []blobRef
 	problems []error
+	// documentsOnly keeps the configs aside (in configs, with their
+	// manifests) and lists no layer: the walk of Validate. documents
+	// records the manifests and indexes read.
+	documentsOnly bool
+	configs       []configRef
+	documents     []blobRef
 }
 
 type blobRef struct {
@@ -185,11 +191,18 @@ func (v *verifier) document(ctx context.Context, d core.Descriptor, ref string, 
 		v.problem(d.Digest, ref, err)
 		return
 	}
+	if v.documentsOnly {
+		v.documents = append(v.documents, blobRef{d, ref})
+	}
 	what := "manifest " + string(d.Digest)
 	if n.index != nil {
 		for i, e := range n.index.Manifests {
 			v.document(ctx, e, fmt.Sprintf("manifests[%d] of index %s", i, d.Digest), depth+1)
 		}
+		return
+	}
+	if v.documentsOnly {
+		v.configs = append(v.configs, configRef{blobRef{n.manifest.Config, "config of " + what}, *n.manifest})
 		return
 	}
 	v.blobs = append(v.blobs, blobRef{n.manifest.Config, "config of " + what})

@@ -280,6 +280,7 @@ type validateLine struct {
 	Document  string `json:"document"`
 	Format    string `json:"format"`
 	MediaType string `json:"mediaType"`
+	Documents int    `json:"documents"`
 	OK        bool   `json:"ok"`
 	Problems  []struct {
 		Field   string `json:"field"`

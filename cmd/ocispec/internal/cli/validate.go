@@ -30,19 +30,26 @@ type validateOptions struct {
 }
 
 func (a *app) validateCommand() *cobra.Command {
-	o := &validateOptions{typ: newEnum("", docManifest, docIndex, docConfig, docDescriptor)}
+	o := &validateOptions{typ: newEnum("", docManifest, docIndex, docConfig, docDescriptor, docImage)}
 	cmd := &cobra.Command{
-		Use:   "validate [flags] FILE...",
+		Use:   "validate [flags] FILE|IMAGE...",
 		Short: "Check manifest, index, config and descriptor documents against the spec",
 		Long: `Check each FILE against the image-spec's rules: a manifest or an index (of
 any registered format, detected), an image config or a lone descriptor
 (told apart by their fields, or as --type says). With --schema, also
 against image-spec's JSON schema.
 
+An IMAGE (a layout folder, an archive, or any reference: oci:PATH[:TAG],
+dir:PATH, oci-archive:PATH[:TAG], docker-archive:PATH[:NAME:TAG]) is
+checked whole without reading a layer: every manifest and index it holds,
+and every image config, also against its manifest (as many
+rootfs.diff_ids as layers). verify also reads the layers.
+
 Every problem is listed, one line each on standard error, as
 FILE: FIELD: what is wrong. The exit status is 0 only when every file is
 valid. --json prints one line of JSON per file instead.`,
 		Example: `  ocispec validate manifest.json config.json
+  ocispec validate oci-archive:image.tar
   ocispec validate --schema --type descriptor desc.json`,
 		Args: argsBetween(1, -1, "one FILE or more"),
 		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.validate(o, args) }),
@@ -50,7 +57,7 @@ valid. --json prints one line of JSON per file instead.`,
 	f := cmd.Flags()
 	f.BoolVar(&o.json, "json", false, "print one line of JSON per file on standard output")
 	f.BoolVar(&o.schema, "schema", false, "also check against image-spec's JSON schema")
-	f.Var(o.typ, "type", "the documents' type, instead of telling it from their fields: manifest, index, config or descriptor")
+	f.Var(o.typ, "type", "the documents' type, instead of telling it from their fields: manifest, index, config, descriptor, or image (a layout or archive)")
 	return cmd
 }
 
@@ -65,6 +72,7 @@ type validateResult struct {
 	Document  string         `json:"document"`
 	Format    string         `json:"format,omitempty"`
 	MediaType string         `json:"mediaType,omitempty"`
+	Documents int            `json:"documents,omitempty"` // read, in image mode
 	OK        bool           `json:"ok"`
 	Problems  []fieldProblem `json:"problems"`
 }
@@ -78,7 +86,12 @@ func (a *app) validate(o *validateOptions, files []string) error {
 		if err := a.ctx.Err(); err != nil {
 			return err
 		}
-		r := a.validateFile(file, o.typ.value, o.schema)
+		var r validateResult
+		if o.typ.value == docImage || o.typ.value == "" && isImageArg(file) {
+			r = a.validateImage(file)
+		} else {
+			r = a.validateFile(file, o.typ.value, o.schema)
+		}
 		if !r.OK {
 			bad++
 		}
@@ -92,6 +105,9 @@ func (a *app) validate(o *validateOptions, files []string) error {
 				what := r.Document
 				if r.Format != "" {
 					what = r.Format + " " + what
+				}
+				if r.Document == docImage {
+					what = fmt.Sprintf("image, %d documents", r.Documents)
 				}
 				fmt.Fprintf(a.stdout, "%s: ok (%s)\n", file, what)
 			}

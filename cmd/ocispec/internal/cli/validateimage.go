@@ -1,0 +1,122 @@
+package cli
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/transport"
+)
+
+// docImage is validate's image mode: every document of an image.
+const docImage = "image"
+
+// isImageArg reports whether a validate argument names an image rather
+// than a document: a transport reference, an oci: or dir: reference, a
+// folder, or an archive file.
+func isImageArg(arg string) bool {
+	if _, ok, err := transportArg(arg); ok || err != nil {
+		return true
+	}
+	if strings.HasPrefix(arg, "oci:") || strings.HasPrefix(arg, "dir:") {
+		return true
+	}
+	fi, err := os.Stat(arg)
+	if err != nil {
+		return false
+	}
+	return fi.IsDir() || fi.Mode().IsRegular() && isArchiveFile(arg)
+}
+
+// validateImage checks every manifest, index and config of the images
+// arg holds, reading no layer (verify reads those): each document under
+// the same rules as a document given alone, and each config against the
+// manifest that lists it.
+func (a *app) validateImage(arg string) validateResult {
+	r := validateResult{File: arg, Document: docImage, Problems: []fieldProblem{}}
+	fail := func(err error) validateResult {
+		r.Problems = append(r.Problems, fieldProblem{"", err.Error()})
+		return r
+	}
+	s, err := parseSource(arg)
+	if err != nil {
+		return fail(err)
+	}
+	if s.isFile {
+		return fail(errors.New("is a file, not an image; give --type for a document"))
+	}
+	src, err := a.openSource(s)
+	if err != nil {
+		return fail(err)
+	}
+	defer src.Close()
+	documents := 0
+	err = transport.Validate(a.ctx, src, &transport.ValidateOptions{
+		Registry:    a.registry(),
+		Document:    func(core.Descriptor, string) { documents++ },
+		CheckConfig: checkImageConfig,
+	})
+	for _, p := range joined(err) {
+		var re *transport.RefError
+		if !errors.As(p, &re) {
+			r.Problems = append(r.Problems, fieldProblem{"", p.Error()})
+			continue
+		}
+		where := fmt.Sprintf("%s (%s)", re.Digest, re.Ref)
+		for _, q := range core.Problems(re.Err) {
+			var fe *core.FieldError
+			if errors.As(q, &fe) {
+				r.Problems = append(r.Problems, fieldProblem{where + ": " + fe.Field, fe.Err.Error()})
+			} else {
+				r.Problems = append(r.Problems, fieldProblem{where, q.Error()})
+			}
+		}
+	}
+	r.OK = len(r.Problems) == 0
+	r.Documents = documents
+	return r
+}
+
+// joined splits an errors.Join error into its errors.
+func joined(err error) []error {
+	if err == nil {
+		return nil
+	}
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		return j.Unwrap()
+	}
+	return []error{err}
+}
+
+// checkImageConfig checks an image's config when the manifest says it
+// is an OCI or Docker image config (an artifact's config is its own
+// format's business): config.md's rules, and as many rootfs.diff_ids as
+// the manifest has layers ("the order of the layers in the manifest"
+// and of diff_ids match, so their counts must).
+func checkImageConfig(b []byte, m core.Manifest) error {
+	switch core.NormalizeMediaType(m.Config.MediaType) {
+	case oci.MediaTypeConfig, docker.MediaTypeConfig:
+	default:
+		return nil
+	}
+	if err := validateConfig(b); err != nil {
+		return err
+	}
+	var c struct {
+		RootFS struct {
+			DiffIDs []string `json:"diff_ids"`
+		} `json:"rootfs"`
+	}
+	if err := json.Unmarshal(b, &c); err != nil {
+		return err
+	}
+	if got, want := len(c.RootFS.DiffIDs), len(m.Layers); got != want {
+		return &core.FieldError{Field: "rootfs.diff_ids", Err: fmt.Errorf("%w: %d diffIDs for the manifest's %d layers", core.ErrInvalidDocument, got, want)}
+	}
+	return nil
+}

@@ -38,6 +38,7 @@ digesters < archive;
 digesters < layer;
 layout, archive < transport;
 transport < orasbridge;
+transport < unpack;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;
@@ -193,6 +194,7 @@ var thirdParty = map[string][]string{
 	"./layer":       {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./archive":     {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./transport":   {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
+	"./unpack":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./layout":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 }
 

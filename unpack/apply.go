@@ -120,6 +120,11 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 	if err := a.root.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
+	// The folders above hold what this layer writes, so an opaque
+	// whiteout keeps them (and clears what lower layers put in them).
+	for p := dir; p != "." && !a.written[p]; p = path.Dir(p) {
+		a.written[p] = true
+	}
 	existing, err := a.root.Lstat(name)
 	switch {
 	case err == nil && existing.IsDir() && hdr.Typeflag == tar.TypeDir:

@@ -25,23 +25,24 @@ func TestHostileLayers(t *testing.T) {
 		entries []entry
 		entry   string // the entry the error must name
 		want    error
+		export  bool // Export takes it (device nodes)
 	}{
-		{"dot-dot", []entry{fileE("../escaped", 0o644, "x")}, "../escaped", unpack.ErrUnsafePath},
-		{"dot-dot inside", []entry{dirE("a/", 0o755), fileE("a/../../escaped", 0o644, "x")}, "a/../../escaped", unpack.ErrUnsafePath},
-		{"absolute", []entry{fileE("/escaped", 0o644, "x")}, "/escaped", unpack.ErrUnsafePath},
-		{"symlink to outside then a file through it", []entry{symE("l", "../outside"), fileE("l/escaped", 0o644, "x")}, "l/escaped", unpack.ErrUnsafePath},
-		{"absolute symlink then a file through it", []entry{symE("l", "/tmp"), fileE("l/escaped", 0o644, "x")}, "l/escaped", unpack.ErrUnsafePath},
-		{"symlink then a folder through it", []entry{symE("l", "../outside"), dirE("l/sub/", 0o755)}, "l/sub/", unpack.ErrUnsafePath},
-		{"symlink then a whiteout through it", []entry{symE("l", "../outside"), wh("l/.wh.victim")}, "l/.wh.victim", unpack.ErrUnsafePath},
-		{"symlink then an opaque whiteout through it", []entry{symE("l", "../outside"), wh("l/.wh..wh..opq")}, "l/.wh..wh..opq", unpack.ErrUnsafePath},
-		{"whiteout of the folder above", []entry{wh(".wh..")}, ".wh..", unpack.ErrUnsafePath},
-		{"hard link to outside", []entry{linkE("h", "../outside/victim")}, "h", unpack.ErrHardLink},
-		{"hard link to an absolute path", []entry{linkE("h", "/etc/passwd")}, "h", unpack.ErrHardLink},
-		{"hard link through a symlink to outside", []entry{symE("l", "../outside"), linkE("h", "l/victim")}, "h", unpack.ErrHardLink},
-		{"hard link to nothing", []entry{linkE("h", "missing")}, "h", unpack.ErrHardLink},
-		{"hard link to a folder", []entry{dirE("d/", 0o755), linkE("h", "d")}, "h", unpack.ErrHardLink},
-		{"device node", []entry{dirE("dev/", 0o755), {hdr: dev}}, "dev/null", unpack.ErrDevice},
-		{"truncated file", []entry{{hdr: &tar.Header{Typeflag: tar.TypeReg, Name: "big", Mode: 0o644, Size: 10 << 30, ModTime: epoch}}}, "", unpack.ErrNotLayer},
+		{"dot-dot", []entry{fileE("../escaped", 0o644, "x")}, "../escaped", unpack.ErrUnsafePath, false},
+		{"dot-dot inside", []entry{dirE("a/", 0o755), fileE("a/../../escaped", 0o644, "x")}, "a/../../escaped", unpack.ErrUnsafePath, false},
+		{"absolute", []entry{fileE("/escaped", 0o644, "x")}, "/escaped", unpack.ErrUnsafePath, false},
+		{"symlink to outside then a file through it", []entry{symE("l", "../outside"), fileE("l/escaped", 0o644, "x")}, "l/escaped", unpack.ErrUnsafePath, false},
+		{"absolute symlink then a file through it", []entry{symE("l", "/tmp"), fileE("l/escaped", 0o644, "x")}, "l/escaped", unpack.ErrUnsafePath, false},
+		{"symlink then a folder through it", []entry{symE("l", "../outside"), dirE("l/sub/", 0o755)}, "l/sub/", unpack.ErrUnsafePath, false},
+		{"symlink then a whiteout through it", []entry{symE("l", "../outside"), wh("l/.wh.victim")}, "l/.wh.victim", unpack.ErrUnsafePath, false},
+		{"symlink then an opaque whiteout through it", []entry{symE("l", "../outside"), wh("l/.wh..wh..opq")}, "l/.wh..wh..opq", unpack.ErrUnsafePath, false},
+		{"whiteout of the folder above", []entry{wh(".wh..")}, ".wh..", unpack.ErrUnsafePath, false},
+		{"hard link to outside", []entry{linkE("h", "../outside/victim")}, "h", unpack.ErrHardLink, false},
+		{"hard link to an absolute path", []entry{linkE("h", "/etc/passwd")}, "h", unpack.ErrHardLink, false},
+		{"hard link through a symlink to outside", []entry{symE("l", "../outside"), linkE("h", "l/victim")}, "h", unpack.ErrHardLink, false},
+		{"hard link to nothing", []entry{linkE("h", "missing")}, "h", unpack.ErrHardLink, false},
+		{"hard link to a folder", []entry{dirE("d/", 0o755), linkE("h", "d")}, "h", unpack.ErrHardLink, false},
+		{"device node", []entry{dirE("dev/", 0o755), {hdr: dev}}, "dev/null", unpack.ErrDevice, true},
+		{"truncated file", []entry{{hdr: &tar.Header{Typeflag: tar.TypeReg, Name: "big", Mode: 0o644, Size: 10 << 30, ModTime: epoch}}}, "", unpack.ErrNotLayer, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -71,6 +72,20 @@ func TestHostileLayers(t *testing.T) {
 			}
 			if _, err := os.Lstat(filepath.Join(dir, "escaped")); err == nil {
 				t.Errorf("a file was written outside the folder")
+			}
+
+			var flat bytes.Buffer
+			_, err = unpack.Export(ctxT(t), openSource(t, img), &flat, nil)
+			switch {
+			case c.export && err != nil:
+				t.Errorf("Export = %v, want nil", err)
+			case c.export:
+			case !errors.Is(err, c.want):
+				t.Errorf("Export = %v, want %v", err, c.want)
+			case c.entry != "" && (!errors.As(err, &le) || le.Entry != c.entry):
+				t.Errorf("Export = %v, want an error naming entry %q", err, c.entry)
+			case flat.Len() != 0:
+				t.Errorf("Export wrote %d bytes before failing", flat.Len())
 			}
 		})
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"crypto/sha256"
+	"encoding/json"
 	"fmt"
 	"io"
 	"io/fs"
@@ -13,6 +14,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	"github.com/concil-go/ocispec/internal/tooltest"
 )
 
 // unpackLine is what unpack and export print.
@@ -233,4 +236,71 @@ func TestUnpackCommandErrors(t *testing.T) {
 	fails(t, 2, []string{"IMAGE and FILE.tar"}, "export", img)
 	fails(t, 2, []string{"--devices"}, "unpack", "--devices", "make", img, filepath.Join(dir, "y"))
 	fails(t, 1, []string{"is a folder"}, "export", img, dir)
+}
+
+// TestRunnableExample does what the README's main job shows: a static
+// Go program built with CGO_ENABLED=0, packed as the image's only file
+// with --entrypoint, unpacked, and run from the unpacked folder with
+// chroot (as root; skipped loudly otherwise). umoci's runtime bundle of
+// the image names the program as the process to run.
+func TestRunnableExample(t *testing.T) {
+	dir := t.TempDir()
+	app := filepath.Join(dir, "app")
+	os.Mkdir(app, 0o755)
+	build := exec.Command("go", "build", "-trimpath", "-o", filepath.Join(app, "hello"), "./examples/hello-go")
+	build.Dir = repoRoot
+	build.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if b, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build of the example: %v\n%s", err, b)
+	}
+	img := filepath.Join(dir, "image")
+	entrypoint := strings.Contains(ok(t, "pack", "--help").stdout, "--entrypoint")
+	if entrypoint {
+		pack(t, "--entrypoint", "/hello", app, img)
+	} else {
+		pack(t, app, img)
+	}
+	rootfs := filepath.Join(dir, "rootfs")
+	ok(t, "unpack", img, rootfs)
+	fi, err := os.Stat(filepath.Join(rootfs, "hello"))
+	if err != nil || fi.Mode().Perm() != 0o755 {
+		t.Fatalf("the unpacked program: %v, %v; want mode 0755", fi, err)
+	}
+	const greeting = "Hello from an image built by ocispec"
+	t.Run("chroot", func(t *testing.T) {
+		if os.Geteuid() != 0 {
+			tooltest.Skipf(t, "chroot needs root")
+		}
+		chroot := need(t, "chroot")
+		out, err := exec.Command(chroot, rootfs, "/hello").CombinedOutput()
+		if err != nil || !strings.HasPrefix(string(out), greeting) {
+			t.Errorf("chroot %s /hello: %q, %v; want %q...", rootfs, out, err, greeting)
+		}
+	})
+	t.Run("entrypoint", func(t *testing.T) {
+		if !entrypoint {
+			tooltest.Skipf(t, "this build's pack has no --entrypoint")
+		}
+		umoci := need(t, "umoci")
+		bundle := filepath.Join(dir, "bundle")
+		args := []string{"unpack", "--image", img + ":latest", bundle}
+		if os.Geteuid() != 0 {
+			args = append([]string{"unpack", "--rootless"}, args[1:]...)
+		}
+		if b, err := exec.Command(umoci, args...).CombinedOutput(); err != nil {
+			t.Fatalf("umoci %s: %v\n%s", strings.Join(args, " "), err, b)
+		}
+		var spec struct {
+			Process struct {
+				Args []string `json:"args"`
+			} `json:"process"`
+		}
+		b, err := os.ReadFile(filepath.Join(bundle, "config.json"))
+		if err == nil {
+			err = json.Unmarshal(b, &spec)
+		}
+		if err != nil || len(spec.Process.Args) != 1 || spec.Process.Args[0] != "/hello" {
+			t.Errorf("umoci's config.json runs %q (%v), want [/hello]", spec.Process.Args, err)
+		}
+	})
 }

@@ -29,7 +29,7 @@ const module = "github.com/concil-go/ocispec"
 // what packages build into programs; their tests may also use any other
 // package but cmd and benchmarks (conformance suites, other formats).
 const rules = `
-core, internal/leaktest, internal/archtest, internal/atomicfile, internal/tooltest, benchmarks/internal/benchdata, internal/registrytest;
+core, examples/hello-go, internal/leaktest, internal/archtest, internal/atomicfile, internal/tooltest, benchmarks/internal/benchdata, internal/registrytest;
 
 core < core/coretest, formats/oci, formats/docker, digesters;
 formats/oci, formats/docker < formats;

@@ -29,7 +29,7 @@ const module = "github.com/concil-go/ocispec"
 // what packages build into programs; their tests may also use any other
 // package but cmd and benchmarks (conformance suites, other formats).
 const rules = `
-core, internal/leaktest, internal/archtest, internal/atomicfile, internal/tooltest, benchmarks/internal/benchdata, internal/registrytest;
+core, examples/hello-go, internal/leaktest, internal/archtest, internal/atomicfile, internal/tooltest, benchmarks/internal/benchdata, internal/registrytest;
 
 core < core/coretest, formats/oci, formats/docker, digesters;
 formats/oci, formats/docker < formats;
@@ -38,6 +38,7 @@ digesters < archive;
 digesters < layer;
 layout, archive < transport;
 transport < orasbridge;
+transport < unpack;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;
@@ -49,7 +50,7 @@ plugins/sdk, formats < plugins/examples/helm/helmformat;
 plugins/examples/helm/helmformat < plugins/examples/helm;
 plugins/sdk < plugins/internal/testplugins/faulty;
 
-formats, transport, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
+formats, transport, unpack, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 
@@ -193,6 +194,7 @@ var thirdParty = map[string][]string{
 	"./layer":       {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./archive":     {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./transport":   {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
+	"./unpack":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 	"./layout":      {"github.com/opencontainers/go-digest", "github.com/opencontainers/image-spec/specs-go", "github.com/minio/sha256-simd", "github.com/klauspost/cpuid", "github.com/zeebo/blake3", "github.com/klauspost/compress", "golang.org/x/sys", "golang.org/x/sync"},
 }
 

@@ -1,0 +1,170 @@
+package unpack_test
+
+import (
+	"context"
+	"errors"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/concil-go/ocispec/internal/tooltest"
+	"github.com/concil-go/ocispec/unpack"
+)
+
+// whiteoutLayers are three layers (tar, tar+gzip, tar+zstd) that
+// exercise what flattening must get right: whiteouts of files and of
+// folders, an opaque folder keeping what its own layer adds, a file
+// replaced by a folder and a folder by a file, a symbolic link replaced
+// by a file, hard links within a layer and across layers, setuid,
+// setgid and sticky modes, owners and times.
+func whiteoutLayers(t testing.TB) [][]byte {
+	t1 := epoch.Add(time.Hour)
+	l0 := tarOf(t,
+		dirE("etc/", 0o755),
+		fileE("etc/passwd", 0o644, "root:x:0:0::/root:/bin/sh\n"),
+		dirE("etc/app/", 0o750),
+		fileE("etc/app/conf", 0o640, "a=1\n"),
+		fileE("etc/app/old", 0o600, "old\n"),
+		dirE("usr/", 0o755),
+		dirE("usr/bin/", 0o755),
+		fileE("usr/bin/tool", 0o4755, "#!/bin/true\n"),
+		linkE("usr/bin/tool2", "usr/bin/tool"),
+		symE("usr/bin/link", "tool"),
+		dirE("var/", 0o755),
+		dirE("var/cache/", 0o2775),
+		fileE("var/cache/a", 0o644, "cached a\n"),
+		dirE("var/cache/sub/", 0o755),
+		fileE("var/cache/sub/b", 0o644, "cached b\n"),
+		dirE("tmp/", 0o1777),
+		dirE("srv/", 0o755),
+		fileE("srv/data", 0o644, "a file that becomes a folder\n"),
+		dirE("opt/", 0o755),
+		dirE("opt/tree/", 0o755),
+		fileE("opt/tree/leaf", 0o644, "a folder that becomes a file\n"),
+	)
+	l1 := tarOf(t,
+		wh("etc/app/.wh.old"),
+		timed(fileE("etc/passwd", 0o644, "root:x:0:0::/root:/bin/sh\nuser:x:1000:1000::/home/user:/bin/sh\n"), t1),
+		dirE("home/", 0o755),
+		owned(dirE("home/user/", 0o700), 1000, 1000),
+		owned(fileE("home/user/.profile", 0o644, "export PS1='$ '\n"), 1000, 1000),
+		dirE("var/cache/", 0o755),
+		wh("var/cache/.wh..wh..opq"),
+		fileE("var/cache/new", 0o644, "new cache\n"),
+		fileE("usr/bin/link", 0o755, "no longer a link\n"),
+	)
+	l2 := tarOf(t,
+		wh("etc/.wh.app"),
+		timed(dirE("etc/app/", 0o755), t1),
+		fileE("etc/app/conf", 0o644, "a=2\n"),
+		linkE("usr/bin/tool3", "usr/bin/tool"),
+		dirE("srv/data/", 0o755),
+		fileE("srv/data/inside", 0o644, "inside\n"),
+		fileE("opt/tree", 0o644, "now a file\n"),
+		wh("usr/bin/.wh.tool2"),
+	)
+	return [][]byte{l0, l1, l2}
+}
+
+func ctxT(t *testing.T) context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// TestUnpackAgreesWithUmoci unpacks the same image with umoci and with
+// Unpack and compares the trees: types, modes, owners (as root),
+// times, contents, link targets and which paths share an inode.
+func TestUnpackAgreesWithUmoci(t *testing.T) {
+	tooltest.Need(t, "umoci")
+	dir := t.TempDir()
+	ls := whiteoutLayers(t)
+	img := filepath.Join(dir, "image")
+	writeImage(t, img, plain(ls[0]), gz(t, ls[1]), gz(t, ls[2]))
+
+	bundle := filepath.Join(dir, "bundle")
+	args := []string{"unpack", "--image", img + ":latest", bundle}
+	root := os.Geteuid() == 0
+	if !root {
+		args = append([]string{"unpack", "--rootless"}, args[1:]...)
+	}
+	if out, err := exec.Command("umoci", args...).CombinedOutput(); err != nil {
+		t.Fatalf("umoci %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	want := snapshot(t, filepath.Join(bundle, "rootfs"), root)
+
+	ours := filepath.Join(dir, "ours")
+	res, err := unpack.Unpack(ctxT(t), openSource(t, "oci:"+img+":latest"), ours, nil)
+	if err != nil {
+		t.Fatalf("Unpack: %v", err)
+	}
+	if res.Layers != 3 {
+		t.Errorf("Unpack: %d layers, want 3", res.Layers)
+	}
+	diffTrees(t, "Unpack against umoci unpack", snapshot(t, ours, root), want)
+}
+
+// TestUnpackCompressions unpacks the same layers stored as tar,
+// tar+gzip and tar+zstd, and from an oci-archive and a docker-archive
+// of the image: every tree is the same.
+func TestUnpackCompressions(t *testing.T) {
+	dir := t.TempDir()
+	ls := whiteoutLayers(t)
+	refs := map[string]string{}
+	for name, c := range map[string]func([]byte) compressed{
+		"tar":  plain,
+		"gzip": func(b []byte) compressed { return gz(t, b) },
+		"zstd": func(b []byte) compressed { return zst(t, b) },
+	} {
+		p := filepath.Join(dir, name)
+		writeImage(t, p, c(ls[0]), c(ls[1]), c(ls[2]))
+		refs[name] = "oci:" + p + ":latest"
+	}
+	ctx := ctxT(t)
+	// The same image as archives, copied with the transport package.
+	for _, ref := range []string{"oci-archive:" + filepath.Join(dir, "img.tar") + ":latest", "docker-archive:" + filepath.Join(dir, "docker.tar") + ":example.com/app:v1"} {
+		copyImage(t, refs["gzip"], ref)
+		refs[ref] = ref
+	}
+	var first map[string]node
+	for _, ref := range refs {
+		out := filepath.Join(dir, "out", strings.NewReplacer("/", "_", ":", "_").Replace(ref))
+		if _, err := unpack.Unpack(ctx, openSource(t, ref), out, nil); err != nil {
+			t.Fatalf("Unpack(%s): %v", ref, err)
+		}
+		got := snapshot(t, out, true)
+		if first == nil {
+			first = got
+			continue
+		}
+		diffTrees(t, ref, got, first)
+	}
+}
+
+// TestUnpackOutput checks the contract on the folder: an existing
+// empty folder is filled, one that is not empty is refused, and a
+// failed unpack leaves nothing, not even its temporary folder.
+func TestUnpackOutput(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "image")
+	writeImage(t, img, plain(tarOf(t, fileE("hello", 0o644, "hi\n"))))
+	ctx := ctxT(t)
+	empty := filepath.Join(dir, "empty")
+	os.Mkdir(empty, 0o755)
+	if _, err := unpack.Unpack(ctx, openSource(t, img), empty, nil); err != nil {
+		t.Fatalf("Unpack into an empty folder: %v", err)
+	}
+	if b, err := os.ReadFile(filepath.Join(empty, "hello")); err != nil || string(b) != "hi\n" {
+		t.Errorf("hello = %q, %v", b, err)
+	}
+	if _, err := unpack.Unpack(ctx, openSource(t, img), empty, nil); !errors.Is(err, unpack.ErrNotEmpty) {
+		t.Errorf("Unpack into a folder that is not empty = %v, want ErrNotEmpty", err)
+	}
+	entries, _ := os.ReadDir(dir)
+	if len(entries) != 2 {
+		t.Errorf("left beside the output: %v", entries)
+	}
+}

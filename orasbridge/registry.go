@@ -85,6 +85,15 @@ func Docker(opts *RegistryOptions) *DockerTransport {
 	return t
 }
 
+// Bind returns r as t opens it: with t's options, its client and its
+// record of the repositories read (a reference parsed by another
+// DockerTransport, given the options only once the command line is
+// read).
+func (t *DockerTransport) Bind(r DockerReference) DockerReference {
+	r.t = t
+	return r
+}
+
 // Name returns "docker".
 func (t *DockerTransport) Name() string { return "docker" }
 
@@ -357,6 +366,8 @@ func (r DockerReference) wrap(what string, err error) error {
 		return fmt.Errorf("orasbridge: %s: %s: %w (docker login %s, or give the credentials): %w", r, what, ErrUnauthorized, r.Host, err)
 	case errors.As(err, &resp) && resp.StatusCode == http.StatusNotFound:
 		return fmt.Errorf("orasbridge: %s: %s: %w: %w", r, what, core.ErrNotFound, err)
+	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Errorf("orasbridge: %s: %s: %w (a registry without TLS: talk plain HTTP to it, the command's --plain-http)", r, what, err)
 	}
 	return fmt.Errorf("orasbridge: %s: %s: %w", r, what, err)
 }

@@ -97,7 +97,29 @@ var noCredentials = orasbridge.StaticCredentials("", "")
 // random content (seeded) in a new OCI layout, tagged v1, and returns
 // the folder and the manifest's descriptor.
 func imageOf(t testing.TB, f core.Format, size int, seed uint64) (string, core.Descriptor) {
+	return imageEncoded(t, f, core.EncodingCompact, size, seed)
+}
+
+// imageEncoded is imageOf with the manifest in encoding enc.
+func imageEncoded(t testing.TB, f core.Format, enc core.Encoding, size int, seed uint64) (string, core.Descriptor) {
 	t.Helper()
+	mb := member(size, seed, nil)
+	dir := filepath.Join(t.TempDir(), "src")
+	l, err := layout.Create(dir, layout.OCI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	d, err := l.WriteImage(ctx, f, mb.Manifest, mb.Blobs, &layout.WriteOptions{Tag: "v1", Encoding: enc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir, d
+}
+
+// member is an image of one gzip layer of size random bytes (seeded),
+// with its config, for platform p.
+func member(size int, seed uint64, p *core.Platform) layout.Member {
 	data := make([]byte, size)
 	rng := rand.NewChaCha8([32]byte{byte(seed)})
 	rng.Read(data)
@@ -110,20 +132,18 @@ func imageOf(t testing.TB, f core.Format, size int, seed uint64) (string, core.D
 	zw, _ := gzip.NewWriterLevel(&gz, gzip.NoCompression)
 	zw.Write(plain.Bytes())
 	zw.Close()
-	config, _ := json.Marshal(map[string]any{"architecture": "amd64", "os": "linux", "rootfs": map[string]any{"type": "layers", "diff_ids": []string{string(digest.FromBytes(plain.Bytes()))}}})
+	os, arch := "linux", "amd64"
+	if p != nil {
+		os, arch = p.OS, p.Architecture
+	}
+	config, _ := json.Marshal(map[string]any{"architecture": arch, "os": os, "rootfs": map[string]any{"type": "layers", "diff_ids": []string{string(digest.FromBytes(plain.Bytes()))}}})
 	cd := core.DescriptorFromBytes(core.KindConfig, config)
 	ld := core.DescriptorFromBytes(core.KindTarGzip, gz.Bytes())
-	dir := filepath.Join(t.TempDir(), "src")
-	l, err := layout.Create(dir, layout.OCI)
-	if err != nil {
-		t.Fatal(err)
+	return layout.Member{
+		Manifest: core.Manifest{Config: cd, Layers: []core.Descriptor{ld}},
+		Blobs:    layout.Blobs{cd.Digest: layout.FromBytes(config), ld.Digest: layout.FromBytes(gz.Bytes())},
+		Platform: p,
 	}
-	defer l.Close()
-	d, err := l.WriteImage(ctx, f, core.Manifest{Config: cd, Layers: []core.Descriptor{ld}}, layout.Blobs{cd.Digest: layout.FromBytes(config), ld.Digest: layout.FromBytes(gz.Bytes())}, &layout.WriteOptions{Tag: "v1"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir, d
 }
 
 // copyRefs copies src to dst, both parsed with docker.
@@ -474,5 +494,68 @@ func TestParseReference(t *testing.T) {
 				t.Errorf("Parse(%q) = %q selecting %q, want %q selecting %q", tt.in, ref, ref.Selection(), tt.str, tt.sel)
 			}
 		})
+	}
+}
+
+// TestIndex: an index pushed whole keeps its bytes and digest in the
+// registry; pulled back whole it is byte-identical; pulled for one
+// platform, only that manifest and its blobs are written.
+func TestIndex(t *testing.T) {
+	r := needRegistry(t, false)
+	dock := plainDocker()
+	amd, arm := &core.Platform{OS: "linux", Architecture: "amd64"}, &core.Platform{OS: "linux", Architecture: "arm64"}
+	dir := filepath.Join(t.TempDir(), "src")
+	l, err := layout.Create(dir, layout.OCI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ma, mr := member(50<<10, 7, amd), member(50<<10, 8, arm)
+	ix, err := l.WriteIndex(ctx, oci.Format, []layout.Member{ma, mr}, &layout.WriteOptions{Tag: "v1"})
+	l.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ref := "docker://" + r.Host + "/index:v1"
+	if _, err := copyRefs(t, dock, "oci:"+dir+":v1", ref, &transport.CopyOptions{All: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := registryManifest(t, r, "index", "v1"); !bytes.Equal(got, readFile(t, blobPath(dir, ix))) {
+		t.Errorf("the registry's index differs from the local one:\n%s", got)
+	}
+	whole := filepath.Join(t.TempDir(), "whole")
+	res, err := copyRefs(t, dock, ref, "oci:"+whole+":v1", &transport.CopyOptions{All: true})
+	if err != nil || res.Images[0].Descriptor.Digest != ix.Digest || res.Blobs != 4 {
+		t.Fatalf("pull --all = %+v, %v; want %s and 4 blobs", res, err, ix.Digest)
+	}
+	if !bytes.Equal(readFile(t, blobPath(whole, ix)), readFile(t, blobPath(dir, ix))) {
+		t.Error("the index pulled differs from the pushed one")
+	}
+	one := filepath.Join(t.TempDir(), "arm64")
+	res, err = copyRefs(t, dock, ref, "oci:"+one+":v1", &transport.CopyOptions{Platform: arm})
+	if err != nil || res.Blobs != 2 {
+		t.Fatalf("pull --platform linux/arm64 = %+v, %v; want 2 blobs", res, err)
+	}
+	if _, err := os.Stat(blobPath(one, ma.Manifest.Layers[0])); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the amd64 layer was pulled for arm64: %v", err)
+	}
+	if _, err := os.Stat(blobPath(one, mr.Manifest.Layers[0])); err != nil {
+		t.Errorf("the arm64 layer was not pulled: %v", err)
+	}
+}
+
+// TestConcilEncoding: a manifest in concil's encoding is pushed as it is
+// (the registry holds its bytes, under its digest).
+func TestConcilEncoding(t *testing.T) {
+	r := needRegistry(t, false)
+	dir, md := imageEncoded(t, docker.Format, core.EncodingConcil, 10<<10, 9)
+	if _, err := copyRefs(t, plainDocker(), "oci:"+dir+":v1", "docker://"+r.Host+"/concil:v1", nil); err != nil {
+		t.Fatal(err)
+	}
+	local := readFile(t, blobPath(dir, md))
+	if !bytes.Contains(local, []byte(`": `)) {
+		t.Fatalf("the local manifest is not in concil's spelling: %s", local)
+	}
+	if got := registryManifest(t, r, "concil", string(md.Digest)); !bytes.Equal(got, local) {
+		t.Errorf("the registry holds %s, want %s", got, local)
 	}
 }

@@ -149,7 +149,7 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 			return nil, d.ref.wrap("check manifest "+string(dg), err)
 		}
 		if !ok {
-			if err := d.repo.Manifests().Push(ctx, h.d.OCI(), bytes.NewReader(h.raw)); err != nil {
+			if err := d.pushDoc(ctx, h, string(dg)); err != nil {
 				return nil, d.ref.wrap("push manifest "+string(dg), err)
 			}
 		}
@@ -158,7 +158,7 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 		dg := img.Descriptor.Digest
 		for _, tag := range tags[dg] {
 			h := d.held[dg]
-			if err := d.repo.Manifests().PushReference(ctx, h.d.OCI(), bytes.NewReader(h.raw), tag); err != nil {
+			if err := d.pushDoc(ctx, h, tag); err != nil {
 				return nil, d.ref.wrap("push manifest "+string(dg)+" as "+tag, err)
 			}
 		}
@@ -170,6 +170,17 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 	}
 	d.order = nil
 	return out, nil
+}
+
+// pushDoc pushes a manifest or index under reference (its digest or a
+// tag). A referrer whose subject's fallback tag oras-go would build too
+// long (not sha256) is pushed without oras-go's indexing, and indexed
+// under [ReferrersTag] here.
+func (d *registryDest) pushDoc(ctx context.Context, h heldDoc, reference string) error {
+	if s, _, _ := subjectOf(h.raw); s != nil && orasTagDiffers(s.Digest) {
+		return pushReferrer(ctx, d.repo, h.d.OCI(), h.raw, reference)
+	}
+	return d.repo.Manifests().PushReference(ctx, h.d.OCI(), bytes.NewReader(h.raw), reference)
 }
 
 // tagFor is the tag an image is pushed as.

@@ -5,6 +5,7 @@ go 1.26.0
 require github.com/concil-go/ocispec v0.0.0-00010101000000-000000000000
 
 require (
+	github.com/concil-go/ocispec/orasbridge v0.0.0-00010101000000-000000000000
 	github.com/concil-go/ocispec/plugins v0.0.0-00010101000000-000000000000
 	github.com/concil-go/ocispec/schema v0.0.0-00010101000000-000000000000
 	github.com/klauspost/compress v1.20.4
@@ -47,12 +48,14 @@ require (
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260817212433-ac3dfec99bb1 // indirect
 	google.golang.org/grpc v1.85.0 // indirect
 	google.golang.org/protobuf v1.36.12 // indirect
+	oras.land/oras-go/v2 v2.7.0 // indirect
 )
 
 // The module is developed with the others of this repository (see go.work);
 // these point at them when it is built on its own.
 replace (
 	github.com/concil-go/ocispec => ../
+	github.com/concil-go/ocispec/orasbridge => ../orasbridge
 	github.com/concil-go/ocispec/plugins => ../plugins
 	github.com/concil-go/ocispec/schema => ../schema
 )

@@ -47,12 +47,16 @@ func New(src transport.Source, dst transport.Destination, reg *core.Registry) *T
 	return &Target{src: src, dst: dst, reg: reg, tagged: map[string]ocispec.Descriptor{}, pushed: map[digest.Digest]ocispec.Descriptor{}}
 }
 
-// Open parses a reference (transport.Parse) and opens it: as a source
+// defaultDocker is the registry transport Open reads docker:// with.
+var defaultDocker = Docker(nil)
+
+// Open parses a reference (transport.Parse, and docker:// with the
+// default registry options) and opens it: as a source
 // when there is something to read there, and as a destination, unless
 // it names a digest or a position, which are for reading. Close the
 // Target to close both.
 func Open(ctx context.Context, ref string, opts *transport.Options) (*Target, error) {
-	r, err := transport.Parse(ref)
+	r, err := transport.Parse(ref, defaultDocker)
 	if err != nil {
 		return nil, err
 	}

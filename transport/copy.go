@@ -561,6 +561,8 @@ func (c *copier) copyBlob(ctx context.Context, d core.Descriptor) error {
 	var rc io.ReadCloser
 	if rs, ok := c.src.(rawSource); ok {
 		rc, err = rs.fetchRaw(ctx, d) // the destination hashes what it writes
+	} else if rf, ok := c.src.(UnverifiedFetcher); ok {
+		rc, err = rf.FetchUnverified(ctx, d)
 	} else {
 		rc, err = c.src.Fetch(ctx, d)
 	}

@@ -46,7 +46,7 @@ func TestParse(t *testing.T) {
 		{in: "docker-archive:/tmp/a.tar:busybox@sha256:" + strings.Repeat("a", 64), err: transport.ErrInvalidReference},
 		{in: "ocidir://images/app", err: transport.ErrUnknownTransport, hint: "is written oci:images/app here"},
 		{in: "myapp:v1", err: transport.ErrUnknownTransport, hint: "write oci:myapp:v1"},
-		{in: "docker://busybox", err: transport.ErrUnknownTransport, hint: "not built in"},
+		{in: "docker://busybox", err: transport.ErrUnknownTransport, hint: "orasbridge.Docker"},
 		{in: "archive:x.tar", err: transport.ErrUnknownTransport, hint: "written oci-archive:x.tar or docker-archive:x.tar"},
 		{in: "layouts:x", err: transport.ErrUnknownTransport, hint: `"oci:", "dir:"`},
 	}

@@ -61,6 +61,10 @@ type Options struct {
 	TempDir string
 }
 
+// WithDefaults returns the options with their defaults filled in
+// (core.Default, core.DefaultMaxDocumentSize); o may be nil.
+func (o *Options) WithDefaults() Options { return *o.orZero() }
+
 func (o *Options) orZero() *Options {
 	out := Options{}
 	if o != nil {
@@ -157,6 +161,15 @@ type Destination interface {
 	Close() error
 }
 
+// UnverifiedFetcher is an optional capability of a Source defined
+// outside this package (the registry transport of module orasbridge):
+// FetchUnverified opens content as Fetch does but without hashing it,
+// for a caller that verifies every byte itself. Copy uses it, since a
+// Destination verifies what it writes, so that each byte is hashed once.
+type UnverifiedFetcher interface {
+	FetchUnverified(ctx context.Context, d core.Descriptor) (io.ReadCloser, error)
+}
+
 // Transports returns the built-in transports: oci, dir, oci-archive and
 // docker-archive.
 func Transports() []Transport { return []Transport{OCI, Dir, OCIArchive, DockerArchive} }
@@ -194,7 +207,9 @@ func Parse(s string, extra ...Transport) (Reference, error) {
 	switch {
 	case name == "ocidir" && strings.HasPrefix(rest, "//"):
 		hint = fmt.Sprintf(" (regctl's ocidir://PATH is written oci:%s here)", strings.TrimPrefix(rest, "//"))
-	case name == "docker" || name == "docker-daemon" || name == "containers-storage":
+	case name == "docker":
+		hint = " (the docker:// registry transport is orasbridge.Docker, in module github.com/concil-go/ocispec/orasbridge: pass it to Parse)"
+	case name == "docker-daemon" || name == "containers-storage":
 		hint = fmt.Sprintf(" (%s: is not built in: copy from it with skopeo to oci-archive: or docker-archive:)", name)
 	case strings.HasSuffix(rest, ".tar") || strings.HasSuffix(rest, ".tar.gz") || strings.HasSuffix(rest, ".tgz") || strings.HasSuffix(rest, ".tar.zst"):
 		hint = fmt.Sprintf(" (an archive is written oci-archive:%s or docker-archive:%s)", rest, rest)

@@ -17,7 +17,13 @@ const maxDepth = 8
 
 // isDocument reports whether mt is the media type of a manifest or
 // index: OCI's, Docker's, or a registered format's.
-func isDocument(reg *core.Registry, mt string) bool {
+func isDocument(reg *core.Registry, mt string) bool { return IsDocument(reg, mt) }
+
+// IsDocument reports whether mt is the media type of a manifest or an
+// index: OCI's, Docker's, or one of a format reg holds. A transport
+// keeps documents apart from blobs with it (a registry's manifests and
+// blobs are two stores).
+func IsDocument(reg *core.Registry, mt string) bool {
 	switch core.NormalizeMediaType(mt) {
 	case oci.MediaTypeManifest, oci.MediaTypeIndex, docker.MediaTypeManifest, docker.MediaTypeManifestList:
 		return true

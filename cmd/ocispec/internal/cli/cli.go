@@ -52,6 +52,9 @@ type app struct {
 	loaded      []*plugins.Plugin
 	pluginErr   error
 	pluginsDone bool
+
+	// registryFlags are the flags of docker:// references.
+	registryFlags registryFlags
 }
 
 // Main runs the command with args (without the program name) and

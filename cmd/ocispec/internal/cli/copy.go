@@ -33,6 +33,8 @@ func (a *app) copyCommand() *cobra.Command {
   dir:PATH                        skopeo's dir: folder (one image)
   oci-archive:PATH[:TAG]          a tar of an OCI image layout
   docker-archive:PATH[:NAME:TAG]  docker save's archive (:@N for its N-th image)
+  docker://HOST[:PORT]/REPO[:TAG|@DIGEST]
+                                  a repository of a registry (pushed to, pulled from)
 
 SRC may also be a path, read as what it holds; a DST path names a layout
 folder (a new one is an OCI image layout). Archives are read in place, or
@@ -53,6 +55,8 @@ only once whole. docker-archive stores layers as tars (it decompresses
 them, so the manifest changes) in Docker 25's format, which docker load,
 skopeo's docker-archive: and its oci-archive: all read.`,
 		Example: `  ocispec copy docker-archive:app.tar oci:out/app:v1
+  ocispec copy --plain-http oci:out/app:v1 docker://localhost:5000/app:v1
+  ocispec copy docker://registry.example.com/app@sha256:… oci:out/app
   ocispec copy --all oci:out/app oci-archive:app-oci.tar
   ocispec copy --format docker oci:out/app:v1 docker-archive:app.tar:example.com/app:v1`,
 		Args: argsBetween(2, 2, "SRC and DST"),
@@ -64,6 +68,7 @@ skopeo's docker-archive: and its oci-archive: all read.`,
 	f.StringVar(&o.platform, "platform", "", "copy the manifest for `OS/ARCH[/VARIANT]` of an index (default: this machine's)")
 	f.Var(o.encoding, "encoding", "JSON spelling of converted manifests: compact, concil or canonical")
 	f.BoolVar(&o.permissive, "permissive", false, "with --format, write kinds the target cannot express faithfully, and drop fields it lacks")
+	a.addRegistryFlags(f)
 	return cmd
 }
 
@@ -132,7 +137,7 @@ func (a *app) copy(o *copyOptions, srcArg, dstArg string) error {
 // copyRef reads a copy argument: a reference of any transport, or a
 // path; a DST path that does not exist is a new OCI image layout.
 func copyRef(arg string, dst bool) (transport.Reference, error) {
-	ref, err := transport.Parse(arg)
+	ref, err := transport.Parse(arg, parseDocker)
 	if err != nil {
 		return nil, &usageError{err}
 	}
@@ -147,6 +152,13 @@ func copyRef(arg string, dst bool) (transport.Reference, error) {
 func (a *app) copySteps(opts *transport.CopyOptions, srcRef, dstRef transport.Reference, srcArg, dstArg string) error {
 	topts := &transport.Options{Registry: a.registry()}
 	opts.Registry = a.registry()
+	var err error
+	if srcRef, err = a.bindRef(srcRef); err != nil {
+		return err
+	}
+	if dstRef, err = a.bindRef(dstRef); err != nil {
+		return err
+	}
 	src, err := srcRef.NewSource(a.ctx, topts)
 	if err != nil {
 		return err

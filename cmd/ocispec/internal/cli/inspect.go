@@ -41,11 +41,13 @@ resolved to the manifest of --platform (default: this machine's). FILE is
 a manifest or index document. --json prints one line of JSON with stable field names.`,
 		Example: `  ocispec inspect out/hello
   ocispec inspect --json oci:out/hello:latest | jq -r .digest
-  ocispec inspect manifest.json`,
+  ocispec inspect manifest.json
+  ocispec inspect --raw docker://registry.example.com/app:v1`,
 		Args: argsBetween(1, 1, "one PATH or FILE"),
 		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.inspect(o, args[0]) }),
 	}
 	f := cmd.Flags()
+	a.addRegistryFlags(f)
 	f.BoolVar(&o.json, "json", false, "print one line of JSON")
 	f.StringVar(&o.tag, "tag", "", "the image of `TAG` in an OCI layout")
 	f.StringVar(&o.platform, "platform", "", "the manifest for `OS/ARCH[/VARIANT]` in an index (default: this machine's)")

@@ -73,6 +73,7 @@ Prints the manifest's descriptor as one line of JSON.`,
 		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.pack(o, args) }),
 	}
 	f := cmd.Flags()
+	a.addRegistryFlags(f)
 	f.StringVar(&o.format, "format", "oci", "manifest `FORMAT`: oci, docker or a plugin's format")
 	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default for a new OUT: dir for the docker format without --tag, oci otherwise)")
 	f.Var(o.encoding, "encoding", "JSON spelling of the manifest: compact, concil (byte-identical to concil's Python) or canonical (RFC 8785)")
@@ -157,6 +158,9 @@ func (a *app) pack(o *packOptions, args []string) error {
 		return err
 	}
 	defer dst.abort()
+	if dst.archive, err = a.bindRef(dst.archive); err != nil {
+		return err
+	}
 	if req.tag == "" && dst.kind == layout.OCI {
 		req.tag = DefaultTag
 	}

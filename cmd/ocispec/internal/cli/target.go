@@ -39,6 +39,9 @@ func parseSource(arg string) (source, error) {
 		return source{}, err
 	} else if ok {
 		s.ref, s.path = ref, archivePath(ref)
+		if isRegistry(ref) {
+			return s, nil
+		}
 		if _, err := stat(s.path); err != nil {
 			return source{}, err
 		}

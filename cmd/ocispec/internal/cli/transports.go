@@ -13,6 +13,7 @@ import (
 	"github.com/concil-go/ocispec/archive"
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/layout"
+	"github.com/concil-go/ocispec/orasbridge"
 	"github.com/concil-go/ocispec/transport"
 )
 
@@ -31,7 +32,7 @@ func transportArg(arg string) (ref transport.Reference, ok bool, err error) {
 	if !found || name == "oci" || name == "dir" || !isWord(name) {
 		return nil, false, nil
 	}
-	ref, err = transport.Parse(arg)
+	ref, err = transport.Parse(arg, parseDocker)
 	if err != nil {
 		return nil, false, &usageError{err}
 	}
@@ -102,6 +103,10 @@ func (a *app) openSource(s source) (transport.Source, error) {
 		}
 		ref = transport.LayoutReference{Kind: kind, Path: s.path, Selector: layout.Selector{Tag: s.sel.Tag, Digest: s.sel.Digest}}
 	}
+	ref, err := a.bindRef(ref)
+	if err != nil {
+		return nil, err
+	}
 	return ref.NewSource(a.ctx, &transport.Options{Registry: a.registry()})
 }
 
@@ -155,14 +160,16 @@ func (a *app) verifyTransport(s source, progress func(done, total int64)) error 
 // archiveOutput is an output that is an archive: the image is written
 // to a layout in the workspace, then copied into the archive, which is
 // written under a temporary name and renamed into place.
+// A docker:// output is written the same way, the image pushed at
+// commit.
 func isArchiveOutput(arg string) bool {
-	return strings.HasPrefix(arg, "oci-archive:") || strings.HasPrefix(arg, "docker-archive:")
+	return strings.HasPrefix(arg, "oci-archive:") || strings.HasPrefix(arg, "docker-archive:") || strings.HasPrefix(arg, "docker:")
 }
 
 // archiveOutputRef checks an archive output argument against the
 // flags, and returns the tag it names for the layout it is written from.
 func archiveOutputRef(arg string, layoutFlag *enumFlag, tag *string) error {
-	ref, err := transport.Parse(arg)
+	ref, err := transport.Parse(arg, parseDocker)
 	if err != nil {
 		return &usageError{err}
 	}
@@ -181,6 +188,11 @@ func archiveOutputRef(arg string, layoutFlag *enumFlag, tag *string) error {
 			return usagef("%s: an output is named by NAME:TAG, not a position", arg)
 		}
 		named = r.Name
+	case orasbridge.DockerReference:
+		if r.Digest != "" {
+			return usagef("%s: an output is named by a tag, not a digest", arg)
+		}
+		named = r.Tag
 	}
 	if named != "" {
 		if *tag != "" && *tag != named {
@@ -194,9 +206,17 @@ func archiveOutputRef(arg string, layoutFlag *enumFlag, tag *string) error {
 // prepareArchiveOutput prepares an archive output: its layout is made
 // in a workspace beside the archive.
 func prepareArchiveOutput(arg string) (*output, error) {
-	ref, err := transport.Parse(arg)
+	ref, err := transport.Parse(arg, parseDocker)
 	if err != nil {
 		return nil, &usageError{err}
+	}
+	if isRegistry(ref) {
+		// Pushed at commit from a layout written in a workspace of its own.
+		ws, err := os.MkdirTemp("", "ocispec-push-")
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
+		}
+		return &output{final: ref.String(), workspace: ws, dir: filepath.Join(ws, "image"), kind: layout.OCI, archive: ref, unlock: func() {}}, nil
 	}
 	path := archivePath(ref)
 	if fi, err := os.Stat(path); err == nil && fi.IsDir() {
@@ -261,6 +281,9 @@ func (o *output) layoutString() string {
 // name says what the output is, for people.
 func (o *output) name() string {
 	if o.archive != nil {
+		if isRegistry(o.archive) {
+			return "a registry"
+		}
 		if transportName(o.archive) == "docker-archive" {
 			return "a docker-archive"
 		}
@@ -282,6 +305,9 @@ func (a *app) convertTransport(req *convertRequest, s source, to core.Format) er
 		return err
 	}
 	defer out.abort()
+	if out.archive, err = a.bindRef(out.archive); err != nil {
+		return err
+	}
 	opts := &transport.Options{Registry: a.registry()}
 	dst, err := transport.LayoutReference{Kind: out.kind, Path: out.dir}.NewDestination(a.ctx, opts)
 	if err != nil {

@@ -36,6 +36,7 @@ one line of JSON with the verdict and the problems instead.`,
 		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.verify(o, args[0]) }),
 	}
 	cmd.Flags().BoolVar(&o.json, "json", false, "print the verdict and the problems as one line of JSON on standard output")
+	a.addRegistryFlags(cmd.Flags())
 	return cmd
 }
 

@@ -69,7 +69,10 @@ func (f *BasicFormat) EncodeManifest(ctx context.Context, m Manifest, enc Encodi
 			return nil, invalidDocument(f.spec.ManifestMediaType, appendNested(nil, "", err))
 		}
 	}
-	tree := documentTree(f.spec.ManifestMediaType, f.writeMediaType(enc), t.ArtifactType, &t.Config, "layers", t.Layers, t.Subject, t.Annotations, enc)
+	tree, err := documentTree(f.spec.ManifestMediaType, f.writeMediaType(enc), t.ArtifactType, &t.Config, "layers", t.Layers, t.Subject, t.Annotations, t.Extra, enc)
+	if err != nil {
+		return nil, err
+	}
 	return st.marshal(tree)
 }
 
@@ -94,7 +97,10 @@ func (f *BasicFormat) EncodeIndex(ctx context.Context, ix Index, enc Encoding) (
 			return nil, invalidDocument(f.spec.IndexMediaType, appendNested(nil, "", err))
 		}
 	}
-	tree := documentTree(f.spec.IndexMediaType, f.writeMediaType(enc), t.ArtifactType, nil, "manifests", t.Manifests, t.Subject, t.Annotations, enc)
+	tree, err := documentTree(f.spec.IndexMediaType, f.writeMediaType(enc), t.ArtifactType, nil, "manifests", t.Manifests, t.Subject, t.Annotations, t.Extra, enc)
+	if err != nil {
+		return nil, err
+	}
 	return st.marshal(tree)
 }
 
@@ -117,7 +123,10 @@ func (f *BasicFormat) manifestFromWire(w *wireDocument, algs *Algorithms) (Manif
 	if err := f.checkShape(w, false); err != nil {
 		return Manifest{}, err
 	}
-	m := Manifest{ArtifactType: w.ArtifactType, Annotations: w.Annotations}
+	m := Manifest{Extra: w.extra(f.knownMember(false))}
+	if f.spec.ArtifactFields {
+		m.ArtifactType, m.Annotations = w.ArtifactType, w.Annotations
+	}
 	var errs []error
 	if w.Config != nil {
 		d, err := w.Config.descriptor()
@@ -135,7 +144,7 @@ func (f *BasicFormat) manifestFromWire(w *wireDocument, algs *Algorithms) (Manif
 	if m.Layers == nil {
 		m.Layers = []Descriptor{}
 	}
-	if w.Subject != nil {
+	if w.Subject != nil && f.spec.ArtifactFields {
 		d, err := w.Subject.descriptor()
 		m.Subject = &d
 		errs = appendNested(errs, "subject", err)
@@ -172,7 +181,10 @@ func (f *BasicFormat) indexFromWire(w *wireDocument, algs *Algorithms) (Index, e
 	if err := f.checkShape(w, true); err != nil {
 		return Index{}, err
 	}
-	ix := Index{ArtifactType: w.ArtifactType, Annotations: w.Annotations, Manifests: make([]Descriptor, 0, len(w.Manifests))}
+	ix := Index{Manifests: make([]Descriptor, 0, len(w.Manifests)), Extra: w.extra(f.knownMember(true))}
+	if f.spec.ArtifactFields {
+		ix.ArtifactType, ix.Annotations = w.ArtifactType, w.Annotations
+	}
 	var errs []error
 	for i, wd := range w.Manifests {
 		d, err := wd.descriptor()
@@ -181,7 +193,7 @@ func (f *BasicFormat) indexFromWire(w *wireDocument, algs *Algorithms) (Index, e
 			errs = appendNested(errs, fmt.Sprintf("manifests[%d]", i), err)
 		}
 	}
-	if w.Subject != nil {
+	if w.Subject != nil && f.spec.ArtifactFields {
 		d, err := w.Subject.descriptor()
 		ix.Subject = &d
 		errs = appendNested(errs, "subject", err)
@@ -238,17 +250,31 @@ func (f *BasicFormat) checkShape(w *wireDocument, index bool) error {
 	if index && w.Manifests == nil {
 		errs = append(errs, &FieldError{"manifests", errors.New("missing")})
 	}
-	var sub *Descriptor
-	if w.Subject != nil {
-		sub = &Descriptor{}
-	}
-	if err := f.checkArtifactFields(want, w.ArtifactType, sub, w.Annotations); err != nil {
-		errs = append(errs, err)
-	}
 	if len(errs) > 0 {
 		return invalidDocument(want, errs)
 	}
 	return nil
+}
+
+// knownMember returns the test of the top-level keys the model holds
+// for a manifest or an index of f. artifactType, subject and
+// annotations are unknown members of a format without artifact fields:
+// kept, never refused, when read.
+func (f *BasicFormat) knownMember(index bool) func(string) bool {
+	artifact := f.spec.ArtifactFields
+	return func(key string) bool {
+		switch key {
+		case "schemaVersion", "mediaType":
+			return true
+		case "config", "layers":
+			return !index
+		case "manifests":
+			return index
+		case "artifactType", "subject", "annotations":
+			return artifact
+		}
+		return false
+	}
 }
 
 func (w *wireDocument) isManifest() bool { return w.Config != nil || w.Layers != nil }
@@ -285,7 +311,7 @@ func (w *wireDescriptor) descriptor() (Descriptor, error) {
 	} else {
 		d.Size = *w.Size
 	}
-	d.URLs, d.Annotations, d.ArtifactType = w.URLs, w.Annotations, w.ArtifactType
+	d.URLs, d.Annotations, d.ArtifactType, d.Extra = w.URLs, w.Annotations, w.ArtifactType, w.Extra
 	if w.Data != nil {
 		b, err := base64.StdEncoding.DecodeString(*w.Data)
 		if err != nil {

@@ -1,6 +1,7 @@
 package core
 
 import (
+	"errors"
 	"fmt"
 )
 
@@ -55,6 +56,40 @@ func convertDescriptor(d Descriptor, field string, from, to Description, opts Co
 	return d, nil
 }
 
+// liftArtifactFields moves artifactType, subject and annotations kept
+// as unknown members (read in a format without them) into the model's
+// fields, for a target format that has them.
+func liftArtifactFields(extra *Extra, artifactType *string, subject **Descriptor, annotations *map[string]string, from, to Description) error {
+	if from.ArtifactFields || !to.ArtifactFields || len(*extra) == 0 {
+		return nil
+	}
+	var rest Extra
+	var errs []error
+	for _, m := range *extra {
+		var err error
+		switch {
+		case m.Key == "artifactType" && *artifactType == "":
+			err = parseValue(m.Value, func(p *parser) { *artifactType = p.optionalType() })
+		case m.Key == "annotations" && *annotations == nil:
+			err = parseValue(m.Value, func(p *parser) { *annotations = p.stringMap() })
+		case m.Key == "subject" && *subject == nil:
+			var w *wireDescriptor
+			if err = parseValue(m.Value, func(p *parser) { w = p.descriptor("") }); err == nil && w != nil {
+				d, derr := w.descriptor()
+				*subject, err = &d, derr
+			}
+		default:
+			rest = append(rest, m)
+			continue
+		}
+		if err != nil {
+			errs = append(errs, fieldErr(m.Key, err))
+		}
+	}
+	*extra = rest
+	return errors.Join(errs...)
+}
+
 func convertArtifactFields(what string, artifactType *string, subject **Descriptor, annotations *map[string]string, to Description, opts ConvertOptions) error {
 	if to.ArtifactFields {
 		return nil
@@ -87,6 +122,9 @@ func ConvertManifest(m Manifest, from, to Format, opts ConvertOptions) (Manifest
 
 func convertManifest(m Manifest, from, to Description, opts ConvertOptions) (Manifest, error) {
 	out := m.Clone()
+	if err := liftArtifactFields(&out.Extra, &out.ArtifactType, &out.Subject, &out.Annotations, from, to); err != nil {
+		return Manifest{}, fmt.Errorf("manifest: %w", err)
+	}
 	if err := convertArtifactFields("manifest", &out.ArtifactType, &out.Subject, &out.Annotations, to, opts); err != nil {
 		return Manifest{}, err
 	}
@@ -126,6 +164,9 @@ func convertIndex(ix Index, from, to Description, opts ConvertOptions) (Index, e
 		return Index{}, fmt.Errorf("%w: %s has no index", ErrNotConvertible, to.Name)
 	}
 	out := ix.Clone()
+	if err := liftArtifactFields(&out.Extra, &out.ArtifactType, &out.Subject, &out.Annotations, from, to); err != nil {
+		return Index{}, fmt.Errorf("index: %w", err)
+	}
 	if err := convertArtifactFields("index", &out.ArtifactType, &out.Subject, &out.Annotations, to, opts); err != nil {
 		return Index{}, err
 	}

@@ -97,7 +97,6 @@ func TestDecodeBadInput(t *testing.T) {
 		{"data mismatch", `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":2,"data":"e30K"`, 1) + `,"layers":[]}`, core.ErrSizeMismatch, "config.data"},
 		{"data not base64", `{"schemaVersion":2,"config":` + strings.Replace(cfg, `"size":2`, `"size":2,"data":"!!"`, 1) + `,"layers":[]}`, core.ErrInvalidDocument, "base64"},
 		{"empty config needs artifactType", `{"schemaVersion":2,"config":` + strings.Replace(cfg, "application/vnd.oci.image.config.v1+json", "application/vnd.oci.empty.v1+json", 1) + `,"layers":[]}`, core.ErrInvalidDocument, "artifactType"},
-		{"docker without mediaType field checks", `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.v2+json","config":` + dcfg + `,"layers":[],"subject":` + cfg + `}`, core.ErrNotConvertible, "subject"},
 		{"bad platform", `{"schemaVersion":2,"manifests":[` + strings.Replace(entry, `"os":"linux"`, `"os":""`, 1) + `]}`, core.ErrInvalidDocument, "manifests[0].platform.os"},
 		{"bad url", `{"schemaVersion":2,"config":` + cfg + `,"layers":[` + strings.Replace(layer, `"size":9`, `"size":9,"urls":["not a url"]`, 1) + `]}`, core.ErrInvalidDocument, "layers[0].urls[0]"},
 	}

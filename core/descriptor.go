@@ -21,6 +21,8 @@ type Descriptor struct {
 	Data         []byte // embedded content; must match Size and Digest
 	Platform     *Platform
 	ArtifactType string
+	// Extra holds the members the model has no field for, kept as read.
+	Extra Extra
 }
 
 // Platform is the platform an image runs on (image-spec's platform
@@ -31,6 +33,9 @@ type Platform struct {
 	OSVersion    string
 	OSFeatures   []string
 	Variant      string
+	// Extra holds the members the model has no field for (Docker's
+	// "features"), kept as read.
+	Extra Extra
 }
 
 // Manifest is an image manifest: a config and layers, plus the artifact
@@ -42,6 +47,10 @@ type Manifest struct {
 	Layers       []Descriptor
 	Subject      *Descriptor
 	Annotations  map[string]string
+	// Extra holds the top-level members the model has no field for, kept
+	// as read (in a format without artifact fields, such as Docker's,
+	// artifactType, subject and annotations are among them).
+	Extra Extra
 }
 
 // Index is an image index (a Docker manifest list): manifests, usually one
@@ -51,6 +60,8 @@ type Index struct {
 	Manifests    []Descriptor
 	Subject      *Descriptor
 	Annotations  map[string]string
+	// Extra is [Manifest.Extra] for indexes.
+	Extra Extra
 }
 
 // DescriptorFromBytes describes data: size len(data), sha256 digest
@@ -88,6 +99,7 @@ func (d Descriptor) Clone() Descriptor {
 	d.Annotations = maps.Clone(d.Annotations)
 	d.URLs = slices.Clone(d.URLs)
 	d.Data = slices.Clone(d.Data)
+	d.Extra = d.Extra.Clone()
 	if d.Platform != nil {
 		p := d.Platform.Clone()
 		d.Platform = &p
@@ -98,6 +110,7 @@ func (d Descriptor) Clone() Descriptor {
 // Clone returns a deep copy of p.
 func (p Platform) Clone() Platform {
 	p.OSFeatures = slices.Clone(p.OSFeatures)
+	p.Extra = p.Extra.Clone()
 	return p
 }
 
@@ -107,6 +120,7 @@ func (m Manifest) Clone() Manifest {
 	m.Layers = cloneDescriptors(m.Layers)
 	m.Subject = cloneDescriptorPtr(m.Subject)
 	m.Annotations = maps.Clone(m.Annotations)
+	m.Extra = m.Extra.Clone()
 	return m
 }
 
@@ -115,6 +129,7 @@ func (ix Index) Clone() Index {
 	ix.Manifests = cloneDescriptors(ix.Manifests)
 	ix.Subject = cloneDescriptorPtr(ix.Subject)
 	ix.Annotations = maps.Clone(ix.Annotations)
+	ix.Extra = ix.Extra.Clone()
 	return ix
 }
 

@@ -38,6 +38,14 @@
 // and back; names that are not kinds pass through unchanged, as in
 // concil.
 //
+// Decoding keeps every member the model has no field for, in each
+// object's Extra ([Member]), and the encoders write them back, so that a
+// document decoded and encoded again in the same format and encoding
+// loses nothing. [ImageConfig] is the image config of image-spec's
+// config.md (and Docker's), read as strictly as manifests
+// ([ParseImageConfig]), validated by config.md's rules alone
+// ([ValidateImageConfig]), checked against its layers by [CheckDiffIDs].
+//
 // Everything that decodes takes untrusted bytes: errors name the field
 // (as *[FieldError]), nothing panics, and no allocation is sized by a
 // number the input claims.

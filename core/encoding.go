@@ -2,6 +2,7 @@ package core
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -66,17 +67,33 @@ func (e Encoding) style() (style, error) {
 }
 
 // EncodeDescriptor writes one descriptor in encoding enc, its media
-// type as it is (concil's descriptor_to_dict, serialised). The result is
-// not validated: [DecodeDescriptor] reads it back with every check.
+// type as it is (concil's descriptor_to_dict, serialised), with its kept
+// unknown members. The result is not validated: [DecodeDescriptor] reads
+// it back with every check.
 func EncodeDescriptor(d Descriptor, enc Encoding) ([]byte, error) {
 	st, err := enc.style()
 	if err != nil {
 		return nil, err
 	}
-	return st.marshal(descriptorTree(d, enc))
+	var errs []error
+	tree := descriptorTree(d, enc, "", &errs)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return st.marshal(tree)
 }
 
-func descriptorTree(d Descriptor, enc Encoding) object {
+// extraInto places extra in o (see [Extra]), adding a problem to errs.
+func extraInto(o object, extra Extra, field string, errs *[]error) object {
+	out, err := withExtra(o, extra, field)
+	if err != nil {
+		*errs = append(*errs, err)
+		return o
+	}
+	return out
+}
+
+func descriptorTree(d Descriptor, enc Encoding, field string, errs *[]error) object {
 	o := make(object, 0, 8)
 	o.add("mediaType", d.MediaType)
 	if enc == EncodingConcil {
@@ -102,15 +119,15 @@ func descriptorTree(d Descriptor, enc Encoding) object {
 		o.add("data", base64String(d.Data))
 	}
 	if d.Platform != nil {
-		o.add("platform", platformTree(*d.Platform))
+		o.add("platform", platformTree(*d.Platform, joinField(field, "platform"), errs))
 	}
 	if d.ArtifactType != "" {
 		o.add("artifactType", d.ArtifactType)
 	}
-	return o
+	return extraInto(o, d.Extra, field, errs)
 }
 
-func platformTree(p Platform) object {
+func platformTree(p Platform, field string, errs *[]error) object {
 	o := make(object, 0, 5)
 	o.add("architecture", p.Architecture)
 	o.add("os", p.OS)
@@ -123,20 +140,26 @@ func platformTree(p Platform) object {
 	if p.Variant != "" {
 		o.add("variant", p.Variant)
 	}
-	return o
+	return extraInto(o, p.Extra, field, errs)
 }
 
-func descriptorList(ds []Descriptor, enc Encoding) []any {
+func descriptorList(ds []Descriptor, enc Encoding, field string, errs *[]error) []any {
 	out := make([]any, len(ds))
 	for i, d := range ds {
-		out[i] = descriptorTree(d, enc)
+		f := ""
+		if len(d.Extra) > 0 || d.Platform != nil && len(d.Platform.Extra) > 0 {
+			f = fmt.Sprintf("%s[%d]", field, i)
+		}
+		out[i] = descriptorTree(d, enc, f, errs)
 	}
 	return out
 }
 
 // documentTree builds a manifest (list = "layers", with config) or an
-// index (list = "manifests") in the member order of enc.
-func documentTree(mediaType string, writeMediaType bool, artifactType string, config *Descriptor, listKey string, list []Descriptor, subject *Descriptor, annotations map[string]string, enc Encoding) object {
+// index (list = "manifests") in the member order of enc, with the
+// document's kept unknown members.
+func documentTree(mediaType string, writeMediaType bool, artifactType string, config *Descriptor, listKey string, list []Descriptor, subject *Descriptor, annotations map[string]string, extra Extra, enc Encoding) (object, error) {
+	var errs []error
 	o := make(object, 0, 7)
 	o.add("schemaVersion", int64(2))
 	if writeMediaType {
@@ -146,19 +169,23 @@ func documentTree(mediaType string, writeMediaType bool, artifactType string, co
 		o.add("artifactType", artifactType)
 	}
 	if config != nil {
-		o.add("config", descriptorTree(*config, enc))
+		o.add("config", descriptorTree(*config, enc, "config", &errs))
 	}
-	o.add(listKey, descriptorList(list, enc))
+	o.add(listKey, descriptorList(list, enc, listKey, &errs))
 	if enc == EncodingConcil && artifactType != "" {
 		o.add("artifactType", artifactType)
 	}
 	if subject != nil {
-		o.add("subject", descriptorTree(*subject, enc))
+		o.add("subject", descriptorTree(*subject, enc, "subject", &errs))
 	}
 	if len(annotations) > 0 {
 		o.add("annotations", stringMap(annotations))
 	}
-	return o
+	o = extraInto(o, extra, "", &errs)
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return o, nil
 }
 
 // DigestOf returns the sha256 digest of an encoded document.

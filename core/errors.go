@@ -55,6 +55,9 @@ var (
 	ErrUnknownCompression = errors.New("core: unknown compression")
 	ErrNotConvertible     = errors.New("core: not expressible in the target format")
 	ErrNoMatchingPlatform = errors.New("core: no manifest for the platform")
+	// ErrDiffIDMismatch: an image config's rootfs.diff_ids do not list
+	// its layers' diffIDs.
+	ErrDiffIDMismatch = errors.New("core: config rootfs.diff_ids do not match the layers")
 	// ErrUnknownPlatform: an OS or architecture neither Go nor the
 	// image-spec knows (a misspelling, usually).
 	ErrUnknownPlatform = errors.New("core: unknown platform")

@@ -7,6 +7,7 @@ import (
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/formats/oci"
+	digest "github.com/opencontainers/go-digest"
 )
 
 func ExampleDescriptorFromBytes() {
@@ -111,4 +112,26 @@ func ExampleWithCompression() {
 	// Output:
 	// application/vnd.docker.image.rootfs.diff.tar.zstd
 	// application/vnd.oci.image.layer.v1.tar+gzip+encrypted
+}
+
+// An image config read strictly, changed and written back: the members
+// the model has no field for (here Docker's Healthcheck) are kept.
+func ExampleParseImageConfig() {
+	data := []byte(`{"architecture":"amd64","os":"linux","config":{"Cmd":["serve"],"Healthcheck":{"Test":["CMD","true"]}},"rootfs":{"type":"layers","diff_ids":["sha256:c6f988f4874bb0add23a778f753c65efe992244e148a1d2ec2a8b664fb66bbd1"]}}`)
+	c, err := core.ParseImageConfig(data)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(core.ValidateImageConfig(c), c.Platform(), c.Config.Cmd, c.Config.Extra.Keys())
+	c.Config.Env = []string{"MODE=production"}
+	out, err := core.EncodeImageConfig(c, core.EncodingCompact)
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(string(out))
+	fmt.Println(core.CheckDiffIDs(c, []digest.Digest{"sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"}))
+	// Output:
+	// <nil> linux/amd64 [serve] [Healthcheck]
+	// {"architecture":"amd64","os":"linux","config":{"Env":["MODE=production"],"Cmd":["serve"],"Healthcheck":{"Test":["CMD","true"]}},"rootfs":{"type":"layers","diff_ids":["sha256:c6f988f4874bb0add23a778f753c65efe992244e148a1d2ec2a8b664fb66bbd1"]}}
+	// core: config rootfs.diff_ids do not match the layers: layer 0: rootfs.diff_ids[0] is sha256:c6f988f4874bb0add23a778f753c65efe992244e148a1d2ec2a8b664fb66bbd1, the layer's diffID is sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef
 }

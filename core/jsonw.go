@@ -14,7 +14,7 @@ import (
 
 type member struct {
 	key string
-	val any // string, int64, bool, []any, object
+	val any // string, int64, bool, null, rawNumber, []any, object
 }
 
 type object []member
@@ -49,6 +49,13 @@ func (st style) append(dst []byte, v any) ([]byte, error) {
 		dst = strconv.AppendInt(dst, v, 10)
 	case bool:
 		dst = strconv.AppendBool(dst, v)
+	case null:
+		dst = append(dst, "null"...)
+	case rawNumber:
+		if st.sortKeys {
+			return appendCanonicalNumber(dst, string(v))
+		}
+		dst = append(dst, v...)
 	case []any:
 		dst = append(dst, '[')
 		for i, e := range v {

@@ -31,6 +31,32 @@ type wireDocument struct {
 	// FSLayers is set when the document is Docker schema 1, recognised
 	// only to be refused with a clear message.
 	FSLayers bool
+	// data is the document; members locates each of its members in it,
+	// in order, so that a format can keep those it does not model.
+	data       []byte
+	members    []docMember
+	membersBuf [10]docMember
+}
+
+// docMember is where a top-level member's value lies in the document.
+type docMember struct {
+	key        string
+	start, end int
+}
+
+// extra returns the members for which known is false, as read, each
+// after the last known member before it.
+func (w *wireDocument) extra(known func(string) bool) Extra {
+	var out Extra
+	last := ""
+	for _, m := range w.members {
+		if known(m.key) {
+			last = m.key
+			continue
+		}
+		out = append(out, Member{Key: m.key, Value: append([]byte(nil), w.data[m.start:m.end]...), After: last})
+	}
+	return out
 }
 
 // wirePlatform is a Platform: the parser fills the one a decoded
@@ -46,6 +72,7 @@ type wireDescriptor struct {
 	Data         *string
 	Platform     *wirePlatform
 	ArtifactType string
+	Extra        Extra
 }
 
 // parser reads one document. Type errors are collected (with the field's
@@ -261,6 +288,18 @@ func (p *parser) skipOther(ks *keySet, key string) {
 	p.skipValue()
 }
 
+// keepOther notes an unknown key and keeps a copy of its value in
+// extra, after the modelled member last.
+func (p *parser) keepOther(ks *keySet, key, last string, extra *Extra) {
+	p.other(ks, key)
+	p.peek()
+	start := p.pos
+	p.skipValue()
+	if p.err == nil {
+		*extra = append(*extra, Member{Key: key, Value: append([]byte(nil), p.data[start:p.pos]...), After: last})
+	}
+}
+
 // str reads a string; null gives ("", false).
 func (p *parser) str() (string, bool) {
 	if p.peek() == '"' {
@@ -419,12 +458,14 @@ func (p *parser) platform() *wirePlatform {
 	p.plats = append(p.plats, wirePlatform{})
 	w := &p.plats[len(p.plats)-1]
 	ks := p.keySet()
+	last := ""
 	for first := true; ; first = false {
 		key, ok := p.nextMember(first)
 		if !ok {
 			break
 		}
 		p.pushKey(key)
+		known := true
 		switch key {
 		case "architecture":
 			p.field(&ks, 0)
@@ -442,7 +483,11 @@ func (p *parser) platform() *wirePlatform {
 			p.field(&ks, 4)
 			w.OSFeatures = p.strings("an array of strings")
 		default:
-			p.skipOther(&ks, key)
+			known = false
+			p.keepOther(&ks, key, last, &w.Extra)
+		}
+		if known {
+			last = key
 		}
 		p.pop()
 	}
@@ -471,12 +516,14 @@ func (p *parser) descriptorInto(w *wireDescriptor) bool {
 		return false
 	}
 	ks := p.keySet()
+	last := ""
 	for first := true; ; first = false {
 		key, ok := p.nextMember(first)
 		if !ok {
 			break
 		}
 		p.pushKey(key)
+		known := true
 		switch key {
 		case "mediaType":
 			p.field(&ks, 0)
@@ -503,7 +550,11 @@ func (p *parser) descriptorInto(w *wireDescriptor) bool {
 			p.field(&ks, 7)
 			w.ArtifactType = p.optionalType()
 		default:
-			p.skipOther(&ks, key)
+			known = false
+			p.keepOther(&ks, key, last, &w.Extra)
+		}
+		if known {
+			last = key
 		}
 		p.pop()
 	}
@@ -538,7 +589,8 @@ func (p *parser) document() *wireDocument {
 	if !p.openObject() {
 		return nil
 	}
-	w := &wireDocument{}
+	w := &wireDocument{data: p.data}
+	w.members = w.membersBuf[:0]
 	ks := p.keySet()
 	for first := true; ; first = false {
 		key, ok := p.nextMember(first)
@@ -546,6 +598,8 @@ func (p *parser) document() *wireDocument {
 			break
 		}
 		p.pushKey(key)
+		p.peek()
+		start := p.pos
 		switch key {
 		case "schemaVersion":
 			p.field(&ks, 0)
@@ -578,6 +632,7 @@ func (p *parser) document() *wireDocument {
 		default:
 			p.skipOther(&ks, key)
 		}
+		w.members = append(w.members, docMember{key, start, p.pos})
 		p.pop()
 	}
 	p.done(&ks)

@@ -726,3 +726,28 @@ func TestErrorMessages(t *testing.T) {
 		t.Errorf("ocispec --version = %q, want the command's version and Go's", r.stdout)
 	}
 }
+
+// Documents from the real world that validate must accept, and configs
+// its strict parser refuses.
+func TestValidateRealWorld(t *testing.T) {
+	t.Parallel()
+	corpus := filepath.Join(repoRoot, "formats", "testdata", "corpus")
+	// Docker's image spec example: two diff_ids, two history entries of
+	// which one is empty_layer; config.md does not tie the two.
+	r := ok(t, "validate", "--type", "config", filepath.Join(corpus, "docker", "docker-image-spec-config.json"))
+	if !strings.Contains(r.stdout, "ok (config)") || !strings.Contains(r.stderr, "warning: history:") {
+		t.Errorf("validate Docker's example config: stdout %q, stderr %q; want ok and a warning", r.stdout, r.stderr)
+	}
+	// A Docker manifest list with annotations (buildx writes them) and
+	// platform features.
+	r = ok(t, "validate", filepath.Join(corpus, "docker", "manifest-list-annotations.json"))
+	if !strings.Contains(r.stdout, "ok (docker index)") {
+		t.Errorf("validate Docker manifest list with annotations: %q", r.stdout)
+	}
+	dir := t.TempDir()
+	base := `"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}`
+	writeFile(t, filepath.Join(dir, "dup.json"), `{`+base+`,"config":{"Env":["A=1"],"Env":["B=2"]}}`)
+	writeFile(t, filepath.Join(dir, "utf8.json"), "{"+base+",\"author\":\"\xc3\x28\"}")
+	fails(t, 1, []string{"dup.json: config.Env: key appears more than once", "utf8.json: ", "invalid UTF-8"},
+		"validate", "--type", "config", filepath.Join(dir, "dup.json"), filepath.Join(dir, "utf8.json"))
+}

@@ -476,7 +476,7 @@ func TestPackErrors(t *testing.T) {
 		{"output is a file", 1, []string{"afile", "not a folder"}, []string{exampleDir(), filepath.Join(dir, "afile")}},
 		{"unknown algorithm", 2, []string{"md5", "sha256"}, []string{"--algorithm", "md5", exampleDir(), filepath.Join(dir, "o7")}},
 		{"docker has no annotations", 1, []string{"annotations"}, []string{"--format", "docker", "--annotation", "a=b", exampleDir(), filepath.Join(dir, "o8")}},
-		{"config not JSON", 1, []string{"--config", "not a JSON object"}, []string{"--config", filepath.Join(dir, "afile"), exampleDir(), filepath.Join(dir, "o9")}},
+		{"config not JSON", 1, []string{"--config", "image config", "invalid JSON"}, []string{"--config", filepath.Join(dir, "afile"), exampleDir(), filepath.Join(dir, "o9")}},
 		{"nothing to pack", 2, []string{"nothing to pack"}, []string{filepath.Join(dir, "o10")}},
 		{"bad layer flag", 2, []string{"KIND=PATH"}, []string{"--layer", "rootfs", filepath.Join(dir, "o11")}},
 		{"tag in dir layout", 2, []string{"--tag"}, []string{"--layout", "dir", "--tag", "v1", exampleDir(), filepath.Join(dir, "o12")}},

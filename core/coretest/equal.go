@@ -1,6 +1,8 @@
 package coretest
 
 import (
+	"bytes"
+	"encoding/json"
 	"reflect"
 
 	"github.com/concil-go/ocispec/core"
@@ -77,4 +79,27 @@ func NormalizeIndex(ix core.Index) core.Index {
 	ix.Subject = normalizeSubject(ix.Subject)
 	ix.Annotations = normalizeMap(ix.Annotations)
 	return ix
+}
+
+// SameJSON reports whether a and b hold the same JSON value (member
+// order, spacing and escapes aside; numbers compared as written), as
+// encoding/json reads them.
+func SameJSON(a, b []byte) (bool, error) {
+	va, err := jsonValue(a)
+	if err != nil {
+		return false, err
+	}
+	vb, err := jsonValue(b)
+	if err != nil {
+		return false, err
+	}
+	return reflect.DeepEqual(va, vb), nil
+}
+
+func jsonValue(data []byte) (any, error) {
+	var v any
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.UseNumber()
+	err := dec.Decode(&v)
+	return v, err
 }

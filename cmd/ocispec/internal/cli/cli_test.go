@@ -111,11 +111,16 @@ func TestValidateConfig(t *testing.T) {
 		{`{}`, "architecture os rootfs"},
 		{`{"architecture":"amd64","os":"linux","rootfs":{}}`, "rootfs.type rootfs.diff_ids"},
 		{`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["x"]},"created":"now","config":{"Env":["NOEQUALS"]}}`, "created config.Env[0] rootfs.diff_ids[0]"},
-		{`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + d + `"]},"history":[{"empty_layer":true}]}`, "history"},
+		// config.md does not tie history to diff_ids: a warning, not a problem.
+		{`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + d + `"]},"history":[{"empty_layer":true}]}`, ""},
 		{`{"architecture":5}`, "architecture"},
+		// Exact keys: "OS" is not "os"; a repeated key is refused.
+		{`{"architecture":"amd64","OS":"linux","rootfs":{"type":"layers","diff_ids":[]}}`, "os"},
+		{`{"architecture":"amd64","os":"linux","os":"windows","rootfs":{"type":"layers","diff_ids":[]}}`, "os"},
 	}
 	for _, tt := range tests {
-		got := strings.Join(fields(validateConfig([]byte(tt.doc))), " ")
+		problems, _ := validateConfig([]byte(tt.doc))
+		got := strings.Join(fields(problems), " ")
 		if got != tt.want {
 			t.Errorf("validateConfig(%s) problems at %q, want %q", tt.doc, got, tt.want)
 		}

@@ -17,6 +17,8 @@ import (
 	"github.com/concil-go/ocispec/cmd/ocispec/internal/tarlayer"
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -145,7 +147,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 	if err := a.checkLayers(req, f); err != nil {
 		return err
 	}
-	configData, err := a.readConfigFlag(o.config, req.specs)
+	configData, err := a.readConfigFlag(o.config, req.specs, f)
 	if err != nil {
 		return err
 	}
@@ -259,10 +261,10 @@ func (a *app) checkLayers(req *packRequest, f core.Format) error {
 
 // readConfigFlag reads --config; without one, every layer must have a
 // diffID pack can compute for the config it makes.
-func (a *app) readConfigFlag(path string, specs []*layerSpec) ([]byte, error) {
+func (a *app) readConfigFlag(path string, specs []*layerSpec, f core.Format) ([]byte, error) {
 	if path != "" {
 		a.debug("reading the config %s", path)
-		return readConfig(a.ctx, path)
+		return readConfig(a.ctx, path, isImageConfig(f.Describe().Table.MediaType(core.KindConfig)))
 	}
 	for i, s := range specs {
 		if !s.tarKind && s.resolved != core.KindSquashfs {
@@ -545,12 +547,20 @@ func makeConfig(layers []builtLayer, p core.Platform, mtime time.Time) ([]byte, 
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
-// readConfig reads a config file given with --config: a JSON object of
-// at most core.DefaultMaxDocumentSize bytes.
-func readConfig(ctx context.Context, path string) ([]byte, error) {
+// readConfig reads a config file given with --config, of at most
+// core.DefaultMaxDocumentSize bytes: an image config that config.md's
+// rules accept, read by core's strict parser, when the format's config
+// is an image config; else (a Helm chart's config) a JSON object.
+func readConfig(ctx context.Context, path string, image bool) ([]byte, error) {
 	data, err := readDocumentFile(ctx, path, core.DefaultMaxDocumentSize)
 	if err != nil {
 		return nil, fmt.Errorf("--config %s: %w", path, err)
+	}
+	if image {
+		if _, err := core.DecodeImageConfig(data); err != nil {
+			return nil, fmt.Errorf("--config %s: %w", path, err)
+		}
+		return data, nil
 	}
 	var obj map[string]json.RawMessage
 	if err := json.Unmarshal(data, &obj); err != nil {
@@ -559,11 +569,21 @@ func readConfig(ctx context.Context, path string) ([]byte, error) {
 	return data, nil
 }
 
+// isImageConfig reports whether a config media type is image-spec's or
+// Docker's image config, the one document of core.ImageConfig.
+func isImageConfig(mediaType string) bool {
+	switch core.NormalizeMediaType(mediaType) {
+	case oci.MediaTypeConfig, docker.MediaTypeConfig:
+		return true
+	}
+	return false
+}
+
 // configPlatform reads the platform of an image config, if it has one.
 func configPlatform(data []byte) (core.Platform, bool) {
-	var img v1.Image
-	if json.Unmarshal(data, &img) != nil || img.Architecture == "" || img.OS == "" {
+	c, err := core.ParseImageConfig(data)
+	if err != nil || c.Architecture == "" || c.OS == "" {
 		return core.Platform{}, false
 	}
-	return core.PlatformFromOCI(img.Platform), true
+	return c.Platform(), true
 }

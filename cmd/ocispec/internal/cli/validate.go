@@ -75,6 +75,8 @@ type validateResult struct {
 	Documents int            `json:"documents,omitempty"` // read, in image mode
 	OK        bool           `json:"ok"`
 	Problems  []fieldProblem `json:"problems"`
+	// Warnings are what is odd but not against the spec.
+	Warnings []fieldProblem `json:"warnings,omitempty"`
 }
 
 func (a *app) validate(o *validateOptions, files []string) error {
@@ -94,6 +96,11 @@ func (a *app) validate(o *validateOptions, files []string) error {
 		}
 		if !r.OK {
 			bad++
+		}
+		if !o.json {
+			for _, w := range r.Warnings {
+				fmt.Fprintf(a.stderr, "ocispec: %s: warning: %s: %s\n", file, w.Field, w.Message)
+			}
 		}
 		switch {
 		case o.json:
@@ -173,7 +180,16 @@ func (a *app) validateFile(path, typ string, withSchema bool) validateResult {
 		add(err)
 	case docConfig:
 		schemaType = v1.MediaTypeImageConfig
-		add(validateConfig(data))
+		problems, warnings := validateConfig(data)
+		add(problems)
+		for _, w := range warnings {
+			var fe *core.FieldError
+			if errors.As(w, &fe) {
+				r.Warnings = append(r.Warnings, fieldProblem{fe.Field, fe.Err.Error()})
+			} else {
+				r.Warnings = append(r.Warnings, fieldProblem{"", w.Error()})
+			}
+		}
 	case docDescriptor:
 		schemaType = v1.MediaTypeDescriptor
 		add(validateDescriptor(data))

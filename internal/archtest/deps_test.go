@@ -50,8 +50,8 @@ plugins/sdk, formats < plugins/examples/helm/helmformat;
 plugins/examples/helm/helmformat < plugins/examples/helm;
 plugins/sdk < plugins/internal/testplugins/faulty;
 
-formats, transport, unpack, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench;
-cmd/ocispec/internal/progress, cmd/ocispec/internal/tarlayer, cmd/ocispec/internal/hashbench, orasbridge < cmd/ocispec/internal/cli;
+formats, transport, unpack, layer, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench;
+cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench, orasbridge < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 
 formats, transport, layer, schema, plugins, benchmarks/internal/benchdata < benchmarks;

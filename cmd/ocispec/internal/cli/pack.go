@@ -14,11 +14,11 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/concil-go/ocispec/cmd/ocispec/internal/progress"
-	"github.com/concil-go/ocispec/cmd/ocispec/internal/tarlayer"
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/layer"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
@@ -94,12 +94,14 @@ type layerSpec struct {
 	resolved string
 	path     string
 	dir      bool
-	plan     *tarlayer.Plan
+	plan     *layer.Plan
 	size     int64 // of a file
 	// comp is the layer's compression; tarKind is false for layers that
 	// are not tar streams (squashfs, encrypted, other media types).
 	comp    core.Compression
 	tarKind bool
+	// mode is how a folder is packed.
+	mode layer.Mode
 }
 
 // builtLayer is a layer ready to be written.
@@ -107,6 +109,9 @@ type builtLayer struct {
 	desc   core.Descriptor
 	diffID digest.Digest // "" when it cannot be computed
 	source layout.Source
+	// file is a layer pack wrote and hashed itself: it is moved into
+	// the layout (linked), neither written nor hashed again.
+	file *os.File
 }
 
 func splitKV(s, flag, want string) (string, string, error) {
@@ -151,7 +156,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	mtime, err := tarlayer.ModTimeFromEnv()
+	mtime, err := layer.ModTimeFromEnv()
 	if err != nil {
 		return err
 	}
@@ -167,6 +172,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 		req.tag = DefaultTag
 	}
 	layers, err := a.buildLayers(req.specs, dst, alg, mtime)
+	defer closeLayers(layers)
 	if err != nil {
 		return err
 	}
@@ -246,7 +252,7 @@ func parsePack(o *packOptions, args []string) (*packRequest, error) {
 func (a *app) checkLayers(req *packRequest, f core.Format) error {
 	table := f.Describe().Table
 	for i, s := range req.specs {
-		if err := s.check(f); err != nil {
+		if err := s.check(a.ctx, f); err != nil {
 			return fmt.Errorf("layer %d (%s): %w", i, s.path, err)
 		}
 		if s.dir && within(req.out, s.path) {
@@ -279,7 +285,7 @@ func (a *app) buildLayers(specs []*layerSpec, dst *output, alg digest.Algorithm,
 	var total int64
 	for _, s := range specs {
 		if s.dir {
-			total += s.plan.Bytes
+			total += s.plan.Bytes()
 		} else {
 			total += s.size
 		}
@@ -290,7 +296,7 @@ func (a *app) buildLayers(specs []*layerSpec, dst *output, alg digest.Algorithm,
 	for i, s := range specs {
 		b, err := a.buildLayer(s, dst, alg, mtime, bar)
 		if err != nil {
-			return nil, fmt.Errorf("layer %d (%s): %w", i, s.path, err)
+			return layers, fmt.Errorf("layer %d (%s): %w", i, s.path, err)
 		}
 		layers[i] = b
 		a.debug("layer %d: %s from %s: %d bytes, digest %s, diffID %s", i, s.kind, s.path, b.desc.Size, b.desc.Digest, b.diffID)
@@ -302,6 +308,8 @@ func (a *app) buildLayers(specs []*layerSpec, dst *output, alg digest.Algorithm,
 type packedImage struct {
 	manifest core.Manifest
 	blobs    layout.Blobs
+	// files are the layers pack wrote, hashed as they were written.
+	files    map[digest.Digest]*os.File
 	platform core.Platform
 }
 
@@ -323,9 +331,14 @@ func assemble(layers []builtLayer, configData []byte, annotations map[string]str
 	}
 	img.manifest = core.Manifest{Config: configDesc}
 	img.blobs = layout.Blobs{configDesc.Digest: layout.FromBytes(configData)}
+	img.files = map[digest.Digest]*os.File{}
 	for _, l := range layers {
 		img.manifest.Layers = append(img.manifest.Layers, l.desc)
-		img.blobs[l.desc.Digest] = l.source
+		if l.file != nil {
+			img.files[l.desc.Digest] = l.file
+		} else {
+			img.blobs[l.desc.Digest] = l.source
+		}
 	}
 	if len(annotations) > 0 {
 		img.manifest.Annotations = annotations
@@ -343,7 +356,7 @@ func (a *app) writeImage(dst *output, f core.Format, img *packedImage, wo *layou
 	defer l.Close()
 	bar := a.bar(sumSizes(img.manifest), "writing")
 	wo.Progress = func(p layout.Progress) { bar.Add(p.Delta) }
-	desc, err := l.WriteImage(a.ctx, f, img.manifest, img.blobs, wo)
+	desc, err := writePacked(a.ctx, l, f, img, wo)
 	bar.Finish()
 	if err != nil {
 		return core.Descriptor{}, err
@@ -408,7 +421,7 @@ type imageResult struct {
 
 // check resolves a layer's kind against the format and its path on
 // disk.
-func (s *layerSpec) check(f core.Format) error {
+func (s *layerSpec) check(ctx context.Context, f core.Format) error {
 	s.resolved = s.kind
 	if core.IsKind(s.kind) {
 		if !hasKind(f, s.kind) {
@@ -434,7 +447,7 @@ func (s *layerSpec) check(f core.Format) error {
 			return fmt.Errorf("%w: a folder becomes a tar layer, and %q is not one: use tar, tar+gzip or tar+zstd", ErrKind, s.kind)
 		}
 		s.dir = true
-		s.plan, err = tarlayer.Scan(s.path)
+		s.plan, err = layer.Scan(ctx, layer.FromDir(s.path))
 		return err
 	case fi.Mode().IsRegular():
 		s.size = fi.Size()
@@ -483,21 +496,22 @@ func kindFor(c core.Compression) string {
 func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime time.Time, bar *progress.Bar) (builtLayer, error) {
 	ctx := a.ctx
 	if s.dir {
+		d, err := a.registry().Algorithms().Digester(alg)
+		if err != nil {
+			return builtLayer{}, err
+		}
 		tmp, err := dst.temp("layer-*")
 		if err != nil {
 			return builtLayer{}, err
 		}
-		defer tmp.Close()
-		layer, err := s.plan.Write(ctx, tmp, tarlayer.Options{Compression: s.comp, Algorithm: alg, ModTime: mtime, Progress: bar.Add})
+		l, err := s.plan.Write(ctx, tmp, layer.Options{Mode: s.mode, Compression: s.comp, Digesters: []core.Digester{d}, ModTime: mtime, Progress: bar.Add})
 		if err != nil {
-			return builtLayer{}, err
-		}
-		if err := tmp.Close(); err != nil {
+			tmp.Close()
 			return builtLayer{}, err
 		}
 		return builtLayer{
-			desc:   core.Descriptor{MediaType: s.kind, Size: layer.Size, Digest: layer.Digest},
-			diffID: layer.DiffID, source: layout.FromFile(tmp.Name()),
+			desc:   core.Descriptor{MediaType: s.kind, Size: l.Size, Digest: l.Digest},
+			diffID: l.DiffID, file: tmp,
 		}, nil
 	}
 	eng := &digesters.Engine{Progress: bar.Add}
@@ -586,4 +600,41 @@ func configPlatform(data []byte) (core.Platform, bool) {
 		return core.Platform{}, false
 	}
 	return c.Platform(), true
+}
+
+// writePacked writes a packed image into l: the layers pack wrote are
+// moved in (hard-linked from the workspace, which is on the layout's
+// file system: no second write and no second hash, since they were
+// hashed as they were written), the other blobs written verified, then
+// the manifest, trusting the blobs just put in place.
+func writePacked(ctx context.Context, l *layout.Layout, f core.Format, img *packedImage, wo *layout.WriteOptions) (core.Descriptor, error) {
+	for _, d := range img.manifest.Layers {
+		file := img.files[d.Digest]
+		if file == nil {
+			continue
+		}
+		fo := &layout.FileOptions{WriteOptions: *wo, Verified: true}
+		if _, err := l.PutBlobFile(ctx, d, file, fo); err != nil {
+			return core.Descriptor{}, err
+		}
+	}
+	for _, d := range append([]core.Descriptor{img.manifest.Config}, img.manifest.Layers...) {
+		if src := img.blobs[d.Digest]; src != nil {
+			if err := l.PutBlob(ctx, d, src, wo); err != nil {
+				return core.Descriptor{}, err
+			}
+		}
+	}
+	trusted := *wo
+	trusted.TrustExisting, trusted.Progress = true, nil
+	return l.WriteImage(ctx, f, img.manifest, nil, &trusted)
+}
+
+// closeLayers closes the files of built layers.
+func closeLayers(layers []builtLayer) {
+	for _, l := range layers {
+		if l.file != nil {
+			l.file.Close()
+		}
+	}
 }

@@ -1,15 +1,12 @@
 package cli
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"strings"
 
 	"github.com/concil-go/ocispec/core"
-	"github.com/concil-go/ocispec/formats/docker"
-	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/transport"
 )
 
@@ -96,27 +93,22 @@ func joined(err error) []error {
 // checkImageConfig checks an image's config when the manifest says it
 // is an OCI or Docker image config (an artifact's config is its own
 // format's business): config.md's rules, and as many rootfs.diff_ids as
-// the manifest has layers ("the order of the layers in the manifest"
-// and of diff_ids match, so their counts must).
+// the manifest has layers (config.md: "the order of layers MUST match
+// the order of diff_ids"). Comparing each diffID with its layer needs
+// the layers: verify does that.
 func checkImageConfig(b []byte, m core.Manifest) error {
-	switch core.NormalizeMediaType(m.Config.MediaType) {
-	case oci.MediaTypeConfig, docker.MediaTypeConfig:
-	default:
+	if !isImageConfig(m.Config.MediaType) {
 		return nil
 	}
-	if err := validateConfig(b); err != nil {
+	if err, _ := validateConfig(b); err != nil {
 		return err
 	}
-	var c struct {
-		RootFS struct {
-			DiffIDs []string `json:"diff_ids"`
-		} `json:"rootfs"`
-	}
-	if err := json.Unmarshal(b, &c); err != nil {
+	c, err := core.ParseImageConfig(b)
+	if err != nil {
 		return err
 	}
 	if got, want := len(c.RootFS.DiffIDs), len(m.Layers); got != want {
-		return &core.FieldError{Field: "rootfs.diff_ids", Err: fmt.Errorf("%w: %d diffIDs for the manifest's %d layers", core.ErrInvalidDocument, got, want)}
+		return &core.FieldError{Field: "rootfs.diff_ids", Err: fmt.Errorf("%w: %d diffIDs for the manifest's %d layers", core.ErrDiffIDMismatch, got, want)}
 	}
 	return nil
 }

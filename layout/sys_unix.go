@@ -46,3 +46,17 @@ func lockFolder(ctx context.Context, root *os.Root) (unlock func(), err error) {
 		}
 	}
 }
+
+// ownEntry marks a temporary file or scratch folder this process has
+// just created as in use (an exclusive flock on its open file, held
+// until the file is closed), so that a sweeper leaves it alone. It
+// fails when another process claimed the entry first.
+func ownEntry(f *os.File) error {
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+}
+
+// claimEntry takes the lock a live owner would hold on f; true means no
+// live process owns the entry, and it stays claimed until f is closed.
+func claimEntry(f *os.File) bool {
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB) == nil
+}

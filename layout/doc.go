@@ -40,7 +40,12 @@
 // can leave is temporary files and writers' scratch folders; each is
 // owned (flocked) by its writer while in use, and the next writer that
 // takes the layout's lock removes those no live writer owns
-// ([Layout.Sweep], [Layout.Leftovers]).
+// ([Layout.Sweep], [Layout.Leftovers]; [Layout.GC] sweeps them too).
+//
+// Nothing is deleted by a write: a moved tag or [Layout.Untag] leaves
+// the image's blobs until [Layout.GC] removes what index.json no longer
+// reaches (through nested indexes and subject chains both ways), safely
+// beside writers in other processes.
 //
 // Digests never become paths without validation against the spec's
 // grammar, and every file is reached through an os.Root on the folder:

@@ -33,6 +33,11 @@ type Layout struct {
 	closed bool
 	swept  bool // leftovers were swept once under the lock (leftovers.go)
 
+	// pinned is the blobs folder, share-locked from the first blob
+	// written until Close, so that GC waits for the writer (gc.go).
+	pinMu  sync.Mutex
+	pinned *os.File
+
 	// docReads counts the manifests, indexes and top-level documents
 	// read, so that tests can bound a walk by what it reads.
 	docReads atomic.Int64
@@ -205,7 +210,7 @@ func newLayout(path string, kind Kind, root *os.Root, o options) *Layout {
 	case Dir:
 		l.impl = dirKind{l}
 	}
-	l.blobs = &storage{root: root, algs: l.algs, workers: o.workers, names: l.impl}
+	l.blobs = &storage{root: root, algs: l.algs, workers: o.workers, names: l.impl, pin: l.pin}
 	return l
 }
 
@@ -300,6 +305,7 @@ func (l *Layout) Close() error {
 		return nil
 	}
 	l.closed = true
+	l.unpin()
 	return l.root.Close()
 }
 

@@ -234,3 +234,76 @@ func TestSweepLeftovers(t *testing.T) {
 		t.Errorf("Leftovers after Sweep = %v, want none", los)
 	}
 }
+
+const gcWriterEnvDir = "OCISPEC_LAYOUT_GC_WRITER_DIR"
+
+// TestGCWriterHelper puts an image's blobs into the layout, says
+// "put", waits for a line on standard input, then commits the image
+// without sources (every blob must still be there) and exits.
+func TestGCWriterHelper(t *testing.T) {
+	dir := os.Getenv(gcWriterEnvDir)
+	if dir == "" {
+		t.Skip("helper process of TestGCBesideWriter")
+	}
+	ctx := context.Background()
+	l, err := layout.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	img := newTestImage(t, core.SHA256, map[string]string{"w": "written before gc"})
+	for _, d := range append([]core.Descriptor{img.manifest.Config}, img.manifest.Layers...) {
+		if err := l.PutBlob(ctx, d, img.blobs[d.Digest], nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fmt.Println("put")
+	bufio.NewReader(os.Stdin).ReadString('\n')
+	f, _ := core.Default.Format("oci")
+	if _, err := l.WriteImage(ctx, f, img.manifest, nil, &layout.WriteOptions{Tag: "late"}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestGCBesideWriter: a writer process has put its blobs (garbage to a
+// GC, since nothing refers to them yet) and not committed; GC waits for
+// it, the writer commits, and its image is whole after GC.
+func TestGCBesideWriter(t *testing.T) {
+	ctx := context.Background()
+	dir, l := newLayout(t, layout.OCI)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestGCWriterHelper$", "-test.count=1")
+	cmd.Env = append(os.Environ(), gcWriterEnvDir+"="+dir)
+	in, _ := cmd.StdinPipe()
+	out, _ := cmd.StdoutPipe()
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(out)
+	for sc.Scan() && sc.Text() != "put" {
+	}
+	waited := false
+	res, err := l.GC(ctx, &layout.GCOptions{OnWait: func() {
+		waited = true
+		fmt.Fprintln(in, "go")
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waited {
+		fmt.Fprintln(in, "go")
+		t.Errorf("GC did not wait for the writer (removed %d blobs)", len(res.Removed))
+	}
+	for sc.Scan() {
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("the writer failed after gc: %v\n%s", err, stderr.String())
+	}
+	if err := l.Verify(ctx); err != nil {
+		t.Errorf("Verify = %v", err)
+	}
+	if _, err := l.Image(ctx, layout.Selector{Tag: "late"}); err != nil {
+		t.Errorf("the writer's image: %v", err)
+	}
+}

@@ -23,3 +23,9 @@ func ownEntry(*os.File) error { return nil }
 // claimEntry: without flock, no leftover can be told from a live
 // writer's file, so none is claimed (and none swept).
 func claimEntry(*os.File) bool { return false }
+
+// flockWait: without flock, GC is serialised with the writers of its
+// own Layout only.
+func flockWait(ctx context.Context, f *os.File, exclusive bool, onWait func()) error {
+	return ctx.Err()
+}

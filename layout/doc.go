@@ -27,6 +27,26 @@
 // which puts blobs in place with [Layout.PutBlobFile] and commits the
 // documents with [Layout.WriteDocuments].
 //
+// Durability: every file a write creates (blob, manifest, index,
+// index.json, manifest.json, version) is written to a temporary file in
+// the layout's folder, fsynced, renamed over its final name and then
+// the folder holding that name is fsynced; the root (index.json or
+// manifest.json) is renamed last, after every blob and document it
+// names is durable. So after a crash or power loss at any moment each
+// name holds its old content or its new content whole, and the root
+// names the old image or the new one: never a 0-byte or partial file
+// under a final name, even when the disk fills up (the write fails with
+// an error wrapping ENOSPC and the old index.json stays). What a crash
+// can leave is temporary files and writers' scratch folders; each is
+// owned (flocked) by its writer while in use, and the next writer that
+// takes the layout's lock removes those no live writer owns
+// ([Layout.Sweep], [Layout.Leftovers]; [Layout.GC] sweeps them too).
+//
+// Nothing is deleted by a write: a moved tag or [Layout.Untag] leaves
+// the image's blobs until [Layout.GC] removes what index.json no longer
+// reaches (through nested indexes and subject chains both ways), safely
+// beside writers in other processes.
+//
 // Digests never become paths without validation against the spec's
 // grammar, and every file is reached through an os.Root on the folder:
 // no name or symbolic link leads outside it.

@@ -87,3 +87,34 @@ func ExampleParseReference() {
 	fmt.Println(r.Kind, r.Path, r.Selector.Tag)
 	// Output: oci /images/app v1
 }
+
+// GC after a tag moved: the replaced image's manifest, config and layer
+// go; a dry run says so first.
+func ExampleLayout_GC() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	l, _ := layout.Create(filepath.Join(dir, "app"), layout.OCI)
+	defer l.Close()
+	f, _ := core.Default.Format("oci")
+	m, blobs := exampleImage()
+	l.WriteImage(ctx, f, m, blobs, &layout.WriteOptions{Tag: "v1"})
+	// The same tag on another image: the first one is garbage.
+	layer := []byte("another layer")
+	m.Layers = []core.Descriptor{core.DescriptorFromBytes(core.KindTarGzip, layer)}
+	blobs[m.Layers[0].Digest] = layout.FromBytes(layer)
+	l.WriteImage(ctx, f, m, blobs, &layout.WriteOptions{Tag: "v1"})
+
+	dry, _ := l.GC(ctx, &layout.GCOptions{DryRun: true})
+	fmt.Printf("would free %d blobs, %d bytes\n", len(dry.Removed), dry.Bytes)
+	res, err := l.GC(ctx, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Printf("freed %d blobs, %d bytes; kept %d\n", len(res.Removed), res.Bytes, res.Kept)
+	// Output:
+	// would free 2 blobs, 419 bytes
+	// freed 2 blobs, 419 bytes; kept 3
+}

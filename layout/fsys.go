@@ -124,21 +124,40 @@ func exists(root *os.Root, name string) (bool, error) {
 	return false, err
 }
 
-// tempFile creates a new temporary file in the layout's top folder.
+// tempFile creates a new temporary file in the layout's top folder,
+// owned: it holds an exclusive flock on it until it is closed, so that
+// a sweeper (see [Layout.Sweep]) knows it is in use. A file a sweeper
+// claimed or removed between its creation and the lock is given up for
+// another name.
 func tempFile(root *os.Root) (*os.File, string, error) {
 	var rnd [8]byte
 	for range 16 {
 		rand.Read(rnd[:])
 		name := tmpPrefix + hex.EncodeToString(rnd[:])
 		f, err := root.OpenFile(name, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
-		if err == nil {
-			return f, name, nil
+		if errors.Is(err, fs.ErrExist) {
+			continue
 		}
-		if !errors.Is(err, fs.ErrExist) {
+		if err != nil {
 			return nil, "", err
 		}
+		if ownEntry(f) == nil && stillNamed(root, name, f) {
+			return f, name, nil
+		}
+		f.Close()
 	}
 	return nil, "", errors.New("layout: cannot create a temporary file")
+}
+
+// stillNamed reports whether name is still f's file (a sweeper has not
+// removed it since f was opened).
+func stillNamed(root *os.Root, name string, f *os.File) bool {
+	a, err := f.Stat()
+	if err != nil {
+		return false
+	}
+	b, err := root.Lstat(name)
+	return err == nil && os.SameFile(a, b)
 }
 
 // tempName returns a name for a temporary file in the layout's top
@@ -210,18 +229,20 @@ func writeUnsynced(root *os.Root, name string, write func(f *os.File) error) (er
 	if err = f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", name, err)
 	}
-	if err = f.Close(); err != nil {
-		f = nil
-		return fmt.Errorf("close %s: %w", name, err)
-	}
-	f = nil
 	if dir := path.Dir(name); dir != "." {
 		if err = root.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("create %s: %w", dir, classifyOpenErr(root, dir, err))
 		}
 	}
+	// Renamed while still open, so that the temporary file stays owned
+	// (flocked) until it has its final name.
 	if err = root.Rename(tmp, name); err != nil {
 		return fmt.Errorf("rename into %s: %w", name, classifyOpenErr(root, name, err))
+	}
+	err = f.Close()
+	f = nil
+	if err != nil {
+		return fmt.Errorf("close %s: %w", name, err)
 	}
 	return nil
 }

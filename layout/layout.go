@@ -2,12 +2,9 @@ package layout
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"runtime"
-	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -34,6 +31,12 @@ type Layout struct {
 
 	mu     sync.Mutex // serialises writers of index.json, manifest.json and version
 	closed bool
+	swept  bool // leftovers were swept once under the lock (leftovers.go)
+
+	// pinned is the blobs folder, share-locked from the first blob
+	// written until Close, so that GC waits for the writer (gc.go).
+	pinMu  sync.Mutex
+	pinned *os.File
 
 	// docReads counts the manifests, indexes and top-level documents
 	// read, so that tests can bound a walk by what it reads.
@@ -207,7 +210,7 @@ func newLayout(path string, kind Kind, root *os.Root, o options) *Layout {
 	case Dir:
 		l.impl = dirKind{l}
 	}
-	l.blobs = &storage{root: root, algs: l.algs, workers: o.workers, names: l.impl}
+	l.blobs = &storage{root: root, algs: l.algs, workers: o.workers, names: l.impl, pin: l.pin}
 	return l
 }
 
@@ -242,6 +245,7 @@ func (l *Layout) initialize(path string, kind Kind) error {
 		return fmt.Errorf("layout: lock %s: %w", path, err)
 	}
 	defer unlock()
+	l.sweepLocked(context.Background())
 	hasOCI, hasDir, err := markers(l.root)
 	if err != nil {
 		return fmt.Errorf("layout: %s: %w", path, err)
@@ -269,21 +273,13 @@ func (l *Layout) initialize(path string, kind Kind) error {
 		return fmt.Errorf("layout: %s: %w", path, err)
 	}
 	for _, n := range names {
-		if !strings.HasPrefix(n, tmpPrefix) && !strings.HasPrefix(n, WorkPrefix) {
+		if !isLeftoverName(n) {
 			return fmt.Errorf("%w: %s holds %q and no layout", ErrNotEmpty, path, n)
 		}
 	}
-	// Only temporary files of a creation cut short (the lock is held, so
-	// no other writer is using them), and writers' scratch folders: the
-	// folder counts as empty.
-	for _, n := range names {
-		if strings.HasPrefix(n, WorkPrefix) {
-			continue
-		}
-		if err := l.root.Remove(n); err != nil && !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("layout: %s: %w", path, err)
-		}
-	}
+	// Only what writers keep while they work (live ones' files and
+	// folders; the dead ones' were swept above): the folder counts as
+	// empty.
 	// The marker file goes first: a folder that holds it is ours, so a
 	// write cut short can be retried into it; the image itself (a
 	// manifest.json, an index.json entry) is what readers look for.
@@ -309,12 +305,23 @@ func (l *Layout) Close() error {
 		return nil
 	}
 	l.closed = true
+	l.unpin()
 	return l.root.Close()
 }
 
 // lock takes the layout's write lock: the mutex for this process, flock
-// on the folder for others.
+// on the folder for others. The first time, it sweeps the leftovers of
+// interrupted writes.
 func (l *Layout) lock(ctx context.Context) (func(), error) {
+	unlock, err := l.lockOnly(ctx)
+	if err == nil {
+		l.sweepOnce(ctx)
+	}
+	return unlock, err
+}
+
+// lockOnly is lock without the sweep.
+func (l *Layout) lockOnly(ctx context.Context) (func(), error) {
 	l.mu.Lock()
 	unlockFolder, err := lockFolder(ctx, l.root)
 	if err != nil {

@@ -86,6 +86,9 @@ func (l *Layout) PutBlobFile(ctx context.Context, d core.Descriptor, f *os.File,
 	if err != nil {
 		return 0, err
 	}
+	if err := s.pin(ctx); err != nil {
+		return 0, err
+	}
 	if s.present(ctx, name, d, opts.TrustExisting) {
 		s.skipped(name, d, &opts.WriteOptions, nil)
 		return Present, nil

@@ -30,6 +30,10 @@ type storage struct {
 	workers int
 	names   naming
 
+	// pin is called before a blob is looked for or written: the writer
+	// keeps what it puts until it closes the layout (see Layout.GC).
+	pin func(context.Context) error
+
 	// wrapWriter, set by tests, wraps the files blobs are written to (to
 	// simulate a full disk).
 	wrapWriter func(io.Writer) io.Writer
@@ -214,6 +218,9 @@ func (s *storage) put(ctx context.Context, d core.Descriptor, src Source, opts *
 	if err != nil {
 		return err
 	}
+	if err := s.pin(ctx); err != nil {
+		return err
+	}
 	if s.present(ctx, name, d, opts.TrustExisting) {
 		s.skipped(name, d, opts, syncs)
 		return nil
@@ -342,6 +349,9 @@ func (s *storage) putMany(ctx context.Context, ds []core.Descriptor, srcs Blobs,
 	type job struct {
 		d   core.Descriptor
 		src Source
+	}
+	if err := s.pin(ctx); err != nil {
+		return err
 	}
 	var jobs []job
 	var missing []error

@@ -16,3 +16,16 @@ func syncUnsupported(err error) bool { return true }
 func lockFolder(ctx context.Context, root *os.Root) (unlock func(), err error) {
 	return func() {}, ctx.Err()
 }
+
+// ownEntry: without flock, ownership is not recorded.
+func ownEntry(*os.File) error { return nil }
+
+// claimEntry: without flock, no leftover can be told from a live
+// writer's file, so none is claimed (and none swept).
+func claimEntry(*os.File) bool { return false }
+
+// flockWait: without flock, GC is serialised with the writers of its
+// own Layout only.
+func flockWait(ctx context.Context, f *os.File, exclusive bool, onWait func()) error {
+	return ctx.Err()
+}

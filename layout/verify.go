@@ -42,6 +42,11 @@ type VerifyOptions struct {
 	// (known once every document has been read). It is never called
 	// concurrently.
 	Progress func(done, total int64)
+	// Leftover, when set, is called for each leftover of an interrupted
+	// write in or beside the layout (see [Layout.Leftovers]), after the
+	// check. Leftovers are not problems: the image is whole without
+	// them, and the next writer or [Layout.GC] removes them.
+	Leftover func(Leftover)
 }
 
 // VerifyWith is [Layout.Verify] with options.
@@ -67,6 +72,12 @@ func (l *Layout) VerifyWith(ctx context.Context, opts VerifyOptions) error {
 	v.checkBlobs(ctx)
 	if err := ctx.Err(); err != nil {
 		v.problems = append(v.problems, err)
+	}
+	if opts.Leftover != nil {
+		los, _ := l.Leftovers(ctx)
+		for _, lo := range los {
+			opts.Leftover(lo)
+		}
 	}
 	return errors.Join(v.problems...)
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/concil-go/ocispec/archive"
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
+	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -38,7 +39,9 @@ type archiveFile struct {
 	scan     *archive.ScanResult
 	spooled  map[string]spooledEntry
 	spoolTmp string // the spool's own folder
-	stream   *os.File
+	// spoolUnlock gives up the spool's ownership (see layout.MakeWorkspace).
+	spoolUnlock func()
+	stream      *os.File
 
 	ix     *archive.Index
 	layout archive.Layout
@@ -97,11 +100,11 @@ func (af *archiveFile) readStream(ctx context.Context) error {
 	if dir == "" {
 		dir = filepath.Dir(af.path)
 	}
-	tmp, err := os.MkdirTemp(dir, ".ocispec-spool-")
+	tmp, unlock, err := layout.MakeWorkspace(dir, layout.SpoolPrefix)
 	if err != nil {
 		return fmt.Errorf("transport: spool for %s: %w", af.path, err)
 	}
-	af.spoolTmp = tmp
+	af.spoolTmp, af.spoolUnlock = tmp, unlock
 	af.spooled = map[string]spooledEntry{}
 	n := 0
 	var mu sync.Mutex
@@ -271,6 +274,7 @@ func (af *archiveFile) close() error {
 	}
 	if af.spoolTmp != "" {
 		os.RemoveAll(af.spoolTmp)
+		af.spoolUnlock()
 	}
 	return err
 }

@@ -3,8 +3,6 @@ package transport
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -237,32 +235,39 @@ func (r LayoutReference) NewDestination(ctx context.Context, opts *Options) (Des
 		}
 		d.replaceEmpty = true
 	}
-	ws, err := tempSibling(path)
-	if err != nil {
+	if err := d.makeWorkspace(path); err != nil {
 		return nil, fmt.Errorf("transport: %s: %w", r, err)
 	}
-	l, err := layout.Create(ws, r.Kind, r.layoutOptions(o)...)
+	l, err := layout.Create(d.workspace, r.Kind, r.layoutOptions(o)...)
 	if err != nil {
-		os.RemoveAll(ws)
+		d.dropWorkspace()
 		return nil, fmt.Errorf("transport: %s: %w", r, err)
 	}
-	d.l, d.workspace = l, ws
+	d.l = l
 	return d, nil
 }
 
-// tempSibling makes a new folder beside path, named after it.
-func tempSibling(path string) (string, error) {
+// makeWorkspace makes a new folder beside path, named after it and
+// owned until dropWorkspace (so that a sweep of the layout at path
+// leaves it alone); the new layout is built in its "image" folder.
+func (d *layoutDest) makeWorkspace(path string) error {
 	parent := filepath.Dir(path)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return "", err
+		return err
 	}
-	var rnd [6]byte
-	rand.Read(rnd[:])
-	dir := filepath.Join(parent, "."+filepath.Base(path)+".ocispec-tmp-"+hex.EncodeToString(rnd[:]))
-	if err := os.Mkdir(dir, 0o755); err != nil {
-		return "", err
+	outer, unlock, err := layout.MakeWorkspace(parent, "."+filepath.Base(path)+layout.BesidePrefix)
+	if err != nil {
+		return err
 	}
-	return dir, nil
+	d.outer, d.unlockOuter, d.workspace = outer, unlock, filepath.Join(outer, "image")
+	return nil
+}
+
+// dropWorkspace removes the workspace and what is left in it.
+func (d *layoutDest) dropWorkspace() {
+	os.RemoveAll(d.outer)
+	d.unlockOuter()
+	d.workspace, d.outer = "", ""
 }
 
 func isEmptyDir(path string) (bool, error) {
@@ -287,7 +292,9 @@ type layoutDest struct {
 	mu           sync.Mutex
 	l            *layout.Layout
 	workspace    string // a new layout's folder until it is renamed to final
-	replaceEmpty bool   // final is an empty folder the new layout replaces
+	outer        string // the folder workspace is in, beside final
+	unlockOuter  func()
+	replaceEmpty bool // final is an empty folder the new layout replaces
 	docs         map[digest.Digest][]byte
 }
 
@@ -307,7 +314,7 @@ func (d *layoutDest) tempDir() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.workspace != "" {
-		return filepath.Dir(d.workspace)
+		return filepath.Dir(d.outer)
 	}
 	return d.l.Path()
 }
@@ -444,7 +451,7 @@ func (d *layoutDest) publish(ctx context.Context) error {
 	err := os.Rename(d.workspace, d.final)
 	if err == nil {
 		syncDir(filepath.Dir(d.final))
-		d.workspace = ""
+		d.dropWorkspace()
 		l, err := layout.Open(d.final, layout.WithRegistry(d.reg), layout.WithMaxDocumentSize(d.maxDoc))
 		d.l = l
 		return err
@@ -464,8 +471,8 @@ func (d *layoutDest) publish(ctx context.Context) error {
 		l.Close()
 		return fmt.Errorf("transport: %s: %w", d.ref, err)
 	}
-	os.RemoveAll(d.workspace)
-	d.workspace, d.l = "", l
+	d.dropWorkspace()
+	d.l = l
 	return nil
 }
 
@@ -481,8 +488,7 @@ func (d *layoutDest) Close() error {
 	defer d.mu.Unlock()
 	err := d.l.Close()
 	if d.workspace != "" {
-		os.RemoveAll(d.workspace)
-		d.workspace = ""
+		d.dropWorkspace()
 	}
 	return err
 }

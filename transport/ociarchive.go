@@ -317,3 +317,13 @@ func (w *archiveWorkspace) Close() error {
 	os.RemoveAll(w.dir)
 	return err
 }
+
+// tempSibling makes a new folder beside path, named after it (an
+// archive's: no layout is swept there).
+func tempSibling(path string) (string, error) {
+	parent := filepath.Dir(path)
+	if err := os.MkdirAll(parent, 0o755); err != nil {
+		return "", err
+	}
+	return os.MkdirTemp(parent, "."+filepath.Base(path)+layout.BesidePrefix)
+}

@@ -235,7 +235,7 @@ func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
 	}
 	o.kind = kind
 	if o.inPlace {
-		if o.workspace, err = os.MkdirTemp(path, layout.WorkPrefix); err != nil {
+		if o.workspace, o.unlock, err = layout.MakeWorkspace(path, layout.WorkPrefix); err != nil {
 			return nil, fmt.Errorf("%w: %s cannot be written into: %w", ErrOutput, path, err)
 		}
 	} else {
@@ -243,14 +243,10 @@ func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
 		if err := os.MkdirAll(parent, 0o755); err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 		}
-		if o.workspace, err = os.MkdirTemp(parent, "."+filepath.Base(path)+".ocispec-tmp-"); err != nil {
+		if o.workspace, o.unlock, err = layout.MakeWorkspace(parent, "."+filepath.Base(path)+layout.BesidePrefix); err != nil {
 			return nil, fmt.Errorf("%w: a new folder cannot be made beside %s: %w", ErrOutput, path, err)
 		}
 		o.dir = filepath.Join(o.workspace, "image")
-	}
-	if o.unlock, err = lockWorkspace(o.workspace); err != nil {
-		os.RemoveAll(o.workspace)
-		return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 	}
 	return o, nil
 }

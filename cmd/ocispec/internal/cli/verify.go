@@ -56,6 +56,16 @@ type verifyResult struct {
 	Path     string    `json:"path"`
 	OK       bool      `json:"ok"`
 	Problems []problem `json:"problems"`
+	// Leftovers are what interrupted writes left in or beside the
+	// layout; they are not problems.
+	Leftovers []leftover `json:"leftovers,omitempty"`
+}
+
+// leftover is one leftover of an interrupted write, in verify's and
+// gc's JSON output.
+type leftover struct {
+	Path string `json:"path"`
+	Size int64  `json:"size"`
 }
 
 func (a *app) verify(o *verifyOptions, arg string) error {
@@ -71,6 +81,7 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 	}
 	// The bar starts once the documents are read and the total of the
 	// blobs to hash is known.
+	var leftovers []layout.Leftover
 	var bar *progress.Bar
 	var reported int64
 	onProgress := func(done, total int64) {
@@ -88,14 +99,14 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 			return err
 		}
 		defer l.Close()
-		err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: onProgress})
+		err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: onProgress, Leftover: func(lo layout.Leftover) { leftovers = append(leftovers, lo) }})
 	}
 	bar.Finish()
-	return a.verified(o, arg, err)
+	return a.verified(o, arg, err, leftovers)
 }
 
 // verified reports verify's verdict.
-func (a *app) verified(o *verifyOptions, arg string, err error) error {
+func (a *app) verified(o *verifyOptions, arg string, err error, leftovers []layout.Leftover) error {
 	if a.ctx.Err() != nil {
 		return a.ctx.Err()
 	}
@@ -103,6 +114,12 @@ func (a *app) verified(o *verifyOptions, arg string, err error) error {
 	res := verifyResult{Path: arg, OK: len(problems) == 0, Problems: []problem{}}
 	for _, p := range problems {
 		res.Problems = append(res.Problems, describeProblem(p))
+	}
+	for _, lo := range leftovers {
+		res.Leftovers = append(res.Leftovers, leftover{Path: lo.Path, Size: lo.Size})
+		if !o.json {
+			fmt.Fprintf(a.stderr, "ocispec: note: %s (%d bytes) is left over from an interrupted write; the next write into the layout, or ocispec gc, removes it\n", lo.Path, lo.Size)
+		}
 	}
 	if o.json {
 		if err := a.result(res); err != nil {

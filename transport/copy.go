@@ -41,6 +41,17 @@ type CopyOptions struct {
 	// Permissive lets a conversion write kinds the target cannot express
 	// faithfully, and drop fields it lacks (core.ConvertOptions).
 	Permissive bool
+	// Algorithm, when set, rewrites the copied tree in this digest
+	// algorithm: every blob of another algorithm is stored under its new
+	// digest (its source digest verified in the same read that computes
+	// the new one), and every manifest and index is re-encoded (in the
+	// source's format, or Format, and Encoding) to name the new digests,
+	// subjects included. An image that has referrers in the source
+	// (a manifest whose subject it is, a cosign .sig, .att or .sbom tag)
+	// is refused with an error wrapping ErrReferrers, since they would
+	// name the old digests, unless IgnoreReferrers.
+	Algorithm       digest.Algorithm
+	IgnoreReferrers bool
 	// Names name the image in the destination (one image only). Unset,
 	// the destination reference's tag or name does, else the names the
 	// source gives it.
@@ -143,6 +154,12 @@ type copier struct {
 	res     *CopyResult
 	visited map[digest.Digest]*node
 	mu      sync.Mutex
+
+	// With Algorithm: the new digest of each rehashed blob, and the
+	// folder they are spooled in.
+	newDigests  map[digest.Digest]digest.Digest
+	spoolDir    string
+	unlockSpool func()
 }
 
 // Copy copies images from src to dst and commits them: the image src's
@@ -170,6 +187,12 @@ func Copy(ctx context.Context, dst Destination, src Source, opts *CopyOptions) (
 			sp.spoolIn(td.tempDir())
 		}
 	}
+	if c.o.Algorithm != "" {
+		if err := c.algs.Check(c.o.Algorithm); err != nil {
+			return nil, fmt.Errorf("transport: %w", err)
+		}
+		defer c.dropSpool()
+	}
 	imgs, err := c.images(ctx)
 	if err != nil {
 		return nil, err
@@ -187,13 +210,24 @@ func Copy(ctx context.Context, dst Destination, src Source, opts *CopyOptions) (
 	if err := c.name(commit); err != nil {
 		return nil, err
 	}
+	if c.o.Algorithm != "" {
+		// The documents name the blobs' new digests: copy those first.
+		if err := c.checkReferrers(ctx); err != nil {
+			return nil, err
+		}
+		if err := c.copyBlobs(ctx, roots); err != nil {
+			return nil, err
+		}
+	}
 	for _, n := range roots {
 		if err := c.convert(ctx, n); err != nil {
 			return nil, err
 		}
 	}
-	if err := c.copyBlobs(ctx, roots); err != nil {
-		return nil, err
+	if c.o.Algorithm == "" {
+		if err := c.copyBlobs(ctx, roots); err != nil {
+			return nil, err
+		}
 	}
 	pushed := map[digest.Digest]bool{}
 	for i, n := range roots {
@@ -414,22 +448,35 @@ func (c *copier) convert(ctx context.Context, n *node) error {
 	n.done = true
 	cv := core.ConvertOptions{Permissive: c.o.Permissive}
 	alg := core.AlgorithmOf(n.desc.Digest)
+	if c.o.Algorithm != "" {
+		alg = c.o.Algorithm
+	}
 	if n.manifest != nil {
-		if c.o.Format == nil {
+		m, changed := *n.manifest, false
+		if c.o.Algorithm != "" {
+			m, changed = c.rehashManifest(m)
+			changed = changed || core.AlgorithmOf(n.desc.Digest) != alg
+		}
+		if c.o.Format == nil && !changed {
 			n.out, n.outRaw = documentDesc(n.desc, n.format.Describe().ManifestMediaType), n.raw
 			return nil
 		}
-		m, err := core.ConvertManifest(*n.manifest, n.format, c.o.Format, cv)
-		if err != nil {
-			return fmt.Errorf("transport: convert %s manifest %s to %s: %w", n.format.Describe().Name, n.desc.Digest, c.o.Format.Describe().Name, err)
+		to := c.o.Format
+		if to == nil {
+			to = n.format
+		} else {
+			var err error
+			if m, err = core.ConvertManifest(m, n.format, to, cv); err != nil {
+				return fmt.Errorf("transport: convert %s manifest %s to %s: %w", n.format.Describe().Name, n.desc.Digest, to.Describe().Name, err)
+			}
 		}
-		raw, err := c.o.Format.EncodeManifest(ctx, m, c.o.Encoding)
+		raw, err := to.EncodeManifest(ctx, m, c.o.Encoding)
 		if err != nil {
-			return fmt.Errorf("transport: encode %s manifest: %w", c.o.Format.Describe().Name, err)
+			return fmt.Errorf("transport: encode %s manifest: %w", to.Describe().Name, err)
 		}
-		return c.setOut(n, raw, c.o.Format.Describe().ManifestMediaType, alg)
+		return c.setOut(n, raw, to.Describe().ManifestMediaType, alg)
 	}
-	changed := len(n.entries) != len(n.index.Manifests)
+	changed := len(n.entries) != len(n.index.Manifests) || c.o.Algorithm != "" && core.AlgorithmOf(n.desc.Digest) != alg
 	out := n.index.Clone()
 	out.Manifests = nil
 	for i, e := range n.entries {
@@ -440,8 +487,16 @@ func (c *copier) convert(ctx context.Context, n *node) error {
 			}
 			changed = changed || cn.out.Digest != e.Digest
 			e.MediaType, e.Size, e.Digest = cn.out.MediaType, cn.out.Size, cn.out.Digest
+		} else if nd := c.rehashed(e); nd.Digest != e.Digest {
+			changed, e = true, nd
 		}
 		out.Manifests = append(out.Manifests, e)
+	}
+	if out.Subject != nil && c.o.Algorithm != "" {
+		if sn, ok := c.visited[out.Subject.Digest]; ok && sn.done && sn.out.Digest != "" {
+			changed = changed || sn.out.Digest != out.Subject.Digest
+			out.Subject.Digest, out.Subject.Size = sn.out.Digest, sn.out.Size
+		}
 	}
 	if c.o.Format == nil && !changed {
 		n.out, n.outRaw = documentDesc(n.desc, n.format.Describe().IndexMediaType), n.raw
@@ -521,6 +576,9 @@ func (c *copier) copyBlobs(ctx context.Context, roots []*node) error {
 }
 
 func (c *copier) copyBlob(ctx context.Context, d core.Descriptor) error {
+	if c.needsRehash(d) {
+		return c.rehash(ctx, d)
+	}
 	ok, err := c.dst.Exists(ctx, d)
 	if err != nil {
 		return err

@@ -28,5 +28,9 @@ var (
 	ErrPartial = errors.New("transport: source holds part of the image")
 	// ErrUnsupported: the destination cannot store what is asked (several
 	// images in a dir: layout, say). It matches errors.ErrUnsupported.
+	// ErrReferrers: a copy in another digest algorithm was asked for an
+	// image that has referrers (signatures, attestations) in the source,
+	// which name its old digests.
+	ErrReferrers   = errors.New("transport: the image has referrers that name its digests")
 	ErrUnsupported = core.NewError("transport: not supported by the destination", errors.ErrUnsupported)
 )

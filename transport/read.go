@@ -79,7 +79,7 @@ func ReadManifest(ctx context.Context, src Source, platform *core.Platform, opts
 
 // newCopier returns a copier with opts' defaults.
 func newCopier(dst Destination, src Source, opts *CopyOptions) *copier {
-	c := &copier{src: src, dst: dst, res: &CopyResult{}, visited: map[digest.Digest]*node{}}
+	c := &copier{src: src, dst: dst, res: &CopyResult{}, visited: map[digest.Digest]*node{}, newDigests: map[digest.Digest]digest.Digest{}}
 	if opts != nil {
 		c.o = *opts
 	}

@@ -64,6 +64,24 @@ func TestRegistryEndToEnd(t *testing.T) {
 		t.Errorf("skopeo reads %s as %s, want the pulled manifest", again, raw)
 	}
 
+	// inspect --raw and --config print the bytes skopeo reads there.
+	for _, flag := range []string{"--raw", "--config"} {
+		skopeoArgs := []string{"inspect", "--raw", "--tls-verify=false", ref}
+		if flag == "--config" {
+			skopeoArgs = []string{"inspect", "--config", "--raw", "--tls-verify=false", ref}
+		}
+		want, err := exec.Command(skopeo, skopeoArgs...).Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := ok(t, "inspect", flag, "--plain-http", ref).stdout; got != string(want) {
+			t.Errorf("inspect %s %s = %s, want skopeo's %s", flag, ref, got, want)
+		}
+		if got := ok(t, "inspect", flag, "oci:"+out+":v1").stdout; got != string(want) {
+			t.Errorf("inspect %s of the pulled layout = %s, want skopeo's %s", flag, got, want)
+		}
+	}
+
 	fails(t, 1, []string{"--plain-http"}, "inspect", ref)
 	fails(t, 2, []string{"--password-stdin"}, "inspect", "--username", "u", ref)
 	fails(t, 2, []string{"docker://HOST"}, "inspect", "docker:"+r.Host+"/hello")

@@ -20,7 +20,7 @@ import (
 
 // internalPrefix matches a prefix of one of the module's packages at
 // the start of a message or of a wrapped part of it.
-var internalPrefix = regexp.MustCompile(`(^|: |\()(?:core|cli|layout|digesters|archive|hashbench|plugins|sdk|wire|schema|transport|layer|unpack|image|formats|oci|docker): `)
+var internalPrefix = regexp.MustCompile(`(^|: |\()(?:core|cli|layout|digesters|archive|hashbench|plugins|sdk|wire|schema|transport|layer|unpack|image|formats|oci|docker|orasbridge): `)
 
 // userMessage is err's text without the module's package prefixes.
 func userMessage(err error) string {

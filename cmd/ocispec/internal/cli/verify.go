@@ -22,8 +22,9 @@ func (a *app) verifyCommand() *cobra.Command {
 		Use:   "verify [flags] PATH",
 		Short: "Check every blob of a layout or archive against its descriptor",
 		Long: `Check the layout folder PATH (OCI image layout or dir:), or an archive
-(oci-archive:PATH, docker-archive:PATH, or its path): every manifest and
-index it names must decode, and every config and layer they refer to must
+(oci-archive:PATH, docker-archive:PATH, or its path), or an image in a
+registry (docker://HOST/REPO[:TAG|@DIGEST], every blob fetched and checked,
+nothing written to disk): every manifest and index it names must decode, and every config and layer they refer to must
 be there with the size and digest its descriptor says.
 
 Every problem is listed, one per line on standard error, naming the blob,
@@ -31,7 +32,8 @@ what refers to it and, for a digest mismatch, the digest wanted and the
 digest found. The exit status is 0 only when all is well. --json prints
 one line of JSON with the verdict and the problems instead.`,
 		Example: `  ocispec verify out/hello
-  ocispec verify --json out/hello | jq .ok`,
+  ocispec verify --json out/hello | jq .ok
+  ocispec verify --plain-http docker://localhost:5000/hello:v1`,
 		Args: argsBetween(1, 1, "one PATH"),
 		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.verify(o, args[0]) }),
 	}

@@ -20,6 +20,10 @@ type copyOptions struct {
 	platform   string
 	encoding   *enumFlag
 	permissive bool
+	algorithm  string
+	// ignoreReferrers rewrites an image with referrers in another
+	// algorithm anyway.
+	ignoreReferrers bool
 }
 
 func (a *app) copyCommand() *cobra.Command {
@@ -53,11 +57,20 @@ present, with a warning naming what was left out.
 DST is written atomically: a new folder or archive appears under its name
 only once whole. docker-archive stores layers as tars (it decompresses
 them, so the manifest changes) in Docker 25's format, which docker load,
-skopeo's docker-archive: and its oci-archive: all read.`,
+skopeo's docker-archive: and its oci-archive: all read.
+
+--algorithm rewrites the image in another digest algorithm: each blob is
+read once, its digest checked and its new one computed in the same pass,
+and the manifests and index are re-encoded to name the new digests (the
+config's rootfs.diff_ids are kept: they stay valid digests of the layers'
+contents). An image with referrers in SRC (a manifest whose subject it
+is, a cosign .sig or .att tag) is refused, since they name its old
+digests, unless --ignore-referrers.`,
 		Example: `  ocispec copy docker-archive:app.tar oci:out/app:v1
   ocispec copy --plain-http oci:out/app:v1 docker://localhost:5000/app:v1
   ocispec copy docker://registry.example.com/app@sha256:… oci:out/app
   ocispec copy --all oci:out/app oci-archive:app-oci.tar
+  ocispec copy --all --algorithm sha512 oci:out/app:v1 oci:out/app512:v1
   ocispec copy --format docker oci:out/app:v1 docker-archive:app.tar:example.com/app:v1`,
 		Args: argsBetween(2, 2, "SRC and DST"),
 		RunE: a.run(func(cmd *cobra.Command, args []string) error { return a.copy(o, args[0], args[1]) }),
@@ -68,6 +81,8 @@ skopeo's docker-archive: and its oci-archive: all read.`,
 	f.StringVar(&o.platform, "platform", "", "copy the manifest for `OS/ARCH[/VARIANT]` of an index (default: this machine's)")
 	f.Var(o.encoding, "encoding", "JSON spelling of converted manifests: compact, concil or canonical")
 	f.BoolVar(&o.permissive, "permissive", false, "with --format, write kinds the target cannot express faithfully, and drop fields it lacks")
+	f.StringVar(&o.algorithm, "algorithm", "", "rewrite the image in digest `ALGORITHM`: sha256, sha512 or blake3 (blobs, manifests, index; default: keep the digests)")
+	f.BoolVar(&o.ignoreReferrers, "ignore-referrers", false, "with --algorithm, rewrite an image that has referrers (signatures, attestations) in SRC, which name its old digests")
 	a.addRegistryFlags(f)
 	return cmd
 }
@@ -114,6 +129,15 @@ func (a *app) copy(o *copyOptions, srcArg, dstArg string) error {
 	if o.permissive && o.format == "" {
 		return usagef("--permissive applies to a conversion; give --format")
 	}
+	if o.algorithm != "" {
+		if opts.Algorithm, err = algorithmFlag(o.algorithm); err != nil {
+			return err
+		}
+	}
+	if o.ignoreReferrers && o.algorithm == "" {
+		return usagef("--ignore-referrers applies to a rewrite in another algorithm; give --algorithm")
+	}
+	opts.IgnoreReferrers = o.ignoreReferrers
 	srcRef, err := copyRef(srcArg, false)
 	if err != nil {
 		return err

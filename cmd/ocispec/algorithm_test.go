@@ -1,0 +1,68 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// TestCopyAlgorithm: copy --algorithm rewrites a packed image in sha512
+// and in blake3; every descriptor of the result names the new algorithm,
+// and each blob's stored content has that digest by sha512sum and
+// b3sum, which know nothing of ocispec; verify accepts the result, and
+// the round trip back to sha256 gives the original manifest digest.
+func TestCopyAlgorithm(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	packed := pack(t, exampleDir(), src)
+	for _, tc := range []struct{ alg, tool string }{{"sha512", "sha512sum"}, {"blake3", "b3sum"}} {
+		t.Run(tc.alg, func(t *testing.T) {
+			tool := need(t, tc.tool)
+			out := filepath.Join(dir, tc.alg)
+			line := copyImage(t, "--algorithm", tc.alg, "oci:"+src, "oci:"+out+":v1")
+			if !strings.HasPrefix(line.Images[0].Digest, tc.alg+":") {
+				t.Fatalf("copy --algorithm %s wrote %s", tc.alg, line.Images[0].Digest)
+			}
+			files, _ := filepath.Glob(filepath.Join(out, "blobs", "*", "*"))
+			if len(files) != 3 {
+				t.Errorf("the %s layout holds %d blobs, want 3 (config, layer, manifest): %v", tc.alg, len(files), files)
+			}
+			for _, f := range files {
+				if filepath.Base(filepath.Dir(f)) != tc.alg {
+					t.Errorf("blob %s is not under blobs/%s", f, tc.alg)
+					continue
+				}
+				b, err := exec.Command(tool, f).Output()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sum := strings.Fields(string(b))[0]; sum != filepath.Base(f) {
+					t.Errorf("%s of %s = %s: the blob is not stored under its digest", tc.tool, f, sum)
+				}
+			}
+			var m struct {
+				Config struct{ Digest string }   `json:"config"`
+				Layers []struct{ Digest string } `json:"layers"`
+			}
+			raw, _ := os.ReadFile(filepath.Join(out, "blobs", tc.alg, strings.TrimPrefix(line.Images[0].Digest, tc.alg+":")))
+			if err := json.Unmarshal(raw, &m); err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range append([]string{m.Config.Digest}, m.Layers[0].Digest) {
+				if !strings.HasPrefix(d, tc.alg+":") {
+					t.Errorf("the manifest names %s, not a %s digest", d, tc.alg)
+				}
+			}
+			ok(t, "verify", out)
+			back := copyImage(t, "--algorithm", "sha256", "oci:"+out+":v1", "oci:"+filepath.Join(dir, tc.alg+"-back")+":v1")
+			if back.Images[0].Digest != packed.Digest {
+				t.Errorf("sha256 → %s → sha256 gives %s, want the packed %s", tc.alg, back.Images[0].Digest, packed.Digest)
+			}
+		})
+	}
+	fails(t, 2, []string{"md5", "blake3, sha256, sha512"}, "copy", "--algorithm", "md5", "oci:"+src, filepath.Join(dir, "x"))
+	fails(t, 2, []string{"--ignore-referrers", "--algorithm"}, "copy", "--ignore-referrers", "oci:"+src, filepath.Join(dir, "x"))
+}

@@ -200,3 +200,40 @@ func TestCheckDiffIDs(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseImageConfig: no panic; what the parser accepts encodes in
+// every encoding to a config it accepts again, and in the compact and
+// concil encodings to the same JSON value as the input.
+func FuzzParseImageConfig(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("..", "formats", "testdata", "corpus", "*", "*config*.json"))
+	for _, file := range files {
+		if b, err := os.ReadFile(file); err == nil {
+			f.Add(b)
+		}
+	}
+	f.Add([]byte(`{"architecture":"","config":null,"rootfs":{},"history":[{},{"empty_layer":false}],"x":[1E3,-0]}`))
+	f.Add([]byte(`{"config":{"ExposedPorts":{"80/tcp":{"a":1}},"Volumes":{},"Labels":{"a":"\u00e9"},"ArgsEscaped":false}}`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c, err := core.ParseImageConfig(data)
+		if err != nil {
+			return
+		}
+		for _, enc := range core.Encodings {
+			b, err := core.EncodeImageConfig(c, enc)
+			if err != nil {
+				if enc == core.EncodingCanonical && errors.Is(err, core.ErrOutOfRange) {
+					continue
+				}
+				t.Fatalf("EncodeImageConfig(%v) of %q = %v", enc, data, err)
+			}
+			if _, err := core.ParseImageConfig(b); err != nil {
+				t.Fatalf("ParseImageConfig(EncodeImageConfig(%v)) = %v\n%s", enc, err, b)
+			}
+			if enc != core.EncodingCanonical {
+				if same, err := coretest.SameJSON(b, data); err != nil || !same {
+					t.Fatalf("EncodeImageConfig(%v) =\n%s\nnot the JSON value of\n%s", enc, b, data)
+				}
+			}
+		}
+	})
+}

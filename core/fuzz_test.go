@@ -38,6 +38,8 @@ func addSeeds(f *testing.F, pattern string) {
 		`{"schemaVersion":2,"config":{"mediaType":"application/vnd.oci.empty.v1+json","size":2,"digest":"sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a","data":"e30="},"artifactType":"a/b","layers":[]}`,
 		`{"schemaVersion":2,"config":{"mediaType":"a/b","size":1,"digest":"sha256:../../x"},"layers":[]}`,
 		`{"schemaVersion":2,"config":{"mediaType":"a/b","size":9007199254740993,"digest":"foo:bar"},"layers":[]}`,
+		dockerListConcil, dockerManifestAnnotated, ociManifestUnknown,
+		`{"x-a": [1, 2.50, {"b": null, "a": "\u00e9"}], "schemaVersion":2,"manifests":[{"mediaType":"a/b","size":1,"digest":"s:x","platform":{"os":"linux","architecture":"arm64","features":["x"]},"y":1E3}],"z":true}`,
 	} {
 		f.Add([]byte(s))
 	}
@@ -136,6 +138,7 @@ func FuzzDecodeDescriptor(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	f.Add([]byte(`{"mediaType":"a/b","size":1,"digest":"s:x","x":{"k": [ ]}}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		d, err := core.DecodeDescriptor(data)
 		if err != nil {

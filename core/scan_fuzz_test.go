@@ -353,7 +353,7 @@ func wireDescTree(d *wireDescriptor) object {
 // read: where the members lie, and the unknown members kept.
 func modelOnly(w *wireDocument) *wireDocument {
 	c := *w
-	c.data, c.members, c.membersBuf = nil, nil, [10]docMember{}
+	c.data, c.members, c.membersBuf = nil, nil, [8]docMember{}
 	strip := func(d *wireDescriptor) *wireDescriptor {
 		if d == nil {
 			return nil

@@ -35,7 +35,7 @@ type wireDocument struct {
 	// in order, so that a format can keep those it does not model.
 	data       []byte
 	members    []docMember
-	membersBuf [10]docMember
+	membersBuf [8]docMember
 }
 
 // docMember is where a top-level member's value lies in the document.

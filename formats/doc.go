@@ -4,6 +4,9 @@
 // ([ReversedMediaTypes], and [Kind] for one lookup), and a private
 // registry of the built-in formats ([NewRegistry]).
 //
+// testdata/corpus holds real documents from public sources and tools,
+// each with the verdict the specs give it (see its SOURCES.md).
+//
 //	import "github.com/concil-go/ocispec/formats"
 //
 //	kind := formats.Kind("application/vnd.docker.image.rootfs.diff.tar.gzip") // "tar+gzip"

@@ -744,7 +744,27 @@ func TestValidateRealWorld(t *testing.T) {
 	if !strings.Contains(r.stdout, "ok (docker index)") {
 		t.Errorf("validate Docker manifest list with annotations: %q", r.stdout)
 	}
+	for _, doc := range []string{"manifest-list-annotations.json", "manifest-annotations.json"} {
+		if r := ok(t, "inspect", filepath.Join(corpus, "docker", doc)); !strings.Contains(r.stdout, "docker") {
+			t.Errorf("inspect %s: %q", doc, r.stdout)
+		}
+	}
 	dir := t.TempDir()
+	// verify reads a Docker image whose manifest has annotations, and
+	// keeps its bytes (the digest inspect shows is the stored one's).
+	img := filepath.Join(dir, "img")
+	pack(t, "--format", "docker", exampleDir(), img)
+	mpath := filepath.Join(img, "manifest.json")
+	m, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = append(bytes.TrimSuffix(bytes.TrimSpace(m), []byte("}")), []byte(`,"annotations":{"k":"v"}}`)...)
+	writeFile(t, mpath, string(m))
+	ok(t, "verify", img)
+	if r := ok(t, "inspect", img); !strings.Contains(r.stdout, string(core.DigestOf(m))) {
+		t.Errorf("inspect of the annotated Docker image does not show the stored manifest's digest %s:\n%s", core.DigestOf(m), r.stdout)
+	}
 	base := `"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}`
 	writeFile(t, filepath.Join(dir, "dup.json"), `{`+base+`,"config":{"Env":["A=1"],"Env":["B=2"]}}`)
 	writeFile(t, filepath.Join(dir, "utf8.json"), "{"+base+",\"author\":\"\xc3\x28\"}")

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"slices"
+	"strings"
 
 	"github.com/concil-go/ocispec/core"
 )
@@ -35,7 +37,33 @@ func NormalizeDescriptor(d core.Descriptor) core.Descriptor {
 	if d.Platform != nil && len(d.Platform.OSFeatures) == 0 {
 		d.Platform.OSFeatures = nil
 	}
+	if d.Platform != nil {
+		d.Platform.Extra = NormalizeExtra(d.Platform.Extra)
+	}
+	d.Extra = NormalizeExtra(d.Extra)
 	return d
+}
+
+// NormalizeExtra returns kept members in a single form, for comparisons:
+// each value spelled as encoding/json writes it (numbers as doubles,
+// object members sorted), without the place it was read at (encodings
+// move it: the canonical one sorts), nil when empty.
+func NormalizeExtra(e core.Extra) core.Extra {
+	if len(e) == 0 {
+		return nil
+	}
+	out := make(core.Extra, len(e))
+	for i, m := range e {
+		out[i] = core.Member{Key: m.Key, Value: m.Value}
+		var v any
+		if json.Unmarshal(m.Value, &v) == nil {
+			if b, err := json.Marshal(v); err == nil {
+				out[i].Value = b
+			}
+		}
+	}
+	slices.SortStableFunc(out, func(a, b core.Member) int { return strings.Compare(a.Key, b.Key) })
+	return out
 }
 
 func normalizeList(ds []core.Descriptor) []core.Descriptor {
@@ -69,6 +97,7 @@ func NormalizeManifest(m core.Manifest) core.Manifest {
 	m.Layers = normalizeList(m.Layers)
 	m.Subject = normalizeSubject(m.Subject)
 	m.Annotations = normalizeMap(m.Annotations)
+	m.Extra = NormalizeExtra(m.Extra)
 	return m
 }
 
@@ -78,6 +107,7 @@ func NormalizeIndex(ix core.Index) core.Index {
 	ix.Manifests = normalizeList(ix.Manifests)
 	ix.Subject = normalizeSubject(ix.Subject)
 	ix.Annotations = normalizeMap(ix.Annotations)
+	ix.Extra = NormalizeExtra(ix.Extra)
 	return ix
 }
 

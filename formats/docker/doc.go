@@ -13,6 +13,11 @@
 // tools understand only the kinds [Supported] returns; concil's names for
 // zstd, encrypted and squashfs layers are in the table but a strict
 // conversion to Docker refuses them (core.ConvertOptions.Permissive
-// writes them). Documents must carry mediaType and have no artifactType,
-// subject or document annotations.
+// writes them). Documents must carry mediaType. Docker's schema has no
+// artifactType, subject or document annotations: a document read with
+// them (buildx writes annotations on manifest lists) keeps them as
+// unknown members (core.Manifest.Extra, core.Index.Extra), written back
+// when it is encoded again and lifted into the fields by a conversion to
+// OCI; a manifest built with them in its fields is refused, and so is a
+// strict conversion of one into Docker.
 package docker

@@ -55,9 +55,13 @@ func Supported() []string {
 }
 
 // Format is Docker's image manifest schema 2 with its manifest list. Its
-// documents always carry mediaType and have no artifactType, subject or
-// document annotations. It registers itself in core.Default as "docker"
-// when the package is imported.
+// documents always carry mediaType, and Docker's schema has no
+// artifactType, subject or document annotations: when a document read
+// has them (buildx writes annotations on manifest lists), they are
+// unknown members, kept in [core.Manifest.Extra] and written back, never
+// refused; a manifest built with them in its fields is refused. It
+// registers itself in core.Default as "docker" when the package is
+// imported.
 var Format = core.NewFormat(core.FormatSpec{
 	Description: core.Description{
 		Name:              "docker",

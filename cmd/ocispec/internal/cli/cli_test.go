@@ -119,7 +119,7 @@ func TestValidateConfig(t *testing.T) {
 		{`{"architecture":"amd64","os":"linux","os":"windows","rootfs":{"type":"layers","diff_ids":[]}}`, "os"},
 	}
 	for _, tt := range tests {
-		problems, _ := validateConfig([]byte(tt.doc))
+		_, problems := validateConfig([]byte(tt.doc))
 		got := strings.Join(fields(problems), " ")
 		if got != tt.want {
 			t.Errorf("validateConfig(%s) problems at %q, want %q", tt.doc, got, tt.want)

@@ -180,7 +180,7 @@ func (a *app) validateFile(path, typ string, withSchema bool) validateResult {
 		add(err)
 	case docConfig:
 		schemaType = v1.MediaTypeImageConfig
-		problems, warnings := validateConfig(data)
+		warnings, problems := validateConfig(data)
 		add(problems)
 		for _, w := range warnings {
 			var fe *core.FieldError
@@ -272,27 +272,4 @@ func (a *app) detectDocument(data []byte) (string, error) {
 func validateDescriptor(data []byte) error {
 	_, err := core.DecodeDescriptor(data)
 	return err
-}
-
-// jsonFieldErr names the field of an encoding/json type error.
-func jsonFieldErr(err error) error {
-	var te *json.UnmarshalTypeError
-	if errors.As(err, &te) && te.Field != "" {
-		return &core.FieldError{Field: te.Field, Err: fmt.Errorf("a JSON %s where %s is wanted", te.Value, jsonType(te.Type.String()))}
-	}
-	return err
-}
-
-func jsonType(goType string) string {
-	switch {
-	case goType == "string", strings.HasSuffix(goType, "Digest"):
-		return "a string"
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"), strings.HasPrefix(goType, "float"):
-		return "a number"
-	case goType == "bool":
-		return "true or false"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	}
-	return "an object"
 }

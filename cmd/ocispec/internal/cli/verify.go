@@ -87,7 +87,7 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 			return err
 		}
 		defer l.Close()
-		err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: onProgress})
+		err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: onProgress, Layers: true})
 	}
 	bar.Finish()
 	return a.verified(o, arg, err)

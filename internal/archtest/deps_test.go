@@ -38,6 +38,7 @@ digesters < archive;
 digesters < layer;
 layout, archive < transport;
 transport < orasbridge;
+layer, transport < image;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;
@@ -49,7 +50,7 @@ plugins/sdk, formats < plugins/examples/helm/helmformat;
 plugins/examples/helm/helmformat < plugins/examples/helm;
 plugins/sdk < plugins/internal/testplugins/faulty;
 
-formats, transport, layer, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench;
+formats, transport, layer, image, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 

@@ -195,17 +195,23 @@ func ImageConfigWarnings(c ImageConfig) []error {
 // layers: diffIDs are the layers' uncompressed digests, in the
 // manifest's order, and rootfs.diff_ids must list the same ones
 // (config.md: "the order of layers MUST match the order of diff_ids").
-// A mismatch is an error wrapping [ErrDiffIDMismatch] naming the first
-// layer that differs.
+// An empty entry of diffIDs is a layer whose diffID is not known (one
+// that is not a tar stream): its config entry is taken as it is. A
+// mismatch is an error wrapping [ErrDiffIDMismatch] naming the first
+// layer that differs, or the two counts. [CheckConfigDiffIDs] does the
+// same from a config's bytes.
 func CheckDiffIDs(c ImageConfig, diffIDs []digest.Digest) error {
-	got := c.RootFS.DiffIDs
-	for i := range min(len(got), len(diffIDs)) {
-		if got[i] != diffIDs[i] {
-			return fmt.Errorf("%w: layer %d: rootfs.diff_ids[%d] is %s, the layer's diffID is %s", ErrDiffIDMismatch, i, i, got[i], diffIDs[i])
+	return compareDiffIDs(c.RootFS.DiffIDs, diffIDs)
+}
+
+func compareDiffIDs(got, layers []digest.Digest) error {
+	for i := range min(len(got), len(layers)) {
+		if l := layers[i]; l != "" && got[i] != l {
+			return fmt.Errorf("%w: layer %d: rootfs.diff_ids[%d] is %s, the layer's diffID is %s", ErrDiffIDMismatch, i, i, got[i], l)
 		}
 	}
-	if len(got) != len(diffIDs) {
-		return fmt.Errorf("%w: rootfs.diff_ids lists %d, the manifest has %d layers", ErrDiffIDMismatch, len(got), len(diffIDs))
+	if len(got) != len(layers) {
+		return fmt.Errorf("%w: rootfs.diff_ids lists %d, the manifest has %d layers", ErrDiffIDMismatch, len(got), len(layers))
 	}
 	return nil
 }

@@ -71,6 +71,12 @@ type Engine struct {
 	// never concurrent, even from DigestFiles; they come from the
 	// goroutine hashing, so Progress must return quickly.
 	Progress func(n int64)
+	// CheckTar makes DigestLayer, DigestLayerAs and DigestLayerFile
+	// read the layer's decompressed stream as a tar archive while they
+	// hash it, in the same read: a stream that is not one (a header
+	// whose checksum or fields are wrong, a truncated entry, no bytes at
+	// all) is an error wrapping [ErrNotTar] that names the entry.
+	CheckTar bool
 }
 
 // Result is what one read of a blob gives: its size and its digests, in

@@ -12,6 +12,9 @@ import "errors"
 var (
 	// ErrCorruptLayer: a compressed layer does not decompress.
 	ErrCorruptLayer = errors.New("digesters: corrupt compressed layer")
+	// ErrNotTar: a layer of a tar media type whose (decompressed)
+	// stream is not a tar archive (Engine.CheckTar).
+	ErrNotTar = errors.New("digesters: not a tar archive")
 	// ErrBadReader: a reader broke the io.Reader contract (a negative
 	// count, or more bytes than asked for).
 	ErrBadReader = errors.New("digesters: reader returned an invalid count")

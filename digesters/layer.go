@@ -117,21 +117,56 @@ func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c co
 			c = DetectCompression(first.bytes())
 		}
 	}
+	var tc *tarCheck
+	if e.CheckTar {
+		tc = newTarCheck()
+	}
 	if c == core.Uncompressed {
 		var n int64
+		hs := chs.hs
+		if tc != nil {
+			hs = append(hs[:len(hs):len(hs)], tc)
+		}
 		if first != nil {
-			n, err = e.consume(ctx, p, chs.hs, parallelHashing(len(chs.hs), 1), first, 0)
+			n, err = e.consume(ctx, p, hs, parallelHashing(len(hs), 1), first, 0)
 		} else {
 			p.finish()
 			err = p.err
 		}
 		if err != nil {
+			if tc != nil {
+				tc.abort()
+			}
 			return Result{}, Result{}, streamErr(name, n, err)
+		}
+		if err := tarVerdict(name, tc); err != nil {
+			return Result{}, Result{}, err
 		}
 		res := chs.result(n)
 		return res, chs.result(n), nil
 	}
-	return e.decompressLayer(ctx, name, p, first, c, chs, uhs)
+	res, ures, err := e.decompressLayer(ctx, name, p, first, c, chs, uhs, tc)
+	if err != nil {
+		if tc != nil {
+			tc.abort()
+		}
+		return Result{}, Result{}, err
+	}
+	if err := tarVerdict(name, tc); err != nil {
+		return Result{}, Result{}, err
+	}
+	return res, ures, nil
+}
+
+// tarVerdict is the error of a tar check, naming the layer, or nil.
+func tarVerdict(name string, tc *tarCheck) error {
+	if tc == nil {
+		return nil
+	}
+	if err := tc.finish(); err != nil {
+		return fmt.Errorf("digesters: %s: %w", name, err)
+	}
+	return nil
 }
 
 // errDecoderEnded marks compressed bytes left over after the decoder
@@ -141,7 +176,11 @@ var errDecoderEnded = errors.New("data after the end of the compressed stream")
 // decompressLayer hashes the compressed chunks of p on the calling
 // goroutine and feeds them to a decoder goroutine whose output a third
 // goroutine hashes.
-func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, first *chunk, c core.Compression, chs, uhs *hashSet) (Result, Result, error) {
+func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, first *chunk, c core.Compression, chs, uhs *hashSet, tc *tarCheck) (Result, Result, error) {
+	uh := uhs.hs
+	if tc != nil {
+		uh = append(uh[:len(uh):len(uh)], tc)
+	}
 	feed := &chunkFeed{in: make(chan *chunk, pipelineDepth), p: p}
 	dec := &decoder{c: c, src: feed}
 	out := startReader(ctx, dec)
@@ -160,7 +199,7 @@ func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, fi
 				uerr = fmt.Errorf("%w: %s decoder panicked: %v", ErrCorruptLayer, c, v)
 			}
 		}()
-		utotal, uerr = quiet.consume(ctx, out, uhs.hs, false, nil, 0)
+		utotal, uerr = quiet.consume(ctx, out, uh, false, nil, 0)
 	}()
 
 	var (

@@ -1,6 +1,9 @@
 package layout_test
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
@@ -12,6 +15,7 @@ import (
 	_ "github.com/concil-go/ocispec/formats/docker"
 	_ "github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/layout"
+	digest "github.com/opencontainers/go-digest"
 )
 
 // exampleImage is the image the examples write: a config and one layer.
@@ -54,6 +58,27 @@ func ExampleLayout_WriteImage() {
 	// oci: not really a tarball
 }
 
+// tarImage is an image of one tar+gzip layer holding one file, whose
+// config lists the layer's diffID, as verify checks.
+func tarImage() (core.Manifest, layout.Blobs) {
+	var plain, gz bytes.Buffer
+	tw := tar.NewWriter(&plain)
+	tw.WriteHeader(&tar.Header{Name: "hello.txt", Mode: 0o644, Size: 6})
+	tw.Write([]byte("hello\n"))
+	tw.Close()
+	zw := gzip.NewWriter(&gz)
+	zw.Write(plain.Bytes())
+	zw.Close()
+	configJSON := []byte(`{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":["` + string(digest.FromBytes(plain.Bytes())) + `"]}}`)
+	config := core.DescriptorFromBytes(core.KindConfig, configJSON)
+	layer := core.DescriptorFromBytes(core.KindTarGzip, gz.Bytes())
+	m := core.Manifest{Config: config, Layers: []core.Descriptor{layer}}
+	return m, layout.Blobs{config.Digest: layout.FromBytes(configJSON), layer.Digest: layout.FromBytes(gz.Bytes())}
+}
+
+// Verify checks every blob against its descriptor; with Layers, also
+// that each tar layer is a tar archive, and that the config's diff_ids
+// name the layers.
 func ExampleVerify() {
 	ctx := context.Background()
 	dir, _ := os.MkdirTemp("", "example")
@@ -62,13 +87,19 @@ func ExampleVerify() {
 	path := filepath.Join(dir, "app")
 	l, _ := layout.Create(path, layout.Dir)
 	f, _ := core.Default.Format("docker")
-	m, blobs := exampleImage()
+	m, blobs := tarImage()
 	l.WriteImage(ctx, f, m, blobs, nil)
 	l.Close()
 	fmt.Println(layout.Verify(ctx, path))
+	lo, _ := layout.Open(path)
+	fmt.Println(lo.VerifyWith(ctx, layout.VerifyOptions{Layers: true}))
+	lo.Close()
 
 	// Damage both blobs: every problem is reported.
-	os.WriteFile(filepath.Join(path, m.Layers[0].Digest.Encoded()), []byte("not really a tarbalL"), 0o644)
+	layerFile := filepath.Join(path, m.Layers[0].Digest.Encoded())
+	b, _ := os.ReadFile(layerFile)
+	b[len(b)/2] ^= 1
+	os.WriteFile(layerFile, b, 0o644)
 	os.Remove(filepath.Join(path, m.Config.Digest.Encoded()))
 	err := layout.Verify(ctx, path)
 	for _, p := range err.(interface{ Unwrap() []error }).Unwrap() {
@@ -77,6 +108,7 @@ func ExampleVerify() {
 		fmt.Printf("%s: %v %v\n", be.Ref, errors.Is(p, core.ErrNotFound), errors.Is(p, core.ErrDigestMismatch))
 	}
 	// Output:
+	// <nil>
 	// <nil>
 	// config of manifest.json: true false
 	// layers[0] of manifest.json: false true

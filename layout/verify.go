@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/digesters"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -47,11 +48,18 @@ type VerifyOptions struct {
 	// check. Leftovers are not problems: the image is whole without
 	// them, and the next writer or [Layout.GC] removes them.
 	Leftover func(Leftover)
+	// Layers also checks each image's layers as layers, in the read
+	// that hashes them: a layer of a tar media type must decompress to
+	// a tar archive (an error wrapping digesters.ErrNotTar), and an
+	// image config's rootfs.diff_ids must name the layers'
+	// uncompressed streams (core.ErrDiffIDMismatch). It costs no second
+	// read: the diffID comes from the same pass as the digest.
+	Layers bool
 }
 
 // VerifyWith is [Layout.Verify] with options.
 func (l *Layout) VerifyWith(ctx context.Context, opts VerifyOptions) error {
-	v := &verifier{l: l, seen: map[digest.Digest]bool{}, queued: map[blobKey]bool{}, progress: opts.Progress}
+	v := &verifier{l: l, seen: map[digest.Digest]bool{}, queued: map[blobKey]bool{}, progress: opts.Progress, layers: opts.Layers, diffIDs: map[digest.Digest][]digest.Digest{}}
 	top, raw, err := l.impl.top(ctx)
 	if err != nil {
 		return errors.Join(err)
@@ -70,6 +78,7 @@ func (l *Layout) VerifyWith(ctx context.Context, opts VerifyOptions) error {
 		}
 	}
 	v.checkBlobs(ctx)
+	v.checkDiffIDs(ctx)
 	if err := ctx.Err(); err != nil {
 		v.problems = append(v.problems, err)
 	}
@@ -102,6 +111,21 @@ type verifier struct {
 	progress    func(done, total int64)
 	progressMu  sync.Mutex
 	done, total int64
+
+	// images are the manifests whose config diff_ids are checked
+	// against the diffIDs the layers' reads gave (diffIDs, by layer
+	// digest, under diffMu).
+	layers  bool
+	images  []imageCheck
+	diffMu  sync.Mutex
+	diffIDs map[digest.Digest][]digest.Digest
+}
+
+// imageCheck is a manifest whose config is checked against its layers.
+type imageCheck struct {
+	config core.Descriptor
+	layers []core.Descriptor
+	what   string
 }
 
 // advance reports n more bytes checked.
@@ -189,6 +213,15 @@ func (v *verifier) decoded(ctx context.Context, d core.Descriptor, name string, 
 	for i, l := range m.Layers {
 		v.queue(l, fmt.Sprintf("layers[%d] of %s", i, what))
 	}
+	if v.layers && isImageConfig(m.Config.MediaType) {
+		v.images = append(v.images, imageCheck{config: m.Config, layers: m.Layers, what: what})
+	}
+}
+
+// isImageConfig says whether a config media type is an image config
+// (OCI's or Docker's), whose rootfs lists the layers' diffIDs.
+func isImageConfig(mt string) bool {
+	return mt == "application/vnd.oci.image.config.v1+json" || mt == "application/vnd.docker.container.image.v1+json"
 }
 
 func (v *verifier) queue(d core.Descriptor, ref string) {
@@ -243,6 +276,9 @@ func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
 		return withRef(&BlobError{Digest: d.Digest, Err: err}, b.ref)
 	}
 	d.Data = nil
+	if comp, err := core.LayerCompression(d.MediaType); err == nil && v.layers {
+		return v.checkLayer(ctx, b, name, comp)
+	}
 	r, err := v.l.blobs.openFile(ctx, name, d)
 	if err != nil {
 		if errors.Is(err, core.ErrNotFound) && len(d.URLs) > 0 {
@@ -268,4 +304,85 @@ func withRef(err error, ref string) error {
 		return blobErr(be.Path, be.Digest, ref, err)
 	}
 	return &BlobError{Ref: ref, Err: err}
+}
+
+// checkLayer checks a tar layer in one read: its size and digest, that
+// its (decompressed) stream is a tar archive, and its diffID, kept for
+// checkDiffIDs, in sha256 and in the layer's own algorithm.
+func (v *verifier) checkLayer(ctx context.Context, b blobCheck, name string, comp core.Compression) error {
+	d := b.d
+	f, err := v.l.blobs.openChecked(ctx, name, d)
+	if err != nil {
+		if errors.Is(err, core.ErrNotFound) && len(d.URLs) > 0 {
+			return nil
+		}
+		return withRef(err, b.ref)
+	}
+	defer f.Close()
+	algs := []digest.Algorithm{core.AlgorithmOf(d.Digest)}
+	if algs[0] != core.SHA256 {
+		algs = append(algs, core.SHA256)
+	}
+	eng := &digesters.Engine{Algorithms: v.l.algs, CheckTar: true}
+	if v.progress != nil {
+		eng.Progress = v.advance
+	}
+	c, plain, err := eng.DigestLayerAs(ctx, f, comp, algs...)
+	switch {
+	case err != nil && ctx.Err() == nil:
+		// Not a layer of its kind: if it is not the blob either, that
+		// is what to say.
+		if r, oerr := v.l.blobs.openFile(ctx, name, d); oerr == nil {
+			_, cerr := io.Copy(io.Discard, r)
+			r.Close()
+			if cerr != nil {
+				return withRef(cerr, b.ref)
+			}
+		}
+		return blobErr(name, d.Digest, b.ref, err)
+	case err != nil:
+		return blobErr(name, d.Digest, b.ref, err)
+	case c.Size != d.Size:
+		return blobErr(name, d.Digest, b.ref, &core.SizeMismatchError{Want: d.Size, Got: c.Size})
+	case c.Digests[0] != d.Digest:
+		return blobErr(name, d.Digest, b.ref, &core.DigestMismatchError{Want: d.Digest, Got: c.Digests[0]})
+	}
+	v.diffMu.Lock()
+	v.diffIDs[d.Digest] = plain.Digests
+	v.diffMu.Unlock()
+	return nil
+}
+
+// checkDiffIDs checks every image's config rootfs.diff_ids against the
+// diffIDs its layers' reads gave. A config or layer that could not be
+// read is reported already; its diffID is taken as unknown.
+func (v *verifier) checkDiffIDs(ctx context.Context) {
+	for _, img := range v.images {
+		if ctx.Err() != nil {
+			return
+		}
+		config, err := v.l.blobs.read(ctx, img.config)
+		if err != nil {
+			continue
+		}
+		want, err := core.ConfigDiffIDs(config)
+		if err != nil {
+			v.problem("", img.config.Digest, "config of "+img.what, err)
+			continue
+		}
+		got := make([]digest.Digest, len(img.layers))
+		for i, l := range img.layers {
+			for _, id := range v.diffIDs[l.Digest] {
+				if i < len(want) && core.AlgorithmOf(id) == core.AlgorithmOf(want[i]) {
+					got[i] = id
+				}
+			}
+			if got[i] == "" && i < len(want) {
+				got[i] = want[i] // unknown: not a tar layer, or unreadable
+			}
+		}
+		if err := core.CheckConfigDiffIDs(config, got); err != nil {
+			v.problem("", img.config.Digest, "config of "+img.what, err)
+		}
+	}
 }

@@ -39,6 +39,7 @@ digesters < layer;
 layout, archive < transport;
 transport < orasbridge;
 transport < unpack;
+layer, transport < image;
 formats/oci, formats/docker < schema;
 
 formats/oci, formats/docker, digesters < plugins/internal/formatpb;
@@ -50,7 +51,7 @@ plugins/sdk, formats < plugins/examples/helm/helmformat;
 plugins/examples/helm/helmformat < plugins/examples/helm;
 plugins/sdk < plugins/internal/testplugins/faulty;
 
-formats, transport, unpack, layer, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench;
+formats, transport, unpack, layer, image, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench, orasbridge < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
 

@@ -108,7 +108,7 @@ func (a *app) digest(o *digestOptions, files []string) error {
 	defer func() { out.Flush(); a.stdout = stdout }()
 	bar := a.bar(total, "hashing")
 	defer bar.Finish()
-	eng := &digesters.Engine{Progress: bar.Add}
+	eng := &digesters.Engine{Progress: bar.Add, CheckTar: o.layer}
 
 	results := make([]digestResult, len(files))
 	if !o.layer && stdin == 0 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -175,6 +176,11 @@ func (a *app) pack(o *packOptions, args []string) error {
 	defer closeLayers(layers)
 	if err != nil {
 		return err
+	}
+	if configData != nil {
+		if err := checkConfigLayers(configData, layers); err != nil {
+			return fmt.Errorf("--config %s: %w", o.config, err)
+		}
 	}
 	img, err := assemble(layers, configData, req.annotations, alg, mtime)
 	if err != nil {
@@ -514,9 +520,12 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 			diffID: l.DiffID, file: tmp,
 		}, nil
 	}
-	eng := &digesters.Engine{Progress: bar.Add}
+	eng := &digesters.Engine{Progress: bar.Add, CheckTar: true}
 	if s.tarKind {
 		comp, plain, err := eng.DigestLayerFile(ctx, s.path, s.comp, alg)
+		if errors.Is(err, digesters.ErrNotTar) {
+			return builtLayer{}, fmt.Errorf("%w\n(a layer of kind %s must be a tar archive; give the media type of what it is instead)", err, s.kind)
+		}
 		if err != nil {
 			return builtLayer{}, err
 		}
@@ -637,4 +646,15 @@ func closeLayers(layers []builtLayer) {
 			l.file.Close()
 		}
 	}
+}
+
+// checkConfigLayers refuses a config given with --config whose
+// rootfs.diff_ids do not name the layers' uncompressed streams: the
+// image would be one that tools refuse to unpack.
+func checkConfigLayers(config []byte, layers []builtLayer) error {
+	ids := make([]digest.Digest, len(layers))
+	for i, l := range layers {
+		ids[i] = l.diffID
+	}
+	return core.CheckConfigDiffIDs(config, ids)
 }

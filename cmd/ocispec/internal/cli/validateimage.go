@@ -100,7 +100,7 @@ func checkImageConfig(b []byte, m core.Manifest) error {
 	if !isImageConfig(m.Config.MediaType) {
 		return nil
 	}
-	if err, _ := validateConfig(b); err != nil {
+	if _, err := validateConfig(b); err != nil {
 		return err
 	}
 	c, err := core.ParseImageConfig(b)

@@ -101,7 +101,7 @@ func (a *app) verify(o *verifyOptions, arg string) error {
 			return err
 		}
 		defer l.Close()
-		err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: onProgress, Leftover: func(lo layout.Leftover) { leftovers = append(leftovers, lo) }})
+		err = l.VerifyWith(a.ctx, layout.VerifyOptions{Progress: onProgress, Layers: true, Leftover: func(lo layout.Leftover) { leftovers = append(leftovers, lo) }})
 	}
 	bar.Finish()
 	return a.verified(o, arg, err, leftovers)

@@ -243,3 +243,68 @@ func TestGCBesidePacks(t *testing.T) {
 	ok(t, "verify", dir)
 	t.Logf("%d gc runs beside %d packs", gcs, n)
 }
+
+type referrersLine struct {
+	Subject   string `json:"subject"`
+	Referrers []struct {
+		Digest       string            `json:"digest"`
+		MediaType    string            `json:"mediaType"`
+		Size         int64             `json:"size"`
+		ArtifactType string            `json:"artifactType"`
+		Annotations  map[string]string `json:"annotations"`
+		Tag          string            `json:"tag"`
+		Via          string            `json:"via"`
+	} `json:"referrers"`
+}
+
+type attachLine struct {
+	Path         string `json:"path"`
+	MediaType    string `json:"mediaType"`
+	ArtifactType string `json:"artifactType"`
+	Digest       string `json:"digest"`
+	Size         int64  `json:"size"`
+	Subject      string `json:"subject"`
+	Tag          string `json:"tag"`
+}
+
+// TestAttachReferrersCommand: an attached artifact is listed by
+// referrers (filtered by type), oci-image-tool accepts its manifest,
+// gc keeps it, and bad input is refused clearly.
+func TestAttachReferrersCommand(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "img")
+	src := filepath.Join(t.TempDir(), "src")
+	writeFile(t, filepath.Join(src, "a"), "one")
+	img := pack(t, "--tag", "v1", src, dir)
+	file := filepath.Join(t.TempDir(), "sbom.json")
+	writeFile(t, file, `{"spdx":true}`)
+	var at attachLine
+	jsonLine(t, ok(t, "attach", "--subject", "oci:"+dir+":v1", "--artifact-type", "application/spdx+json", "--annotation", "k=v", file), &at)
+	if at.Subject != img.Digest || at.ArtifactType != "application/spdx+json" {
+		t.Errorf("attach = %+v, want subject %s", at, img.Digest)
+	}
+	if _, err := exec.LookPath("oci-image-tool"); err == nil {
+		p := filepath.Join(dir, "blobs", strings.Replace(at.Digest, ":", "/", 1))
+		if out, err := exec.Command("oci-image-tool", "validate", "--type", "manifest", p).CombinedOutput(); err != nil {
+			t.Errorf("oci-image-tool validate of the artifact: %v\n%s", err, out)
+		}
+	}
+	var refs referrersLine
+	jsonLine(t, ok(t, "referrers", "--json", "oci:"+dir+":v1"), &refs)
+	if len(refs.Referrers) != 1 || refs.Referrers[0].Digest != at.Digest || refs.Referrers[0].Annotations["k"] != "v" || refs.Subject != img.Digest {
+		t.Errorf("referrers = %+v, want the artifact %s", refs, at.Digest)
+	}
+	jsonLine(t, ok(t, "referrers", "--json", "--artifact-type", "application/other", "oci:"+dir+":@"+img.Digest), &refs)
+	if len(refs.Referrers) != 0 {
+		t.Errorf("referrers of another type = %+v, want none", refs)
+	}
+	var gc gcLine
+	jsonLine(t, ok(t, "gc", "--json", dir), &gc)
+	if gc.Blobs != 0 {
+		t.Errorf("gc removed %v, want the artifact and its content kept", gc.Removed)
+	}
+	ok(t, "verify", dir)
+	fails(t, 1, []string{"not found", "nope"}, "attach", "--subject", "oci:"+dir+":nope", "--artifact-type", "application/x", file)
+	fails(t, 2, []string{"--artifact-type"}, "attach", "--subject", "oci:"+dir+":v1", file)
+	fails(t, 2, []string{"--subject"}, "attach", "--artifact-type", "application/x", file)
+	fails(t, 1, []string{"not found"}, "referrers", "oci:"+dir+":nope")
+}

@@ -144,7 +144,7 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 	case tar.TypeDir:
 		a.dirs[name] = hdr
 		return a.root.Mkdir(name, 0o755)
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeGNUSparse:
 		return a.file(ctx, name, hdr, r)
 	case tar.TypeSymlink:
 		if err := a.root.Symlink(hdr.Linkname, name); err != nil {
@@ -420,7 +420,7 @@ func typeName(t byte) string {
 		return "hard link"
 	case tar.TypeFifo:
 		return "named pipe"
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg:
 		return "file"
 	}
 	return fmt.Sprintf("type %q", t)

@@ -136,13 +136,10 @@ func (t *tree) read(ctx context.Context, i int, dg string, r io.Reader) error {
 // as Linux's ELOOP does.
 const maxLinks = 40
 
-// resolve returns the folder at name, following symbolic links within
-// the tree; with create, missing folders are made (as MkdirAll makes
-// them). A link that leads outside is an error wrapping ErrUnsafePath.
-func (t *tree) resolve(name string, create bool) (*tnode, error) {
-	return t.walk(t.root, name, create, 0)
-}
-
+// walk returns the folder at name below from, following symbolic
+// links within the tree; with create, missing folders are made (as
+// MkdirAll makes them). A link that leads outside is an error wrapping
+// ErrUnsafePath.
 func (t *tree) walk(from *tnode, name string, create bool, links int) (*tnode, error) {
 	cur := from
 	if name == "." || name == "" {
@@ -251,7 +248,7 @@ func (t *tree) entry(hdr *tar.Header, at pos) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		n.children = map[string]*tnode{}
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeGNUSparse:
 		n.inode = &tinode{at: at, hdr: hdr, names: []*tnode{n}}
 	case tar.TypeLink:
 		target, err := t.linkTarget(hdr)
@@ -454,7 +451,7 @@ func header(n *tnode) *tar.Header {
 			h.Name += "/"
 		}
 		h.Linkname = ""
-	case tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeGNUSparse:
 		h.Typeflag = tar.TypeReg
 	}
 	if h.Typeflag != tar.TypeChar && h.Typeflag != tar.TypeBlock {

@@ -1,6 +1,7 @@
 package unpack_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -10,6 +11,9 @@ import (
 	"testing"
 	"time"
 
+	digest "github.com/opencontainers/go-digest"
+
+	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/internal/tooltest"
 	"github.com/concil-go/ocispec/unpack"
 )
@@ -166,5 +170,47 @@ func TestUnpackOutput(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("left beside the output: %v", entries)
+	}
+}
+
+// TestUnpackVerifies: a layer blob changed on disk, and a config whose
+// diffID is not the layer's, are refused, naming the layer, and
+// nothing is left under the output's name; Export refuses them too,
+// having written nothing.
+func TestUnpackVerifies(t *testing.T) {
+	dir := t.TempDir()
+	ls := whiteoutLayers(t)
+	layer := plain(ls[0])
+	corrupt := filepath.Join(dir, "corrupt")
+	writeImage(t, corrupt, layer)
+	d := digest.FromBytes(layer.blob)
+	blob := filepath.Join(corrupt, "blobs", "sha256", d.Encoded())
+	b, _ := os.ReadFile(blob)
+	i := bytes.Index(b, []byte("root:x:0:0"))
+	b[i] = 'R' // a file's content: the tar reads, its digest does not match
+	os.WriteFile(blob, b, 0o644)
+
+	wrong := filepath.Join(dir, "wrong")
+	other := gz(t, ls[1])
+	other.tar = ls[2] // the config gets the diffID of another tar
+	writeImage(t, wrong, other)
+
+	for _, c := range []struct {
+		img  string
+		want error
+	}{{corrupt, core.ErrDigestMismatch}, {wrong, unpack.ErrDiffID}} {
+		out := filepath.Join(dir, "out")
+		_, err := unpack.Unpack(ctxT(t), openSource(t, c.img), out, nil)
+		var le *unpack.LayerError
+		if !errors.Is(err, c.want) || !errors.As(err, &le) || le.Layer != 0 {
+			t.Errorf("Unpack(%s) = %v, want %v naming layer 0", c.img, err, c.want)
+		}
+		if _, err := os.Lstat(out); err == nil {
+			t.Errorf("Unpack(%s) left %s", c.img, out)
+		}
+		var flat bytes.Buffer
+		if _, err := unpack.Export(ctxT(t), openSource(t, c.img), &flat, nil); !errors.Is(err, c.want) || flat.Len() != 0 {
+			t.Errorf("Export(%s) = %v after %d bytes, want %v before any", c.img, err, flat.Len(), c.want)
+		}
 	}
 }

@@ -32,6 +32,9 @@ const (
 // becomes a hole.
 const chunk = 256 << 10
 
+// zeros is a chunk of zeros, to tell holes by.
+var zeros [chunk]byte
+
 // applier applies layers, in order, to the folder of root.
 type applier struct {
 	root   *os.Root
@@ -189,7 +192,6 @@ func (a *applier) file(ctx context.Context, name string, hdr *tar.Header, r io.R
 	if a.buf == nil {
 		a.buf = make([]byte, chunk)
 	}
-	var zeros [chunk]byte
 	var total int64
 	hole := false
 	for {
@@ -257,14 +259,28 @@ func (a *applier) link(name string, hdr *tar.Header) error {
 // the entry opened, when it is a regular file.
 func (a *applier) meta(name string, hdr *tar.Header, f *os.File) error {
 	symlink := hdr.Typeflag == tar.TypeSymlink
-	if a.asRoot && !a.opts.IgnoreOwners {
-		if err := a.root.Lchown(name, hdr.Uid, hdr.Gid); err != nil {
+	owners := a.asRoot && !a.opts.IgnoreOwners
+	switch {
+	case f != nil:
+		// The file itself, open: no path to resolve again.
+		if owners {
+			if err := f.Chown(hdr.Uid, hdr.Gid); err != nil {
+				return err
+			}
+		}
+		if err := f.Chmod(mode(hdr)); err != nil {
 			return err
 		}
-	}
-	if !symlink {
-		if err := a.root.Chmod(name, mode(hdr)); err != nil {
-			return err
+	default:
+		if owners {
+			if err := a.root.Lchown(name, hdr.Uid, hdr.Gid); err != nil {
+				return err
+			}
+		}
+		if !symlink {
+			if err := a.root.Chmod(name, mode(hdr)); err != nil {
+				return err
+			}
 		}
 	}
 	if f != nil || hdr.Typeflag == tar.TypeDir {

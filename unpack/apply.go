@@ -171,7 +171,11 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 		case !a.asRoot:
 			return fmt.Errorf("%w: a %s, which only root can create", ErrDevice, typeName(hdr.Typeflag))
 		}
-		if err := mknod(a.root, name, byte(hdr.Typeflag), 0o600, hdr.Devmajor, hdr.Devminor); err != nil {
+		typ := byte('c')
+		if hdr.Typeflag == tar.TypeBlock {
+			typ = 'b'
+		}
+		if err := mknod(a.root, name, typ, 0o600, hdr.Devmajor, hdr.Devminor); err != nil {
 			return err
 		}
 		return a.meta(name, hdr, nil)

@@ -1,9 +1,12 @@
 package unpack_test
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -12,6 +15,7 @@ import (
 	"time"
 
 	digest "github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/internal/tooltest"
@@ -212,5 +216,48 @@ func TestUnpackVerifies(t *testing.T) {
 		if _, err := unpack.Export(ctxT(t), openSource(t, c.img), &flat, nil); !errors.Is(err, c.want) || flat.Len() != 0 {
 			t.Errorf("Export(%s) = %v after %d bytes, want %v before any", c.img, err, flat.Len(), c.want)
 		}
+	}
+}
+
+// TestDevicesAndOwners: device nodes skipped or, as root, created with
+// their numbers; owners as the layer says as root, the process's with
+// IgnoreOwners.
+func TestDevicesAndOwners(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "image")
+	writeImage(t, img, plain(tarOf(t,
+		dirE("dev/", 0o755),
+		entry{hdr: &tar.Header{Typeflag: tar.TypeChar, Name: "dev/null", Mode: 0o666, Devmajor: 1, Devminor: 3, ModTime: epoch}},
+		owned(fileE("owned", 0o644, "x"), 1000, 1001),
+	)))
+	ctx := ctxT(t)
+	skipped := filepath.Join(dir, "skipped")
+	if _, err := unpack.Unpack(ctx, openSource(t, img), skipped, &unpack.Options{Devices: unpack.DevicesSkip, IgnoreOwners: true}); err != nil {
+		t.Fatalf("Unpack with DevicesSkip: %v", err)
+	}
+	got := snapshot(t, skipped, true)
+	if _, ok := got["dev/null"]; ok || len(got) != 2 {
+		t.Errorf("DevicesSkip unpacked %v", got)
+	}
+	if n := got["owned"]; n.UID != os.Getuid() || n.GID != os.Getgid() {
+		t.Errorf("IgnoreOwners: owned is %d:%d, want the process's", n.UID, n.GID)
+	}
+	created := filepath.Join(dir, "created")
+	_, err := unpack.Unpack(ctx, openSource(t, img), created, &unpack.Options{Devices: unpack.DevicesCreate})
+	if os.Geteuid() != 0 {
+		if !errors.Is(err, unpack.ErrDevice) {
+			t.Errorf("Unpack with DevicesCreate, not root = %v, want ErrDevice", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Unpack with DevicesCreate: %v", err)
+	}
+	got = snapshot(t, created, true)
+	if n := got["dev/null"]; n.Type != "other "+(fs.ModeDevice|fs.ModeCharDevice).String()+" "+fmt.Sprint(unix.Mkdev(1, 3)) || n.Mode != 0o666 {
+		t.Errorf("dev/null: %v, want a character device 1:3, mode 0666", n)
+	}
+	if n := got["owned"]; n.UID != 1000 || n.GID != 1001 {
+		t.Errorf("owned is %d:%d, want 1000:1001", n.UID, n.GID)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // DeviceMode says what becomes of the character and block devices a
@@ -133,8 +134,7 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 	case err == nil && existing.IsDir() && hdr.Typeflag == tar.TypeDir:
 		// A folder over a folder merges: only its metadata changes.
 		a.written[name] = true
-		a.dirs[name] = hdr
-		return nil
+		return a.dir(name, hdr)
 	case err == nil:
 		if err := a.remove(name); err != nil {
 			return err
@@ -145,8 +145,10 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 	a.written[name] = true
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		a.dirs[name] = hdr
-		return a.root.Mkdir(name, 0o755)
+		if err := a.root.Mkdir(name, 0o755); err != nil {
+			return err
+		}
+		return a.dir(name, hdr)
 	case tar.TypeReg, tar.TypeGNUSparse:
 		return a.file(ctx, name, hdr, r)
 	case tar.TypeSymlink:
@@ -348,19 +350,27 @@ func mode(hdr *tar.Header) fs.FileMode {
 	return m
 }
 
-// whiteout removes what lower layers put at name.
+// whiteout removes what lower layers put at name (and beneath).
 func (a *applier) whiteout(name string) error {
-	if name == "." || a.written[name] {
+	if name == "." {
 		return nil
 	}
-	return a.remove(name)
+	if a.written[name] {
+		// What this layer wrote stays; what lower layers put beneath it
+		// goes.
+		return a.opaque(name)
+	}
+	if err := a.remove(name); err != nil && !errors.Is(err, syscall.ENOTDIR) {
+		return err
+	}
+	return nil
 }
 
 // opaque removes what lower layers put in the folder dir, keeping what
 // this layer wrote there.
 func (a *applier) opaque(dir string) error {
 	fi, err := a.root.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil
 	}
 	if err != nil {
@@ -407,6 +417,64 @@ func (a *applier) remove(name string) error {
 		}
 	}
 	return nil
+}
+
+// dir notes a folder's metadata, to be set by finish, under the
+// folder's own path: name with the symbolic links it goes through
+// resolved, so that the metadata stays with the folder if a link above
+// it changes.
+func (a *applier) dir(name string, hdr *tar.Header) error {
+	real, err := a.realPath(name)
+	if err != nil {
+		return err
+	}
+	a.dirs[real] = hdr
+	return nil
+}
+
+// realPath resolves the symbolic links of every element of name,
+// within the folder (os.Root has already refused those leading out).
+func (a *applier) realPath(name string) (string, error) {
+	var out []string
+	pending := strings.Split(name, "/")
+	for links := 0; len(pending) > 0; {
+		el := pending[0]
+		pending = pending[1:]
+		switch el {
+		case "", ".":
+			continue
+		case "..":
+			if len(out) == 0 {
+				return "", fmt.Errorf("%w: %s", ErrUnsafePath, name)
+			}
+			out = out[:len(out)-1]
+			continue
+		}
+		p := path.Join(append(out, el)...)
+		fi, err := a.root.Lstat(p)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			out = append(out, el)
+			continue
+		}
+		if links++; links > 40 {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", name)
+		}
+		target, err := a.root.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			return "", fmt.Errorf("%w: %s is a symbolic link to %s", ErrUnsafePath, p, target)
+		}
+		pending = append(strings.Split(target, "/"), pending...)
+	}
+	if len(out) == 0 {
+		return ".", nil
+	}
+	return path.Join(out...), nil
 }
 
 // finish sets the folders' metadata, deepest first.

@@ -171,7 +171,9 @@ func (t *tree) walk(from *tnode, name string, create bool, links int) (*tnode, e
 			if strings.HasPrefix(target, "/") {
 				return nil, fmt.Errorf("%w: %s is a symbolic link to %s", ErrUnsafePath, next.name, target)
 			}
-			dir, err := t.walk(cur, target, create, links)
+			// What a link points to must be there: a folder is never
+			// made through one.
+			dir, err := t.walk(cur, target, false, links)
 			if err != nil {
 				return nil, err
 			}
@@ -221,8 +223,14 @@ func (t *tree) entry(hdr *tar.Header, at pos) error {
 			}
 			return nil
 		}
-		if n := dir.children[w]; n != nil && n.touched != t.layer {
+		switch n := dir.children[w]; {
+		case n == nil:
+		case n.touched != t.layer:
 			t.remove(n)
+		case n.isDir():
+			// What this layer wrote stays; what lower layers put
+			// beneath it goes.
+			t.opaque(n)
 		}
 		return nil
 	}

@@ -261,3 +261,28 @@ func TestDevicesAndOwners(t *testing.T) {
 		t.Errorf("owned is %d:%d, want 1000:1001", n.UID, n.GID)
 	}
 }
+
+// TestWhiteoutAfterItsLayer: a whiteout that comes after entries of its
+// own layer at the same path hides only what lower layers put there.
+func TestWhiteoutAfterItsLayer(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "image")
+	writeImage(t, img,
+		plain(tarOf(t, dirE("a/", 0o755), fileE("a/lower", 0o644, "lower"))),
+		plain(tarOf(t, dirE("a/", 0o755), fileE("a/upper", 0o644, "upper"), wh(".wh.a"))))
+	out := filepath.Join(dir, "out")
+	if _, err := unpack.Unpack(ctxT(t), openSource(t, img), out, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshot(t, out, false)
+	if _, ok := got["a/upper"]; !ok || len(got) != 2 {
+		t.Errorf("Unpack gave %v, want a and a/upper", got)
+	}
+	var flat bytes.Buffer
+	if _, err := unpack.Export(ctxT(t), openSource(t, img), &flat, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := flat.String(); !strings.Contains(s, "a/upper") || strings.Contains(s, "a/lower") {
+		t.Errorf("Export kept a/lower or lost a/upper")
+	}
+}

@@ -65,8 +65,24 @@ func (a *applier) fail(entry string, err error) error {
 // apply applies one uncompressed tar layer.
 func (a *applier) apply(ctx context.Context, r io.Reader) error {
 	a.written = map[string]bool{}
+	return eachEntry(ctx, r, func(_ int, hdr *tar.Header, tr *tar.Reader) error {
+		if err := a.entry(ctx, hdr, tr); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return a.fail(hdr.Name, unsafe(err))
+		}
+		a.entries++
+		return nil
+	}, a.fail)
+}
+
+// eachEntry calls fn with each entry of the tar stream r, numbered from
+// 0, honouring ctx between entries; a stream that is no tar is an error
+// wrapping ErrNotLayer, through fail.
+func eachEntry(ctx context.Context, r io.Reader, fn func(k int, hdr *tar.Header, tr *tar.Reader) error, fail func(entry string, err error) error) error {
 	tr := tar.NewReader(r)
-	for {
+	for k := 0; ; k++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -75,15 +91,11 @@ func (a *applier) apply(ctx context.Context, r io.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return a.fail("", fmt.Errorf("%w: %w", ErrNotLayer, err))
+			return fail("", fmt.Errorf("%w: %w", ErrNotLayer, err))
 		}
-		if err := a.entry(ctx, hdr, tr); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return a.fail(hdr.Name, unsafe(err))
+		if err := fn(k, hdr, tr); err != nil {
+			return err
 		}
-		a.entries++
 	}
 }
 

@@ -52,11 +52,7 @@ func BenchmarkUnpack(b *testing.B) {
 			return err
 		},
 		"umoci": func(out string) error {
-			args := []string{"unpack", "--image", img + ":latest", out}
-			if os.Geteuid() != 0 {
-				args = append([]string{"unpack", "--rootless"}, args[1:]...)
-			}
-			return exec.Command("umoci", args...).Run()
+			return umociUnpack(img+":latest", out)
 		},
 		"tar": func(out string) error {
 			os.Mkdir(out, 0o755)

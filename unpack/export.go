@@ -52,7 +52,7 @@ func Export(ctx context.Context, src transport.Source, w io.Writer, opts *Option
 		}
 	}
 	err = img.eachLayer(ctx, src, o, func(i int, r io.Reader) error {
-		return t.write(ctx, tw, i, r)
+		return t.write(ctx, tw, i, string(img.m.Manifest.Layers[i].Digest), r)
 	})
 	if err == nil {
 		err = t.rest(tw, t.root)
@@ -113,23 +113,13 @@ func (t *tree) fail(entry string, err error) error {
 // read applies one layer's headers to the tree.
 func (t *tree) read(ctx context.Context, i int, dg string, r io.Reader) error {
 	t.layer, t.digest = i, dg
-	tr := tar.NewReader(r)
-	for k := 0; ; k++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return t.fail("", fmt.Errorf("%w: %w", ErrNotLayer, err))
-		}
+	return eachEntry(ctx, r, func(k int, hdr *tar.Header, _ *tar.Reader) error {
 		if err := t.entry(hdr, pos{i, k}); err != nil {
 			return t.fail(hdr.Name, err)
 		}
 		t.entries++
-	}
+		return nil
+	}, t.fail)
 }
 
 // maxLinks bounds the symbolic links followed in resolving one path,
@@ -352,19 +342,9 @@ func (t *tree) index() {
 }
 
 // write writes what layer i's entries give the final tree.
-func (t *tree) write(ctx context.Context, tw *tar.Writer, i int, r io.Reader) error {
-	tr := tar.NewReader(r)
-	for k := 0; ; k++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		_, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrNotLayer, err)
-		}
+func (t *tree) write(ctx context.Context, tw *tar.Writer, i int, dg string, r io.Reader) error {
+	t.layer, t.digest = i, dg
+	return eachEntry(ctx, r, func(k int, _ *tar.Header, tr *tar.Reader) error {
 		if ino := t.files[pos{i, k}]; ino != nil {
 			if err := t.ancestors(tw, ino.first); err != nil {
 				return err
@@ -385,11 +365,10 @@ func (t *tree) write(ctx context.Context, tw *tar.Writer, i int, r io.Reader) er
 			if err := t.ancestors(tw, n); err != nil {
 				return err
 			}
-			if err := t.emit(tw, n); err != nil {
-				return err
-			}
+			return t.emit(tw, n)
 		}
-	}
+		return nil
+	}, t.fail)
 }
 
 // ancestors writes the folders above n not yet written.

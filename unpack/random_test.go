@@ -131,14 +131,10 @@ func TestRandomImages(t *testing.T) {
 		diffTrees(t, fmt.Sprintf("seed %d: the export against Unpack", seed), snapshot(t, again, root), want)
 		if hasUmoci && agreed < withUmoci {
 			bundle := filepath.Join(dir, "bundle")
-			args := []string{"unpack", "--image", img + ":latest", bundle}
-			if !root {
-				args = append([]string{"unpack", "--rootless"}, args[1:]...)
-			}
-			if out, err := exec.Command("umoci", args...).CombinedOutput(); err != nil {
-				t.Errorf("seed %d: umoci refuses what Unpack takes: %v\n%s", seed, err, out)
-			}
-			if err == nil {
+			err := umociUnpack(img+":latest", bundle)
+			if err != nil {
+				t.Errorf("seed %d: umoci refuses what Unpack takes: %v", seed, err)
+			} else {
 				diffTrees(t, fmt.Sprintf("seed %d: Unpack against umoci", seed), want, snapshot(t, filepath.Join(bundle, "rootfs"), root))
 			}
 		}

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -94,13 +93,9 @@ func TestUnpackAgreesWithUmoci(t *testing.T) {
 	writeImage(t, img, plain(ls[0]), gz(t, ls[1]), gz(t, ls[2]))
 
 	bundle := filepath.Join(dir, "bundle")
-	args := []string{"unpack", "--image", img + ":latest", bundle}
 	root := os.Geteuid() == 0
-	if !root {
-		args = append([]string{"unpack", "--rootless"}, args[1:]...)
-	}
-	if out, err := exec.Command("umoci", args...).CombinedOutput(); err != nil {
-		t.Fatalf("umoci %s: %v\n%s", strings.Join(args, " "), err, out)
+	if err := umociUnpack(img+":latest", bundle); err != nil {
+		t.Fatal(err)
 	}
 	want := snapshot(t, filepath.Join(bundle, "rootfs"), root)
 

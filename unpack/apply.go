@@ -12,6 +12,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"syscall"
 )
 
 // DeviceMode says what becomes of the character and block devices a
@@ -31,6 +32,9 @@ const (
 // chunk is how much of a file is copied at a time; a chunk of zeros
 // becomes a hole.
 const chunk = 256 << 10
+
+// zeros is a chunk of zeros, to tell holes by.
+var zeros [chunk]byte
 
 // applier applies layers, in order, to the folder of root.
 type applier struct {
@@ -61,8 +65,24 @@ func (a *applier) fail(entry string, err error) error {
 // apply applies one uncompressed tar layer.
 func (a *applier) apply(ctx context.Context, r io.Reader) error {
 	a.written = map[string]bool{}
+	return eachEntry(ctx, r, func(_ int, hdr *tar.Header, tr *tar.Reader) error {
+		if err := a.entry(ctx, hdr, tr); err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return a.fail(hdr.Name, unsafe(err))
+		}
+		a.entries++
+		return nil
+	}, a.fail)
+}
+
+// eachEntry calls fn with each entry of the tar stream r, numbered from
+// 0, honouring ctx between entries; a stream that is no tar is an error
+// wrapping ErrNotLayer, through fail.
+func eachEntry(ctx context.Context, r io.Reader, fn func(k int, hdr *tar.Header, tr *tar.Reader) error, fail func(entry string, err error) error) error {
 	tr := tar.NewReader(r)
-	for {
+	for k := 0; ; k++ {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
@@ -71,15 +91,11 @@ func (a *applier) apply(ctx context.Context, r io.Reader) error {
 			return nil
 		}
 		if err != nil {
-			return a.fail("", fmt.Errorf("%w: %w", ErrNotLayer, err))
+			return fail("", fmt.Errorf("%w: %w", ErrNotLayer, err))
 		}
-		if err := a.entry(ctx, hdr, tr); err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			return a.fail(hdr.Name, unsafe(err))
+		if err := fn(k, hdr, tr); err != nil {
+			return err
 		}
-		a.entries++
 	}
 }
 
@@ -130,8 +146,7 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 	case err == nil && existing.IsDir() && hdr.Typeflag == tar.TypeDir:
 		// A folder over a folder merges: only its metadata changes.
 		a.written[name] = true
-		a.dirs[name] = hdr
-		return nil
+		return a.dir(name, hdr)
 	case err == nil:
 		if err := a.remove(name); err != nil {
 			return err
@@ -142,9 +157,11 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 	a.written[name] = true
 	switch hdr.Typeflag {
 	case tar.TypeDir:
-		a.dirs[name] = hdr
-		return a.root.Mkdir(name, 0o755)
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+		if err := a.root.Mkdir(name, 0o755); err != nil {
+			return err
+		}
+		return a.dir(name, hdr)
+	case tar.TypeReg, tar.TypeGNUSparse:
 		return a.file(ctx, name, hdr, r)
 	case tar.TypeSymlink:
 		if err := a.root.Symlink(hdr.Linkname, name); err != nil {
@@ -168,7 +185,11 @@ func (a *applier) entry(ctx context.Context, hdr *tar.Header, r io.Reader) error
 		case !a.asRoot:
 			return fmt.Errorf("%w: a %s, which only root can create", ErrDevice, typeName(hdr.Typeflag))
 		}
-		if err := mknod(a.root, name, byte(hdr.Typeflag), 0o600, hdr.Devmajor, hdr.Devminor); err != nil {
+		typ := byte('c')
+		if hdr.Typeflag == tar.TypeBlock {
+			typ = 'b'
+		}
+		if err := mknod(a.root, name, typ, 0o600, hdr.Devmajor, hdr.Devminor); err != nil {
 			return err
 		}
 		return a.meta(name, hdr, nil)
@@ -189,7 +210,6 @@ func (a *applier) file(ctx context.Context, name string, hdr *tar.Header, r io.R
 	if a.buf == nil {
 		a.buf = make([]byte, chunk)
 	}
-	var zeros [chunk]byte
 	var total int64
 	hole := false
 	for {
@@ -257,14 +277,28 @@ func (a *applier) link(name string, hdr *tar.Header) error {
 // the entry opened, when it is a regular file.
 func (a *applier) meta(name string, hdr *tar.Header, f *os.File) error {
 	symlink := hdr.Typeflag == tar.TypeSymlink
-	if a.asRoot && !a.opts.IgnoreOwners {
-		if err := a.root.Lchown(name, hdr.Uid, hdr.Gid); err != nil {
+	owners := a.asRoot && !a.opts.IgnoreOwners
+	switch {
+	case f != nil:
+		// The file itself, open: no path to resolve again.
+		if owners {
+			if err := f.Chown(hdr.Uid, hdr.Gid); err != nil {
+				return err
+			}
+		}
+		if err := f.Chmod(mode(hdr)); err != nil {
 			return err
 		}
-	}
-	if !symlink {
-		if err := a.root.Chmod(name, mode(hdr)); err != nil {
-			return err
+	default:
+		if owners {
+			if err := a.root.Lchown(name, hdr.Uid, hdr.Gid); err != nil {
+				return err
+			}
+		}
+		if !symlink {
+			if err := a.root.Chmod(name, mode(hdr)); err != nil {
+				return err
+			}
 		}
 	}
 	if f != nil || hdr.Typeflag == tar.TypeDir {
@@ -328,19 +362,27 @@ func mode(hdr *tar.Header) fs.FileMode {
 	return m
 }
 
-// whiteout removes what lower layers put at name.
+// whiteout removes what lower layers put at name (and beneath).
 func (a *applier) whiteout(name string) error {
-	if name == "." || a.written[name] {
+	if name == "." {
 		return nil
 	}
-	return a.remove(name)
+	if a.written[name] {
+		// What this layer wrote stays; what lower layers put beneath it
+		// goes.
+		return a.opaque(name)
+	}
+	if err := a.remove(name); err != nil && !errors.Is(err, syscall.ENOTDIR) {
+		return err
+	}
+	return nil
 }
 
 // opaque removes what lower layers put in the folder dir, keeping what
 // this layer wrote there.
 func (a *applier) opaque(dir string) error {
 	fi, err := a.root.Stat(dir)
-	if errors.Is(err, fs.ErrNotExist) {
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 		return nil
 	}
 	if err != nil {
@@ -389,6 +431,64 @@ func (a *applier) remove(name string) error {
 	return nil
 }
 
+// dir notes a folder's metadata, to be set by finish, under the
+// folder's own path: name with the symbolic links it goes through
+// resolved, so that the metadata stays with the folder if a link above
+// it changes.
+func (a *applier) dir(name string, hdr *tar.Header) error {
+	real, err := a.realPath(name)
+	if err != nil {
+		return err
+	}
+	a.dirs[real] = hdr
+	return nil
+}
+
+// realPath resolves the symbolic links of every element of name,
+// within the folder (os.Root has already refused those leading out).
+func (a *applier) realPath(name string) (string, error) {
+	var out []string
+	pending := strings.Split(name, "/")
+	for links := 0; len(pending) > 0; {
+		el := pending[0]
+		pending = pending[1:]
+		switch el {
+		case "", ".":
+			continue
+		case "..":
+			if len(out) == 0 {
+				return "", fmt.Errorf("%w: %s", ErrUnsafePath, name)
+			}
+			out = out[:len(out)-1]
+			continue
+		}
+		p := path.Join(append(out, el)...)
+		fi, err := a.root.Lstat(p)
+		if err != nil {
+			return "", err
+		}
+		if fi.Mode()&fs.ModeSymlink == 0 {
+			out = append(out, el)
+			continue
+		}
+		if links++; links > 40 {
+			return "", fmt.Errorf("%s: too many levels of symbolic links", name)
+		}
+		target, err := a.root.Readlink(p)
+		if err != nil {
+			return "", err
+		}
+		if strings.HasPrefix(target, "/") {
+			return "", fmt.Errorf("%w: %s is a symbolic link to %s", ErrUnsafePath, p, target)
+		}
+		pending = append(strings.Split(target, "/"), pending...)
+	}
+	if len(out) == 0 {
+		return ".", nil
+	}
+	return path.Join(out...), nil
+}
+
 // finish sets the folders' metadata, deepest first.
 func (a *applier) finish() error {
 	names := make([]string, 0, len(a.dirs))
@@ -420,7 +520,7 @@ func typeName(t byte) string {
 		return "hard link"
 	case tar.TypeFifo:
 		return "named pipe"
-	case tar.TypeReg, tar.TypeRegA:
+	case tar.TypeReg:
 		return "file"
 	}
 	return fmt.Sprintf("type %q", t)

@@ -52,7 +52,7 @@ func Export(ctx context.Context, src transport.Source, w io.Writer, opts *Option
 		}
 	}
 	err = img.eachLayer(ctx, src, o, func(i int, r io.Reader) error {
-		return t.write(ctx, tw, i, r)
+		return t.write(ctx, tw, i, string(img.m.Manifest.Layers[i].Digest), r)
 	})
 	if err == nil {
 		err = t.rest(tw, t.root)
@@ -113,36 +113,23 @@ func (t *tree) fail(entry string, err error) error {
 // read applies one layer's headers to the tree.
 func (t *tree) read(ctx context.Context, i int, dg string, r io.Reader) error {
 	t.layer, t.digest = i, dg
-	tr := tar.NewReader(r)
-	for k := 0; ; k++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return t.fail("", fmt.Errorf("%w: %w", ErrNotLayer, err))
-		}
+	return eachEntry(ctx, r, func(k int, hdr *tar.Header, _ *tar.Reader) error {
 		if err := t.entry(hdr, pos{i, k}); err != nil {
 			return t.fail(hdr.Name, err)
 		}
 		t.entries++
-	}
+		return nil
+	}, t.fail)
 }
 
 // maxLinks bounds the symbolic links followed in resolving one path,
 // as Linux's ELOOP does.
 const maxLinks = 40
 
-// resolve returns the folder at name, following symbolic links within
-// the tree; with create, missing folders are made (as MkdirAll makes
-// them). A link that leads outside is an error wrapping ErrUnsafePath.
-func (t *tree) resolve(name string, create bool) (*tnode, error) {
-	return t.walk(t.root, name, create, 0)
-}
-
+// walk returns the folder at name below from, following symbolic
+// links within the tree; with create, missing folders are made (as
+// MkdirAll makes them). A link that leads outside is an error wrapping
+// ErrUnsafePath.
 func (t *tree) walk(from *tnode, name string, create bool, links int) (*tnode, error) {
 	cur := from
 	if name == "." || name == "" {
@@ -174,7 +161,9 @@ func (t *tree) walk(from *tnode, name string, create bool, links int) (*tnode, e
 			if strings.HasPrefix(target, "/") {
 				return nil, fmt.Errorf("%w: %s is a symbolic link to %s", ErrUnsafePath, next.name, target)
 			}
-			dir, err := t.walk(cur, target, create, links)
+			// What a link points to must be there: a folder is never
+			// made through one.
+			dir, err := t.walk(cur, target, false, links)
 			if err != nil {
 				return nil, err
 			}
@@ -224,8 +213,14 @@ func (t *tree) entry(hdr *tar.Header, at pos) error {
 			}
 			return nil
 		}
-		if n := dir.children[w]; n != nil && n.touched != t.layer {
+		switch n := dir.children[w]; {
+		case n == nil:
+		case n.touched != t.layer:
 			t.remove(n)
+		case n.isDir():
+			// What this layer wrote stays; what lower layers put
+			// beneath it goes.
+			t.opaque(n)
 		}
 		return nil
 	}
@@ -251,7 +246,7 @@ func (t *tree) entry(hdr *tar.Header, at pos) error {
 	switch hdr.Typeflag {
 	case tar.TypeDir:
 		n.children = map[string]*tnode{}
-	case tar.TypeReg, tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeReg, tar.TypeGNUSparse:
 		n.inode = &tinode{at: at, hdr: hdr, names: []*tnode{n}}
 	case tar.TypeLink:
 		target, err := t.linkTarget(hdr)
@@ -347,19 +342,9 @@ func (t *tree) index() {
 }
 
 // write writes what layer i's entries give the final tree.
-func (t *tree) write(ctx context.Context, tw *tar.Writer, i int, r io.Reader) error {
-	tr := tar.NewReader(r)
-	for k := 0; ; k++ {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		_, err := tr.Next()
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("%w: %w", ErrNotLayer, err)
-		}
+func (t *tree) write(ctx context.Context, tw *tar.Writer, i int, dg string, r io.Reader) error {
+	t.layer, t.digest = i, dg
+	return eachEntry(ctx, r, func(k int, _ *tar.Header, tr *tar.Reader) error {
 		if ino := t.files[pos{i, k}]; ino != nil {
 			if err := t.ancestors(tw, ino.first); err != nil {
 				return err
@@ -380,11 +365,10 @@ func (t *tree) write(ctx context.Context, tw *tar.Writer, i int, r io.Reader) er
 			if err := t.ancestors(tw, n); err != nil {
 				return err
 			}
-			if err := t.emit(tw, n); err != nil {
-				return err
-			}
+			return t.emit(tw, n)
 		}
-	}
+		return nil
+	}, t.fail)
 }
 
 // ancestors writes the folders above n not yet written.
@@ -454,7 +438,7 @@ func header(n *tnode) *tar.Header {
 			h.Name += "/"
 		}
 		h.Linkname = ""
-	case tar.TypeRegA, tar.TypeGNUSparse:
+	case tar.TypeGNUSparse:
 		h.Typeflag = tar.TypeReg
 	}
 	if h.Typeflag != tar.TypeChar && h.Typeflag != tar.TypeBlock {

@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"io"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -62,12 +61,8 @@ func TestExportAgreesWithUnpack(t *testing.T) {
 	t.Run("umoci", func(t *testing.T) {
 		tooltest.Need(t, "umoci")
 		bundle := filepath.Join(dir, "bundle")
-		args := []string{"unpack", "--image", squashed + ":latest", bundle}
-		if !root {
-			args = append([]string{"unpack", "--rootless"}, args[1:]...)
-		}
-		if out, err := exec.Command("umoci", args...).CombinedOutput(); err != nil {
-			t.Fatalf("umoci %s: %v\n%s", strings.Join(args, " "), err, out)
+		if err := umociUnpack(squashed+":latest", bundle); err != nil {
+			t.Fatal(err)
 		}
 		diffTrees(t, "umoci unpack of the export against Unpack", snapshot(t, filepath.Join(bundle, "rootfs"), root), want)
 	})

@@ -10,6 +10,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -284,4 +285,17 @@ func copyImage(t testing.TB, from, to string) {
 	if err := dst.Close(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// umociUnpack runs umoci unpack of the image (a layout:tag) into a new
+// bundle, with --rootless when not root.
+func umociUnpack(image, bundle string) error {
+	args := []string{"unpack", "--image", image, bundle}
+	if os.Geteuid() != 0 {
+		args = []string{"unpack", "--rootless", "--image", image, bundle}
+	}
+	if out, err := exec.Command("umoci", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("umoci %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }

@@ -1,15 +1,22 @@
 package unpack_test
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	digest "github.com/opencontainers/go-digest"
+	"golang.org/x/sys/unix"
+
+	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/internal/tooltest"
 	"github.com/concil-go/ocispec/unpack"
 )
@@ -86,13 +93,9 @@ func TestUnpackAgreesWithUmoci(t *testing.T) {
 	writeImage(t, img, plain(ls[0]), gz(t, ls[1]), gz(t, ls[2]))
 
 	bundle := filepath.Join(dir, "bundle")
-	args := []string{"unpack", "--image", img + ":latest", bundle}
 	root := os.Geteuid() == 0
-	if !root {
-		args = append([]string{"unpack", "--rootless"}, args[1:]...)
-	}
-	if out, err := exec.Command("umoci", args...).CombinedOutput(); err != nil {
-		t.Fatalf("umoci %s: %v\n%s", strings.Join(args, " "), err, out)
+	if err := umociUnpack(img+":latest", bundle); err != nil {
+		t.Fatal(err)
 	}
 	want := snapshot(t, filepath.Join(bundle, "rootfs"), root)
 
@@ -166,5 +169,115 @@ func TestUnpackOutput(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("left beside the output: %v", entries)
+	}
+}
+
+// TestUnpackVerifies: a layer blob changed on disk, and a config whose
+// diffID is not the layer's, are refused, naming the layer, and
+// nothing is left under the output's name; Export refuses them too,
+// having written nothing.
+func TestUnpackVerifies(t *testing.T) {
+	dir := t.TempDir()
+	ls := whiteoutLayers(t)
+	layer := plain(ls[0])
+	corrupt := filepath.Join(dir, "corrupt")
+	writeImage(t, corrupt, layer)
+	d := digest.FromBytes(layer.blob)
+	blob := filepath.Join(corrupt, "blobs", "sha256", d.Encoded())
+	b, _ := os.ReadFile(blob)
+	i := bytes.Index(b, []byte("root:x:0:0"))
+	b[i] = 'R' // a file's content: the tar reads, its digest does not match
+	os.WriteFile(blob, b, 0o644)
+
+	wrong := filepath.Join(dir, "wrong")
+	other := gz(t, ls[1])
+	other.tar = ls[2] // the config gets the diffID of another tar
+	writeImage(t, wrong, other)
+
+	for _, c := range []struct {
+		img  string
+		want error
+	}{{corrupt, core.ErrDigestMismatch}, {wrong, unpack.ErrDiffID}} {
+		out := filepath.Join(dir, "out")
+		_, err := unpack.Unpack(ctxT(t), openSource(t, c.img), out, nil)
+		var le *unpack.LayerError
+		if !errors.Is(err, c.want) || !errors.As(err, &le) || le.Layer != 0 {
+			t.Errorf("Unpack(%s) = %v, want %v naming layer 0", c.img, err, c.want)
+		}
+		if _, err := os.Lstat(out); err == nil {
+			t.Errorf("Unpack(%s) left %s", c.img, out)
+		}
+		var flat bytes.Buffer
+		if _, err := unpack.Export(ctxT(t), openSource(t, c.img), &flat, nil); !errors.Is(err, c.want) || flat.Len() != 0 {
+			t.Errorf("Export(%s) = %v after %d bytes, want %v before any", c.img, err, flat.Len(), c.want)
+		}
+	}
+}
+
+// TestDevicesAndOwners: device nodes skipped or, as root, created with
+// their numbers; owners as the layer says as root, the process's with
+// IgnoreOwners.
+func TestDevicesAndOwners(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "image")
+	writeImage(t, img, plain(tarOf(t,
+		dirE("dev/", 0o755),
+		entry{hdr: &tar.Header{Typeflag: tar.TypeChar, Name: "dev/null", Mode: 0o666, Devmajor: 1, Devminor: 3, ModTime: epoch}},
+		owned(fileE("owned", 0o644, "x"), 1000, 1001),
+	)))
+	ctx := ctxT(t)
+	skipped := filepath.Join(dir, "skipped")
+	if _, err := unpack.Unpack(ctx, openSource(t, img), skipped, &unpack.Options{Devices: unpack.DevicesSkip, IgnoreOwners: true}); err != nil {
+		t.Fatalf("Unpack with DevicesSkip: %v", err)
+	}
+	got := snapshot(t, skipped, true)
+	if _, ok := got["dev/null"]; ok || len(got) != 2 {
+		t.Errorf("DevicesSkip unpacked %v", got)
+	}
+	if n := got["owned"]; n.UID != os.Getuid() || n.GID != os.Getgid() {
+		t.Errorf("IgnoreOwners: owned is %d:%d, want the process's", n.UID, n.GID)
+	}
+	created := filepath.Join(dir, "created")
+	_, err := unpack.Unpack(ctx, openSource(t, img), created, &unpack.Options{Devices: unpack.DevicesCreate})
+	if os.Geteuid() != 0 {
+		if !errors.Is(err, unpack.ErrDevice) {
+			t.Errorf("Unpack with DevicesCreate, not root = %v, want ErrDevice", err)
+		}
+		return
+	}
+	if err != nil {
+		t.Fatalf("Unpack with DevicesCreate: %v", err)
+	}
+	got = snapshot(t, created, true)
+	if n := got["dev/null"]; n.Type != "other "+(fs.ModeDevice|fs.ModeCharDevice).String()+" "+fmt.Sprint(unix.Mkdev(1, 3)) || n.Mode != 0o666 {
+		t.Errorf("dev/null: %v, want a character device 1:3, mode 0666", n)
+	}
+	if n := got["owned"]; n.UID != 1000 || n.GID != 1001 {
+		t.Errorf("owned is %d:%d, want 1000:1001", n.UID, n.GID)
+	}
+}
+
+// TestWhiteoutAfterItsLayer: a whiteout that comes after entries of its
+// own layer at the same path hides only what lower layers put there.
+func TestWhiteoutAfterItsLayer(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "image")
+	writeImage(t, img,
+		plain(tarOf(t, dirE("a/", 0o755), fileE("a/lower", 0o644, "lower"))),
+		plain(tarOf(t, dirE("a/", 0o755), fileE("a/upper", 0o644, "upper"), wh(".wh.a"))))
+	out := filepath.Join(dir, "out")
+	if _, err := unpack.Unpack(ctxT(t), openSource(t, img), out, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := snapshot(t, out, false)
+	if _, ok := got["a/upper"]; !ok || len(got) != 2 {
+		t.Errorf("Unpack gave %v, want a and a/upper", got)
+	}
+	var flat bytes.Buffer
+	if _, err := unpack.Export(ctxT(t), openSource(t, img), &flat, nil); err != nil {
+		t.Fatal(err)
+	}
+	if s := flat.String(); !strings.Contains(s, "a/upper") || strings.Contains(s, "a/lower") {
+		t.Errorf("Export kept a/lower or lost a/upper")
 	}
 }

@@ -130,14 +130,10 @@ func TestUnpackCommand(t *testing.T) {
 
 	want := treeOf(t, exampleDir())
 	t.Run("umoci", func(t *testing.T) {
-		umoci := need(t, "umoci")
+		need(t, "umoci")
 		bundle := filepath.Join(dir, "bundle")
-		args := []string{"unpack", "--image", img + ":latest", bundle}
-		if os.Geteuid() != 0 {
-			args = append([]string{"unpack", "--rootless"}, args[1:]...)
-		}
-		if b, err := exec.Command(umoci, args...).CombinedOutput(); err != nil {
-			t.Fatalf("umoci %s: %v\n%s", strings.Join(args, " "), err, b)
+		if err := umociUnpack(img+":latest", bundle); err != nil {
+			t.Fatal(err)
 		}
 		want = treeOf(t, filepath.Join(bundle, "rootfs"))
 	})
@@ -281,14 +277,10 @@ func TestRunnableExample(t *testing.T) {
 		if !entrypoint {
 			tooltest.Skipf(t, "this build's pack has no --entrypoint")
 		}
-		umoci := need(t, "umoci")
+		need(t, "umoci")
 		bundle := filepath.Join(dir, "bundle")
-		args := []string{"unpack", "--image", img + ":latest", bundle}
-		if os.Geteuid() != 0 {
-			args = append([]string{"unpack", "--rootless"}, args[1:]...)
-		}
-		if b, err := exec.Command(umoci, args...).CombinedOutput(); err != nil {
-			t.Fatalf("umoci %s: %v\n%s", strings.Join(args, " "), err, b)
+		if err := umociUnpack(img+":latest", bundle); err != nil {
+			t.Fatal(err)
 		}
 		var spec struct {
 			Process struct {
@@ -303,4 +295,17 @@ func TestRunnableExample(t *testing.T) {
 			t.Errorf("umoci's config.json runs %q (%v), want [/hello]", spec.Process.Args, err)
 		}
 	})
+}
+
+// umociUnpack runs umoci unpack of the image (a layout:tag) into a new
+// bundle, with --rootless when not root.
+func umociUnpack(image, bundle string) error {
+	args := []string{"unpack", "--image", image, bundle}
+	if os.Geteuid() != 0 {
+		args = []string{"unpack", "--rootless", "--image", image, bundle}
+	}
+	if out, err := exec.Command("umoci", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("umoci %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return nil
 }

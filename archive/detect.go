@@ -87,7 +87,7 @@ func DetectLayout(ix *Index) (Layout, error) {
 	folders := map[string]int{} // id -> bit 1 json, 2 layer.tar
 	for _, e := range ix.Entries() {
 		id, file, ok := strings.Cut(e.Name, "/")
-		if !ok || !hex64RE.MatchString(id) {
+		if !ok || !validHex64(id) {
 			continue
 		}
 		switch file {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
@@ -170,7 +171,7 @@ func ParseRepositories(data []byte) (Repositories, error) {
 		p.push("." + name)
 		defer p.pop()
 		return p.object(func(tag string) error {
-			if !tagRE.MatchString(tag) {
+			if !validTag(tag) {
 				return p.fail("%q is not a tag", tag)
 			}
 			if len(tags) >= MaxRepoTags {
@@ -180,7 +181,7 @@ func ParseRepositories(data []byte) (Repositories, error) {
 			if err != nil {
 				return err
 			}
-			if !hex64RE.MatchString(id) {
+			if !validHex64(id) {
 				return p.fail("tag %q: %q is not a 64-hex layer ID", tag, id)
 			}
 			tags[tag] = id
@@ -198,16 +199,43 @@ func ParseRepositories(data []byte) (Repositories, error) {
 
 // The reference grammar of the distribution project (the names docker
 // tags images with), written here to keep this package's dependencies
-// to the module's own.
-var (
-	repoNameRE = regexp.MustCompile(`^(?:` +
+// to the module's own. The expression is compiled on first use, not
+// when the program starts.
+var repoNameRE = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(?:` +
 		`(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])(?:\.(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9]))*(?::[0-9]+)?/` + // domain
 		`)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$`)
-	tagRE   = regexp.MustCompile(`^[\w][\w.-]{0,127}$`)
-	hex64RE = regexp.MustCompile(`^[a-f0-9]{64}$`)
-)
+})
 
-func validRepoName(s string) bool { return len(s) <= 255 && repoNameRE.MatchString(s) }
+// validTag reports whether s is a tag: `[\w][\w.-]{0,127}`.
+func validTag(s string) bool {
+	if len(s) == 0 || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		word := c == '_' || '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+		if !word && (i == 0 || c != '.' && c != '-') {
+			return false
+		}
+	}
+	return true
+}
+
+// validHex64 reports whether s is 64 lower-case hexadecimal digits.
+func validHex64(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return false
+		}
+	}
+	return true
+}
+
+func validRepoName(s string) bool { return len(s) <= 255 && repoNameRE().MatchString(s) }
 
 // ValidRepoTag reports whether s is a NAME:TAG reference as docker tags
 // images with ("busybox:latest", "example.com:5000/app:v1"): what
@@ -219,7 +247,7 @@ func validRepoTag(s string) bool {
 	if i < 0 || bytes.IndexByte([]byte(s[i:]), '/') >= 0 {
 		return false
 	}
-	return validRepoName(s[:i]) && tagRE.MatchString(s[i+1:])
+	return validRepoName(s[:i]) && validTag(s[i+1:])
 }
 
 // parser is a strict reader of a bounded JSON document.

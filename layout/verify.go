@@ -1,10 +1,12 @@
 package layout
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
@@ -233,18 +235,22 @@ func (v *verifier) queue(d core.Descriptor, ref string) {
 	v.blobs = append(v.blobs, blobCheck{d, ref})
 }
 
-// checkBlobs hashes the queued blobs with the layout's workers and
-// records their problems in queue order.
+// checkBlobs hashes the queued blobs with the layout's workers, the
+// largest first so that one big blob started last does not leave the
+// other workers idle, and records their problems in queue order.
 func (v *verifier) checkBlobs(ctx context.Context) {
-	for _, b := range v.blobs {
+	order := make([]int, len(v.blobs))
+	for i, b := range v.blobs {
+		order[i] = i
 		if b.d.Size > 0 {
 			v.total += b.d.Size
 		}
 	}
+	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(v.blobs[j].d.Size, v.blobs[i].d.Size) })
 	errs := make([]error, len(v.blobs))
 	sem := make(chan struct{}, v.l.opts.workers)
 	var wg sync.WaitGroup
-	for i, b := range v.blobs {
+	for _, i := range order {
 		if ctx.Err() != nil {
 			break
 		}
@@ -253,7 +259,7 @@ func (v *verifier) checkBlobs(ctx context.Context) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = v.checkBlob(ctx, b)
+			errs[i] = v.checkBlob(ctx, v.blobs[i])
 		}()
 	}
 	wg.Wait()

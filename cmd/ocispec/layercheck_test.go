@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,19 +10,6 @@ import (
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/layout"
 )
-
-// umociUnpack runs umoci unpack of image (PATH:TAG) into a new bundle
-// and returns its error and output.
-func umociUnpack(t *testing.T, image string) (string, error) {
-	umoci := need(t, "umoci")
-	bundle := filepath.Join(t.TempDir(), "bundle")
-	args := []string{"unpack", "--image", image, bundle}
-	if os.Geteuid() != 0 {
-		args = []string{"unpack", "--rootless", "--image", image, bundle}
-	}
-	b, err := exec.Command(umoci, args...).CombinedOutput()
-	return string(b), err
-}
 
 // TestLayersAreChecked: what umoci refuses to unpack (a tar layer that
 // is not a tar, a config whose diff_ids do not match its layers) pack
@@ -66,12 +52,13 @@ func TestLayersAreChecked(t *testing.T) {
 		t.Fatal(err)
 	}
 	l.Close()
-	if out, err := umociUnpack(t, bad+":latest"); err == nil || !strings.Contains(out, "diffid") {
-		t.Errorf("umoci unpack of the mismatched image: %v\n%s\nwant a diffid mismatch", err, out)
+	need(t, "umoci")
+	if err := umociUnpack(bad+":latest", filepath.Join(t.TempDir(), "bundle")); err == nil || !strings.Contains(err.Error(), "diffid") {
+		t.Errorf("umoci unpack of the mismatched image: %v; want a diffid mismatch", err)
 	}
 	fails(t, 1, []string{"diff_ids", "1 problem"}, "verify", bad)
 	ok(t, "verify", filepath.Join(dir, "good"))
-	if out, err := umociUnpack(t, filepath.Join(dir, "good")+":latest"); err != nil {
-		t.Errorf("umoci unpack of the good image: %v\n%s", err, out)
+	if err := umociUnpack(filepath.Join(dir, "good")+":latest", filepath.Join(t.TempDir(), "bundle")); err != nil {
+		t.Errorf("umoci unpack of the good image: %v", err)
 	}
 }

@@ -32,7 +32,7 @@ The backend this machine uses for each algorithm is marked.
 
 Prints a table (or, with --json, one line of JSON per measurement); with
 --plot, also draws the chart (throughput against blob size, one line per
-backend, its limit dashed) into an SVG, PNG or PDF file.`,
+backend, its limit dashed) into an SVG file.`,
 		Example: `  ocispec bench
   ocispec bench --size 64KiB --size 16MiB --algorithm sha256 --plot docs/bench.svg`,
 		Args: argsBetween(0, 0, "no arguments"),
@@ -41,7 +41,7 @@ backend, its limit dashed) into an SVG, PNG or PDF file.`,
 	f := cmd.Flags()
 	f.StringArrayVar(&o.sizes, "size", nil, "blob `SIZE` such as 4096, 64KiB or 16MiB (repeatable; default 4KiB 64KiB 1MiB 16MiB 64MiB)")
 	f.StringArrayVar(&o.algorithms, "algorithm", nil, "measure only the backends of `ALGORITHM` (repeatable)")
-	f.StringVar(&o.plot, "plot", "", "draw the chart into `FILE` (.svg, .png or .pdf)")
+	f.StringVar(&o.plot, "plot", "", "draw the chart into `FILE` (.svg)")
 	f.DurationVar(&o.minTime, "time", hashbench.DefaultMinTime, "how long each measurement runs at least")
 	f.IntVar(&o.rounds, "rounds", 3, "how many times each measurement is taken (the best is kept)")
 	f.BoolVar(&o.json, "json", false, "print one line of JSON per measurement")

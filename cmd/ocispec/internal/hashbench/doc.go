@@ -3,7 +3,7 @@
 // digesters and every blob size, the digesters engine reading the blob
 // through its pipeline next to the single-core limit (the bare hash over
 // the same bytes in memory, on one core), as a table ([WriteTable]) or
-// a chart made with gonum.org/v1/plot ([Plot]).
+// an SVG chart ([Plot]).
 //
 //	backends, _ := hashbench.Backends([]string{"sha256"})
 //	results, err := hashbench.Run(ctx, hashbench.Config{Backends: backends})

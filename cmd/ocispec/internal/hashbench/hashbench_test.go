@@ -3,9 +3,9 @@ package hashbench_test
 import (
 	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
-	"image/png"
 	"strings"
 	"testing"
 	"time"
@@ -137,16 +137,85 @@ func TestRunTableAndPlot(t *testing.T) {
 			t.Errorf("chart lacks %q", want)
 		}
 	}
-	p, err := hashbench.Plot(results, "test", "png")
+	if err := xml.Unmarshal(b, new(struct{})); err != nil {
+		t.Errorf("chart is not well-formed XML: %v", err)
+	}
+}
+
+// svgChart is the part of the chart TestPlotGeometry reads back.
+type svgChart struct {
+	XMLName   xml.Name `xml:"svg"`
+	Polylines []struct {
+		Class  string `xml:"class,attr"`
+		Stroke string `xml:"stroke,attr"`
+		Dashes string `xml:"stroke-dasharray,attr"`
+		Points string `xml:"points,attr"`
+	} `xml:"polyline"`
+	Texts []string `xml:"text"`
+}
+
+func points(t *testing.T, s string) [][2]float64 {
+	t.Helper()
+	var pts [][2]float64
+	for _, f := range strings.Fields(s) {
+		var p [2]float64
+		if _, err := fmt.Sscanf(f, "%g,%g", &p[0], &p[1]); err != nil {
+			t.Fatalf("point %q: %v", f, err)
+		}
+		pts = append(pts, p)
+	}
+	return pts
+}
+
+// TestPlotGeometry reads the chart back with encoding/xml and checks
+// where the lines are: one solid and one dashed line per backend, in
+// size order left to right, higher throughput higher up (SVG's y grows
+// downwards), each size labelled once, and text escaped.
+func TestPlotGeometry(t *testing.T) {
+	results := []hashbench.Result{
+		{Algorithm: "sha256", Backend: "crypto/sha256", Chosen: true, Size: 1 << 20, Engine: 900e6, Limit: 1000e6},
+		{Algorithm: "sha256", Backend: "crypto/sha256", Chosen: true, Size: 4 << 10, Engine: 300e6, Limit: 1000e6},
+		{Algorithm: "blake3", Backend: "zeebo/blake3", Size: 4 << 10, Engine: 100e6, Limit: 200e6},
+		{Algorithm: "blake3", Backend: "zeebo/blake3", Size: 1 << 20, Engine: 2000e6, Limit: 2500e6},
+	}
+	b, err := hashbench.Plot(results, "a <b> & c", "svg")
 	if err != nil {
 		t.Fatal(err)
 	}
-	img, err := png.Decode(bytes.NewReader(p))
-	if err != nil {
-		t.Fatalf("chart is not a PNG: %v", err)
+	var c svgChart
+	if err := xml.Unmarshal(b, &c); err != nil {
+		t.Fatalf("chart is not well-formed SVG: %v\n%s", err, b)
 	}
-	if b := img.Bounds(); b.Dx() < 300 || b.Dy() < 200 {
-		t.Errorf("chart is %v, want a readable size", b)
+	if len(c.Polylines) != 4 {
+		t.Fatalf("chart has %d lines, want 4 (engine and limit of 2 backends)", len(c.Polylines))
+	}
+	engine, limit := c.Polylines[0], c.Polylines[1]
+	if engine.Class != "engine" || engine.Dashes != "" || limit.Class != "limit" || limit.Dashes == "" || engine.Stroke != limit.Stroke {
+		t.Errorf("first backend's lines = %+v, %+v; want a solid engine line and a dashed limit line of one colour", engine, limit)
+	}
+	if c.Polylines[2].Stroke == engine.Stroke {
+		t.Errorf("both backends drawn in %s, want distinct colours", engine.Stroke)
+	}
+	e := points(t, engine.Points)
+	if len(e) != 2 || !(e[0][0] < e[1][0]) || !(e[1][1] < e[0][1]) {
+		t.Errorf("crypto/sha256 engine points %v: want 4KiB left of 1MiB and 900 MB/s above 300 MB/s", e)
+	}
+	l := points(t, limit.Points)
+	if len(l) != 2 || l[0][1] != l[1][1] || !(l[0][1] < e[1][1]) {
+		t.Errorf("crypto/sha256 limit points %v: want a level line above the engine's %v", l, e)
+	}
+	b3 := points(t, c.Polylines[2].Points)
+	if len(b3) != 2 || !(b3[1][1] < e[1][1]) || b3[0][0] != e[0][0] || b3[1][0] != e[1][0] {
+		t.Errorf("blake3 engine points %v: want the same x as sha256's %v and 2000 MB/s above 900 MB/s", b3, e)
+	}
+	texts := strings.Join(c.Texts, "|")
+	for _, want := range []string{"a <b> & c", "4KiB", "1MiB", "sha256 crypto/sha256 (used)", "blake3 zeebo/blake3", "blob size", "throughput (MB/s)"} {
+		if !strings.Contains(texts, want) {
+			t.Errorf("chart texts %q lack %q", texts, want)
+		}
+	}
+	if n := strings.Count(texts, "4KiB"); n != 1 {
+		t.Errorf("size 4KiB labelled %d times, want once", n)
 	}
 }
 
@@ -161,7 +230,7 @@ func TestPlotErrors(t *testing.T) {
 
 func TestPlotFormat(t *testing.T) {
 	tests := []struct{ path, want string }{
-		{"docs/bench.svg", "svg"}, {"b.PNG", "png"}, {"b.pdf", "pdf"}, {"b.gif", ""}, {"bench", ""},
+		{"docs/bench.svg", "svg"}, {"b.SVG", "svg"}, {"b.png", ""}, {"b.pdf", ""}, {"b.gif", ""}, {"bench", ""},
 	}
 	for _, tt := range tests {
 		got, err := hashbench.PlotFormat(tt.path)

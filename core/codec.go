@@ -112,7 +112,7 @@ func (f *BasicFormat) DecodeManifest(ctx context.Context, data []byte) (Manifest
 	if err := decodeOpts(nil).checkSize(data); err != nil {
 		return Manifest{}, err
 	}
-	w, err := parseDocument(data)
+	w, err := readDocumentWire(data)
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -124,10 +124,13 @@ func (f *BasicFormat) manifestFromWire(w *wireDocument, algs *Algorithms) (Manif
 		return Manifest{}, err
 	}
 	m := Manifest{Extra: w.extra(f.knownMember(false))}
+	var errs []error
 	if f.spec.ArtifactFields {
 		m.ArtifactType, m.Annotations = w.ArtifactType, w.Annotations
+		if len(w.artifactErrs) > 0 {
+			return Manifest{}, invalidDocument(f.spec.ManifestMediaType, w.artifactErrs)
+		}
 	}
-	var errs []error
 	if w.Config != nil {
 		d, err := w.Config.descriptor()
 		m.Config = d
@@ -167,7 +170,7 @@ func (f *BasicFormat) DecodeIndex(ctx context.Context, data []byte) (Index, erro
 	if err := decodeOpts(nil).checkSize(data); err != nil {
 		return Index{}, err
 	}
-	w, err := parseDocument(data)
+	w, err := readDocumentWire(data)
 	if err != nil {
 		return Index{}, err
 	}
@@ -182,10 +185,13 @@ func (f *BasicFormat) indexFromWire(w *wireDocument, algs *Algorithms) (Index, e
 		return Index{}, err
 	}
 	ix := Index{Manifests: make([]Descriptor, 0, len(w.Manifests)), Extra: w.extra(f.knownMember(true))}
+	var errs []error
 	if f.spec.ArtifactFields {
 		ix.ArtifactType, ix.Annotations = w.ArtifactType, w.Annotations
+		if len(w.artifactErrs) > 0 {
+			return Index{}, invalidDocument(f.spec.IndexMediaType, w.artifactErrs)
+		}
 	}
-	var errs []error
 	for i, wd := range w.Manifests {
 		d, err := wd.descriptor()
 		ix.Manifests = append(ix.Manifests, d)

@@ -92,7 +92,7 @@ func (r *Registry) detect(ctx context.Context, data []byte, opts []DecodeOption)
 	if err := o.checkSize(data); err != nil {
 		return Detection{}, nil, err
 	}
-	w, err := parseDocument(data)
+	w, err := readDocumentWire(data)
 	if err != nil {
 		return Detection{}, nil, err
 	}

@@ -168,3 +168,26 @@ func TestExtraCanonicalNumbers(t *testing.T) {
 		t.Errorf("compact = %s, %v, want %s", got, err, doc)
 	}
 }
+
+// Docker's schema has no annotations, subject or artifactType, so in a
+// Docker document they are unknown members whatever their type: kept,
+// never refused. In an OCI document the same members are the spec's
+// fields, and their types are checked.
+func TestDockerUnknownMembersOfAnyType(t *testing.T) {
+	ctx := context.Background()
+	const list = `{"schemaVersion":2,"mediaType":"application/vnd.docker.distribution.manifest.list.v2+json","manifests":[],"annotations":{"a":1},"subject":"x","artifactType":""}`
+	d, err := core.Default.Decode(ctx, []byte(list))
+	if err != nil {
+		t.Fatalf("Decode(docker list with odd members) = %v", err)
+	}
+	if b, err := core.EncodeIndex(ctx, d.Format, *d.Index, core.EncodingCompact); err != nil || string(b) != list {
+		t.Errorf("encode again = %s, %v; want the document as read", b, err)
+	}
+	oci := strings.Replace(list, "application/vnd.docker.distribution.manifest.list.v2+json", "application/vnd.oci.image.index.v1+json", 1)
+	_, err = core.Default.Decode(ctx, []byte(oci))
+	for _, field := range []string{"annotations.a", "subject", "artifactType"} {
+		if !errors.Is(err, core.ErrInvalidDocument) || !strings.Contains(err.Error(), field) {
+			t.Errorf("Decode(oci index with odd members) = %v, want ErrInvalidDocument naming %s", err, field)
+		}
+	}
+}

@@ -31,6 +31,11 @@ type wireDocument struct {
 	// FSLayers is set when the document is Docker schema 1, recognised
 	// only to be refused with a clear message.
 	FSLayers bool
+	// artifactErrs are the problems of artifactType, subject and
+	// annotations when the document was read leniently: problems only
+	// for a format that has those fields; for another they are unknown
+	// members, kept as read.
+	artifactErrs []error
 	// data is the document; members locates each of its members in it,
 	// in order, so that a format can keep those it does not model.
 	data       []byte
@@ -93,6 +98,9 @@ type parser struct {
 	strs  []string
 	ints  []int64
 	plats []wirePlatform
+	// lenient: the problems inside artifactType, subject and annotations
+	// are the document's (artifactErrs), not the parse's.
+	lenient bool
 	// descs holds the descriptors of the array being read, so that the
 	// array is allocated once, at its length. Its elements are cleared
 	// after each array.
@@ -599,7 +607,7 @@ func (p *parser) document() *wireDocument {
 		}
 		p.pushKey(key)
 		p.peek()
-		start := p.pos
+		start, nerr := p.pos, len(p.errs)
 		switch key {
 		case "schemaVersion":
 			p.field(&ks, 0)
@@ -632,6 +640,10 @@ func (p *parser) document() *wireDocument {
 		default:
 			p.skipOther(&ks, key)
 		}
+		if p.lenient && len(p.errs) > nerr && (key == "artifactType" || key == "subject" || key == "annotations") {
+			w.artifactErrs = append(w.artifactErrs, p.errs[nerr:]...)
+			p.errs = p.errs[:nerr]
+		}
 		w.members = append(w.members, docMember{key, start, p.pos})
 		p.pop()
 	}
@@ -644,9 +656,15 @@ func (p *parser) document() *wireDocument {
 // field, and all of them are reported. The strings of the result share
 // one copy of data.
 func parseValue(data []byte, fill func(*parser)) error {
+	return parseValueLenient(data, false, fill)
+}
+
+// parseValueLenient is parseValue, lenient or not (see parser.lenient).
+func parseValueLenient(data []byte, lenient bool, fill func(*parser)) error {
 	p := parsers.Get().(*parser)
 	defer p.release()
 	p.init(data)
+	p.lenient = lenient
 	p.path = p.pathBuf[:0]
 	if p.atEnd() {
 		return fmt.Errorf("%w: empty document", ErrInvalidDocument)
@@ -663,10 +681,21 @@ func parseValue(data []byte, fill func(*parser)) error {
 }
 
 // parseDocument decodes a manifest or index into a wireDocument in one
-// pass.
+// pass, every problem an error.
 func parseDocument(data []byte) (*wireDocument, error) {
+	return readWire(data, false)
+}
+
+// readDocumentWire is parseDocument leaving the problems inside
+// artifactType, subject and annotations in artifactErrs, for the format
+// to judge: members a format does not have are never refused.
+func readDocumentWire(data []byte) (*wireDocument, error) {
+	return readWire(data, true)
+}
+
+func readWire(data []byte, lenient bool) (*wireDocument, error) {
 	var w *wireDocument
-	if err := parseValue(data, func(p *parser) { w = p.document() }); err != nil {
+	if err := parseValueLenient(data, lenient, func(p *parser) { w = p.document() }); err != nil {
 		return nil, err
 	}
 	if w == nil {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/errdef"
@@ -22,16 +23,7 @@ import (
 // tag. oras-go v2.7.0 builds ALGORITHM-ENCODED untruncated, a tag of 135
 // characters for sha512, which no registry takes; the registry transport
 // writes and reads this one for those subjects.
-func ReferrersTag(d digest.Digest) string {
-	alg, enc := d.Algorithm().String(), d.Encoded()
-	if len(alg) > 32 {
-		alg = alg[:32]
-	}
-	if len(enc) > 64 {
-		enc = enc[:64]
-	}
-	return alg + "-" + enc
-}
+func ReferrersTag(d digest.Digest) string { return layout.ReferrersTag(d) }
 
 // orasTagDiffers reports whether oras-go's fallback tag for d differs
 // from distribution-spec's (and is then too long to be a tag).

@@ -25,7 +25,7 @@ import (
 
 func TestHelp(t *testing.T) {
 	t.Parallel()
-	commands := []string{"pack", "inspect", "convert", "verify", "validate", "digest", "formats", "bench"}
+	commands := []string{"pack", "inspect", "convert", "verify", "validate", "digest", "formats", "bench", "ls", "tag", "rm", "gc", "attach", "referrers"}
 	r := ok(t, "--help")
 	for _, c := range commands {
 		if !strings.Contains(r.stdout, c) {

@@ -11,6 +11,12 @@
 //	inspect   show what an image or a manifest is
 //	convert   convert an image or a manifest to another format
 //	verify    check every blob of a layout against its descriptor
+//	ls        list the images of a layout: tags, digests, platforms, sizes
+//	tag       give an image of a layout another tag
+//	rm        remove a tag or an entry from a layout (blobs stay until gc)
+//	gc        remove the blobs of a layout that nothing keeps
+//	attach    attach an artifact (signature, SBOM, ...) to an image
+//	referrers list the artifacts that refer to an image
 //	validate  check documents against the image-spec's rules and schema
 //	digest    describe files as descriptors, several digests in one pass
 //	formats   list the formats (built-in and plugins) and digest algorithms

@@ -1,6 +1,6 @@
 // Package cli is the ocispec command: its subcommands (pack, inspect,
-// convert, verify, validate, digest, formats, bench) over the ocispec
-// library, built with github.com/spf13/cobra.
+// convert, verify, ls, tag, rm, gc, attach, referrers, validate, digest,
+// formats, bench) over the ocispec library, built with github.com/spf13/cobra.
 //
 // [Main] runs one command line and returns the exit status; package main
 // only wires it to the process:

@@ -52,6 +52,14 @@ type CopyOptions struct {
 	// name the old digests, unless IgnoreReferrers.
 	Algorithm       digest.Algorithm
 	IgnoreReferrers bool
+	// Referrers also copies the referrers the source holds of every
+	// manifest and index copied (signatures, attestations, SBOMs: see
+	// [ReferrerLister]), and theirs, each with the names the source gives
+	// it (untagged otherwise), byte for byte. A copy that changes digests
+	// (Format, Algorithm) cannot bring them, since they name the old
+	// ones: that is an error wrapping ErrReferrers. A source that cannot
+	// list referrers is an error wrapping ErrUnsupported.
+	Referrers bool
 	// Names name the image in the destination (one image only). Unset,
 	// the destination reference's tag or name does, else the names the
 	// source gives it.
@@ -91,6 +99,8 @@ type CopyResult struct {
 	// Blobs counts the blobs copied, Skipped those the destination had,
 	// Linked those put in place without a copy through this process.
 	Blobs, Skipped, Linked int
+	// Referrers counts the referrers copied with CopyOptions.Referrers.
+	Referrers int
 }
 
 // Missing is a manifest of an index that the source does not hold whole.
@@ -209,6 +219,11 @@ func Copy(ctx context.Context, dst Destination, src Source, opts *CopyOptions) (
 	}
 	if err := c.name(commit); err != nil {
 		return nil, err
+	}
+	if c.o.Referrers {
+		if roots, commit, err = c.addReferrers(ctx, roots, commit); err != nil {
+			return nil, err
+		}
 	}
 	if c.o.Algorithm != "" {
 		// The documents name the blobs' new digests: copy those first.

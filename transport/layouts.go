@@ -196,6 +196,27 @@ func (s *layoutSource) openFile(ctx context.Context, d core.Descriptor) (*os.Fil
 
 func (s *layoutSource) Close() error { return s.l.Close() }
 
+// Referrers lists subject's referrers in an OCI layout ([layout.Layout.Referrers]);
+// a dir: layout holds none.
+func (s *layoutSource) Referrers(ctx context.Context, subject core.Descriptor) ([]Image, error) {
+	if s.l.Kind() != layout.OCI {
+		return nil, nil
+	}
+	rs, err := s.l.Referrers(ctx, subject.Digest, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Image, 0, len(rs))
+	for _, r := range rs {
+		img := Image{Descriptor: r.Descriptor}
+		if r.Tag != "" {
+			img.Names = []string{r.Tag}
+		}
+		out = append(out, img)
+	}
+	return out, nil
+}
+
 // NewDestination opens the layout for writing. An existing layout (of
 // the reference's kind) is written in place, where every file is
 // written atomically and index.json or manifest.json last. A new one

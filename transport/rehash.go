@@ -228,3 +228,56 @@ func (c *copier) rehashManifest(m core.Manifest) (core.Manifest, bool) {
 	}
 	return out, changed
 }
+
+// addReferrers appends to the images copied the referrers the source
+// holds of each of their documents, and the referrers of those, each
+// once.
+func (c *copier) addReferrers(ctx context.Context, roots []*node, commit []Image) ([]*node, []Image, error) {
+	if c.o.Format != nil || c.o.Algorithm != "" {
+		return nil, nil, fmt.Errorf("%w: referrers name the image by its digests, which a conversion or a new algorithm changes: copy them without Format and Algorithm", ErrReferrers)
+	}
+	rl, ok := c.src.(ReferrerLister)
+	if !ok {
+		return nil, nil, fmt.Errorf("%w: %s cannot list referrers", ErrUnsupported, c.src.Reference())
+	}
+	var todo []core.Descriptor
+	listed := map[digest.Digest]bool{}
+	var walk func(n *node)
+	walk = func(n *node) {
+		if listed[n.desc.Digest] {
+			return
+		}
+		listed[n.desc.Digest] = true
+		todo = append(todo, n.desc)
+		for _, cn := range n.children {
+			if cn != nil {
+				walk(cn)
+			}
+		}
+	}
+	for _, n := range roots {
+		walk(n)
+	}
+	for len(todo) > 0 {
+		d := todo[0]
+		todo = todo[1:]
+		refs, err := rl.Referrers(ctx, d)
+		if err != nil {
+			return nil, nil, fmt.Errorf("transport: %s: referrers of %s: %w", c.src.Reference(), d.Digest, err)
+		}
+		for _, r := range refs {
+			if listed[r.Descriptor.Digest] {
+				continue
+			}
+			n, err := c.load(ctx, r.Descriptor, 0)
+			if err != nil {
+				return nil, nil, fmt.Errorf("transport: %s: referrer %s of %s: %w", c.src.Reference(), r.Descriptor.Digest, d.Digest, err)
+			}
+			roots = append(roots, n)
+			commit = append(commit, Image{Descriptor: core.Descriptor{Platform: r.Descriptor.Platform}, Names: r.Names})
+			c.res.Referrers++
+			walk(n) // its own referrers, and those of what it lists
+		}
+	}
+	return roots, commit, nil
+}

@@ -170,6 +170,16 @@ type UnverifiedFetcher interface {
 	FetchUnverified(ctx context.Context, d core.Descriptor) (io.ReadCloser, error)
 }
 
+// ReferrerLister is an optional capability of a Source: Referrers lists
+// the referrers the source holds of the manifest or index subject
+// (image-spec 1.1's manifests whose subject it is, and the fallbacks a
+// transport knows: the referrers tag schema, cosign's tags), each with
+// the names the source gives it. Copy uses it for CopyOptions.Referrers.
+// The OCI layout source and the registry transport implement it.
+type ReferrerLister interface {
+	Referrers(ctx context.Context, subject core.Descriptor) ([]Image, error)
+}
+
 // Transports returns the built-in transports: oci, dir, oci-archive and
 // docker-archive.
 func Transports() []Transport { return []Transport{OCI, Dir, OCIArchive, DockerArchive} }

@@ -66,3 +66,40 @@ func TestCopyAlgorithm(t *testing.T) {
 	fails(t, 2, []string{"md5", "blake3, sha256, sha512"}, "copy", "--algorithm", "md5", "oci:"+src, filepath.Join(dir, "x"))
 	fails(t, 2, []string{"--ignore-referrers", "--algorithm"}, "copy", "--ignore-referrers", "oci:"+src, filepath.Join(dir, "x"))
 }
+
+// TestCopyReferrersCommand: copy --referrers brings an image's attached
+// artifact along, byte for byte under its digest, where referrers finds
+// it; without the flag the copy has none; a rewrite in another algorithm
+// refuses the signed image unless --ignore-referrers.
+func TestCopyReferrersCommand(t *testing.T) {
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	pack(t, "--tag", "v1", exampleDir(), src)
+	file := filepath.Join(dir, "sbom.json")
+	writeFile(t, file, `{"spdxVersion":"SPDX-2.3"}`)
+	var at attachLine
+	jsonLine(t, ok(t, "attach", "--subject", "oci:"+src+":v1", "--artifact-type", "application/spdx+json", file), &at)
+
+	with, without := filepath.Join(dir, "with"), filepath.Join(dir, "without")
+	copyImage(t, "--referrers", "oci:"+src+":v1", "oci:"+with+":v1")
+	copyImage(t, "oci:"+src+":v1", "oci:"+without+":v1")
+	var refs referrersLine
+	jsonLine(t, ok(t, "referrers", "--json", "oci:"+with+":v1"), &refs)
+	if len(refs.Referrers) != 1 || refs.Referrers[0].Digest != at.Digest {
+		t.Errorf("referrers of the copy = %+v, want the artifact %s", refs.Referrers, at.Digest)
+	}
+	enc := strings.TrimPrefix(at.Digest, "sha256:")
+	a, _ := os.ReadFile(filepath.Join(src, "blobs", "sha256", enc))
+	b, err := os.ReadFile(filepath.Join(with, "blobs", "sha256", enc))
+	if err != nil || string(a) != string(b) {
+		t.Errorf("the artifact manifest in the copy differs from the source's: %v", err)
+	}
+	jsonLine(t, ok(t, "referrers", "--json", "oci:"+without+":v1"), &refs)
+	if len(refs.Referrers) != 0 {
+		t.Errorf("a copy without --referrers has referrers %+v", refs.Referrers)
+	}
+	ok(t, "verify", with)
+
+	fails(t, 1, []string{"referrers", at.Digest}, "copy", "--algorithm", "sha512", "oci:"+src+":v1", "oci:"+filepath.Join(dir, "512")+":v1")
+	copyImage(t, "--algorithm", "sha512", "--ignore-referrers", "oci:"+src+":v1", "oci:"+filepath.Join(dir, "512")+":v1")
+}

@@ -24,6 +24,7 @@ type copyOptions struct {
 	// ignoreReferrers rewrites an image with referrers in another
 	// algorithm anyway.
 	ignoreReferrers bool
+	referrers       bool
 }
 
 func (a *app) copyCommand() *cobra.Command {
@@ -65,7 +66,12 @@ and the manifests and index are re-encoded to name the new digests (the
 config's rootfs.diff_ids are kept: they stay valid digests of the layers'
 contents). An image with referrers in SRC (a manifest whose subject it
 is, a cosign .sig or .att tag) is refused, since they name its old
-digests, unless --ignore-referrers.`,
+digests, unless --ignore-referrers.
+
+--referrers also copies the referrers SRC holds of every manifest and
+index copied (image-spec 1.1's manifests with a subject, the referrers tag
+schema's index, cosign's .sig/.att/.sbom tags), and their own referrers,
+byte for byte and with their tags.`,
 		Example: `  ocispec copy docker-archive:app.tar oci:out/app:v1
   ocispec copy --plain-http oci:out/app:v1 docker://localhost:5000/app:v1
   ocispec copy docker://registry.example.com/app@sha256:… oci:out/app
@@ -82,6 +88,7 @@ digests, unless --ignore-referrers.`,
 	f.Var(o.encoding, "encoding", "JSON spelling of converted manifests: compact, concil or canonical")
 	f.BoolVar(&o.permissive, "permissive", false, "with --format, write kinds the target cannot express faithfully, and drop fields it lacks")
 	f.StringVar(&o.algorithm, "algorithm", "", "rewrite the image in digest `ALGORITHM`: sha256, sha512 or blake3 (blobs, manifests, index; default: keep the digests)")
+	f.BoolVar(&o.referrers, "referrers", false, "also copy the referrers SRC holds of what is copied (signatures, attestations, SBOMs), and theirs, with their tags; SRC an OCI layout")
 	f.BoolVar(&o.ignoreReferrers, "ignore-referrers", false, "with --algorithm, rewrite an image that has referrers (signatures, attestations) in SRC, which name its old digests")
 	a.addRegistryFlags(f)
 	return cmd
@@ -137,7 +144,7 @@ func (a *app) copy(o *copyOptions, srcArg, dstArg string) error {
 	if o.ignoreReferrers && o.algorithm == "" {
 		return usagef("--ignore-referrers applies to a rewrite in another algorithm; give --algorithm")
 	}
-	opts.IgnoreReferrers = o.ignoreReferrers
+	opts.IgnoreReferrers, opts.Referrers = o.ignoreReferrers, o.referrers
 	srcRef, err := copyRef(srcArg, false)
 	if err != nil {
 		return err

@@ -150,3 +150,32 @@ func ExampleLayout_GC() {
 	// would free 2 blobs, 419 bytes
 	// freed 2 blobs, 419 bytes; kept 3
 }
+
+// An SBOM attached to an image, image-spec 1.1's way (an artifact
+// manifest whose subject is the image), and found again among the
+// image's referrers.
+func ExampleLayout_Attach() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+
+	l, _ := layout.Create(filepath.Join(dir, "app"), layout.OCI)
+	defer l.Close()
+	f, _ := core.Default.Format("oci")
+	m, blobs := exampleImage()
+	img, _ := l.WriteImage(ctx, f, m, blobs, &layout.WriteOptions{Tag: "v1"})
+
+	sbom := []byte(`{"spdxVersion":"SPDX-2.3"}`)
+	file := layout.ArtifactFile{Descriptor: core.DescriptorFromBytes("application/spdx+json", sbom), Source: layout.FromBytes(sbom), Title: "sbom.json"}
+	art, err := l.Attach(ctx, layout.Selector{Tag: "v1"}, "application/spdx+json", nil, []layout.ArtifactFile{file}, nil)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	refs, _ := l.Referrers(ctx, img.Digest, "")
+	for _, r := range refs {
+		fmt.Println(r.Descriptor.Digest == art.Digest, r.Descriptor.ArtifactType, r.Via)
+	}
+	// Output:
+	// true application/spdx+json subject
+}

@@ -96,3 +96,26 @@ func exampleLayout(dir string) core.Descriptor {
 	}
 	return d
 }
+
+// An image rewritten in sha512 (digest agility): blobs, config
+// descriptor, manifest, all named by sha512 digests in the copy.
+func ExampleCopy_algorithm() {
+	ctx := context.Background()
+	tmp, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(tmp)
+	exampleLayout(filepath.Join(tmp, "app"))
+
+	src, _ := transport.Parse("oci:" + filepath.Join(tmp, "app") + ":v1")
+	dst, _ := transport.Parse("oci:" + filepath.Join(tmp, "app512") + ":v1")
+	s, _ := src.NewSource(ctx, nil)
+	defer s.Close()
+	d, _ := dst.NewDestination(ctx, nil)
+	defer d.Close()
+	res, err := transport.Copy(ctx, d, s, &transport.CopyOptions{Algorithm: "sha512"})
+	if err != nil {
+		panic(err)
+	}
+	fmt.Println(res.Images[0].Descriptor.Digest.Algorithm(), res.Blobs, "blobs")
+	// Output:
+	// sha512 2 blobs
+}

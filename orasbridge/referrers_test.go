@@ -11,6 +11,7 @@ import (
 	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/layout"
 	"github.com/concil-go/ocispec/orasbridge"
+	"github.com/concil-go/ocispec/transport"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2/registry/remote"
@@ -97,6 +98,20 @@ func TestReferrersFallback(t *testing.T) {
 	got, err := ref.(orasbridge.DockerReference).Referrers(ctx, md, "")
 	if err != nil || len(got) != 1 || got[0].Digest != sd.Digest {
 		t.Errorf("Referrers(%s) = %v, %v; want %s", md.Digest, got, err, sd.Digest)
+	}
+	// Pulled with its referrers, the image comes with the signature.
+	local := filepath.Join(t.TempDir(), "local")
+	if _, err := copyRefs(t, dock, base+":v1", "oci:"+local+":v1", &transport.CopyOptions{Referrers: true}); err != nil {
+		t.Fatalf("pull with Referrers: %v", err)
+	}
+	ll, err := layout.Open(local)
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs, err := ll.Referrers(ctx, md.Digest, "")
+	ll.Close()
+	if err != nil || len(refs) != 1 || refs[0].Descriptor.Digest != sd.Digest {
+		t.Errorf("referrers of the pulled image = %v, %v; want %s", refs, err, sd.Digest)
 	}
 
 	sub := core.Descriptor{MediaType: oci.MediaTypeManifest, Size: 1234, Digest: digest.Digest("sha512:" + strings.Repeat("ab", 64))}

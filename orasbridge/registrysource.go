@@ -22,6 +22,7 @@ type registrySource struct {
 var (
 	_ transport.Source            = (*registrySource)(nil)
 	_ transport.UnverifiedFetcher = (*registrySource)(nil)
+	_ transport.ReferrerLister    = (*registrySource)(nil)
 )
 
 func (s *registrySource) Reference() transport.Reference { return s.ref }
@@ -139,4 +140,18 @@ func (l *lazyReader) Close() error {
 		return l.body.Close()
 	}
 	return nil
+}
+
+// Referrers lists subject's referrers in the repository (see
+// [DockerReference.Referrers]), for transport.Copy's Referrers option.
+func (s *registrySource) Referrers(ctx context.Context, subject core.Descriptor) ([]transport.Image, error) {
+	ds, err := s.ref.Referrers(ctx, subject, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make([]transport.Image, len(ds))
+	for i, d := range ds {
+		out[i] = transport.Image{Descriptor: d}
+	}
+	return out, nil
 }

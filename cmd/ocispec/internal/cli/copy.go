@@ -88,7 +88,7 @@ byte for byte and with their tags.`,
 	f.Var(o.encoding, "encoding", "JSON spelling of converted manifests: compact, concil or canonical")
 	f.BoolVar(&o.permissive, "permissive", false, "with --format, write kinds the target cannot express faithfully, and drop fields it lacks")
 	f.StringVar(&o.algorithm, "algorithm", "", "rewrite the image in digest `ALGORITHM`: sha256, sha512 or blake3 (blobs, manifests, index; default: keep the digests)")
-	f.BoolVar(&o.referrers, "referrers", false, "also copy the referrers SRC holds of what is copied (signatures, attestations, SBOMs), and theirs, with their tags; SRC an OCI layout")
+	f.BoolVar(&o.referrers, "referrers", false, "also copy the referrers SRC holds of what is copied (signatures, attestations, SBOMs), and theirs, with their tags; SRC an OCI layout or a registry")
 	f.BoolVar(&o.ignoreReferrers, "ignore-referrers", false, "with --algorithm, rewrite an image that has referrers (signatures, attestations) in SRC, which name its old digests")
 	a.addRegistryFlags(f)
 	return cmd

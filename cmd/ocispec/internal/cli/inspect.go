@@ -23,6 +23,8 @@ type inspectOptions struct {
 	json     bool
 	tag      string
 	platform string
+	raw      bool
+	config   bool
 }
 
 func (a *app) inspectCommand() *cobra.Command {
@@ -49,6 +51,8 @@ a manifest or index document. --json prints one line of JSON with stable field n
 	f.BoolVar(&o.json, "json", false, "print one line of JSON")
 	f.StringVar(&o.tag, "tag", "", "the image of `TAG` in an OCI layout")
 	f.StringVar(&o.platform, "platform", "", "the manifest for `OS/ARCH[/VARIANT]` in an index (default: this machine's)")
+	f.BoolVar(&o.raw, "raw", false, "print the manifest's stored bytes, exactly")
+	f.BoolVar(&o.config, "config", false, "print the config's stored bytes; with --json, its parsed view (Entrypoint, Cmd, Env, Labels, history)")
 	return cmd
 }
 
@@ -162,6 +166,9 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 	}
 	if err := a.loadPlugins(true); err != nil && a.ctx.Err() != nil {
 		return err
+	}
+	if o.raw || o.config {
+		return a.inspectStored(o, src, platform)
 	}
 	var r *inspectResult
 	if src.ref != nil {

@@ -70,6 +70,13 @@ func TestLayersAreChecked(t *testing.T) {
 		t.Errorf("umoci unpack of the mismatched image: %v\n%s\nwant a diffid mismatch", err, out)
 	}
 	fails(t, 1, []string{"diff_ids", "1 problem"}, "verify", bad)
+	// The same in an archive, which verify reads through its transport.
+	archive := filepath.Join(dir, "bad.tar")
+	ok(t, "copy", "oci:"+bad+":latest", "oci-archive:"+archive)
+	fails(t, 1, []string{"diff_ids", "1 problem"}, "verify", "oci-archive:"+archive)
+	goodArchive := filepath.Join(dir, "good.tar")
+	ok(t, "copy", "oci:"+filepath.Join(dir, "good")+":latest", "oci-archive:"+goodArchive)
+	ok(t, "verify", "oci-archive:"+goodArchive)
 	ok(t, "verify", filepath.Join(dir, "good"))
 	if out, err := umociUnpack(t, filepath.Join(dir, "good")+":latest"); err != nil {
 		t.Errorf("umoci unpack of the good image: %v\n%s", err, out)

@@ -213,4 +213,17 @@ func TestIndex(t *testing.T) {
 		}
 	}
 	fails(t, 2, []string{"both for linux/amd64"}, "index", filepath.Join(dir, "dup"), amd, amd)
+
+	// Replacing one platform of an existing index: a new amd64 image.
+	var m imageLine
+	jsonLine(t, ok(t, "mutate", "--cmd", "again", "oci:"+amd+":latest"), &m)
+	multi := filepath.Join(dir, "multi-oci")
+	ok(t, "index", multi, amd)
+	for arch, want := range map[string]string{"amd64": m.Digest, "arm64": inspect(t, arm).Digest} {
+		in := inspect(t, "--platform", "linux/"+arch, multi)
+		if in.Index == nil || in.Digest != want {
+			t.Errorf("index after replacing amd64: linux/%s gives %s (index %v), want %s", arch, in.Digest, in.Index, want)
+		}
+	}
+	ok(t, "verify", multi)
 }

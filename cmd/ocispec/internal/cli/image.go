@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -397,9 +398,10 @@ Docker manifest list (--format docker). Each IMAGE is any image
 reference (a layout folder, oci:PATH[:TAG], dir:PATH, an archive); its
 manifest is stored byte for byte, so its digest is kept, and its blobs
 are copied into OUT once each, verified (those OUT holds are not read).
-Two images of one platform are an error; the last given for a platform
-replaces nothing silently. In an OCI layout the index is tagged --tag
-(default "latest"). Prints the index's descriptor.`,
+Two images of one platform are an error. When OUT holds an index under
+the tag already, the images given add to it, each replacing the one of
+its platform there (and saying so). In an OCI layout the index is tagged
+--tag (default "latest"). Prints the index's descriptor.`,
 		Example: `  ocispec index out/multi oci:out/amd64:latest oci:out/arm64:latest
   ocispec index --format docker --tag v1 out/multi out/amd64 out/arm64`,
 		Args: cobra.MinimumNArgs(2),
@@ -449,7 +451,11 @@ func (a *app) index(o *indexOptions, outArg string, images []string) error {
 		return err
 	}
 	defer l.Close()
-	var members []image.Member
+	// An index already under the tag keeps its other platforms.
+	members, err := a.existingMembers(dst, tag)
+	if err != nil {
+		return err
+	}
 	seen := map[string]string{}
 	for _, arg := range images {
 		s, err := parseSource(arg)
@@ -473,7 +479,7 @@ func (a *app) index(o *indexOptions, outArg string, images []string) error {
 			return usagef("%s and %s are both for %s: an index lists one image per platform", prev, arg, p)
 		}
 		seen[p] = arg
-		members = append(members, m)
+		members = image.Replace(members, m)
 	}
 	d, err := image.WriteIndex(a.ctx, l, f, members, &layout.WriteOptions{Tag: tag, Encoding: enc})
 	if err != nil {
@@ -487,4 +493,26 @@ func (a *app) index(o *indexOptions, outArg string, images []string) error {
 	}
 	a.note("indexed %d image%s in %s%s: %s", len(members), plural(len(members)), out, tagNote(tag), d.Digest)
 	return a.result(imageResult{Path: out, Layout: dst.kind.String(), Format: f.Describe().Name, Tag: tag, MediaType: d.MediaType, Digest: d.Digest, Size: d.Size})
+}
+
+// existingMembers returns the members of the index tag names in an
+// existing output layout, or none.
+func (a *app) existingMembers(dst *output, tag string) ([]image.Member, error) {
+	if !dst.inPlace || dst.kind != layout.OCI {
+		return nil, nil
+	}
+	src, err := transport.LayoutReference{Kind: dst.kind, Path: dst.dir, Selector: layout.Selector{Tag: tag}}.NewSource(a.ctx, &transport.Options{Registry: a.registry()})
+	if err != nil {
+		return nil, nil // not a layout yet (an empty folder)
+	}
+	defer src.Close()
+	members, err := image.Members(a.ctx, src, a.registry())
+	if errors.Is(err, core.ErrNotFound) || errors.Is(err, core.ErrNotIndex) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("the index %s of %s: %w", tag, dst.final, err)
+	}
+	a.note("%s: adding to the index %s (%d image%s)", dst.final, tag, len(members), plural(len(members)))
+	return members, nil
 }

@@ -44,3 +44,27 @@ func CheckConfigDiffIDs(config []byte, layers []digest.Digest) error {
 	}
 	return compareDiffIDs(ids, layers)
 }
+
+// CheckDiffIDsOf is [CheckConfigDiffIDs] for layers whose diffIDs were
+// computed in several algorithms: layers[i] holds layer i's, and the
+// one of the algorithm of the config's entry is compared; a layer with
+// none of that algorithm (nil: not a tar stream, or not read) is taken
+// as the config says.
+func CheckDiffIDsOf(config []byte, layers [][]digest.Digest) error {
+	want, err := ConfigDiffIDs(config)
+	if err != nil {
+		return err
+	}
+	got := make([]digest.Digest, len(layers))
+	for i := range layers {
+		if i >= len(want) {
+			break
+		}
+		for _, id := range layers[i] {
+			if AlgorithmOf(id) == AlgorithmOf(want[i]) {
+				got[i] = id
+			}
+		}
+	}
+	return compareDiffIDs(want, got)
+}

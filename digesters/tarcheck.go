@@ -2,9 +2,13 @@ package digesters
 
 import (
 	"archive/tar"
+	"context"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/concil-go/ocispec/core"
+	digest "github.com/opencontainers/go-digest"
 )
 
 // tarCheck reads the stream written to it as a tar archive, on a
@@ -71,4 +75,30 @@ func (t *tarCheck) finish() error {
 func (t *tarCheck) abort() {
 	t.pw.CloseWithError(errors.New("aborted"))
 	<-t.done
+}
+
+// CheckLayer reads the layer d describes from r once, with the
+// compression given, and checks it as a layer: r must hold d's size and
+// digest (an error wrapping core.ErrSizeMismatch or
+// core.ErrDigestMismatch otherwise) and decompress to a tar archive
+// (ErrNotTar, ErrCorruptLayer). It returns the layer's diffIDs in d's
+// algorithm and, when that is another, in sha256, for a config's
+// rootfs.diff_ids to be checked against (core.CheckDiffIDsOf).
+func (e *Engine) CheckLayer(ctx context.Context, r io.Reader, d core.Descriptor, c core.Compression) ([]digest.Digest, error) {
+	algs := []digest.Algorithm{core.AlgorithmOf(d.Digest)}
+	if algs[0] != core.SHA256 {
+		algs = append(algs, core.SHA256)
+	}
+	ce := *e
+	ce.CheckTar = true
+	comp, plain, err := ce.DigestLayerAs(ctx, r, c, algs...)
+	switch {
+	case err != nil:
+		return nil, err
+	case comp.Size != d.Size:
+		return nil, &core.SizeMismatchError{Want: d.Size, Got: comp.Size}
+	case comp.Digests[0] != d.Digest:
+		return nil, &core.DigestMismatchError{Want: d.Digest, Got: comp.Digests[0]}
+	}
+	return plain.Digests, nil
 }

@@ -1,9 +1,19 @@
 package image_test
 
 import (
+	"bytes"
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"time"
 
+	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/image"
+	"github.com/concil-go/ocispec/layer"
+	"github.com/concil-go/ocispec/layout"
+	"github.com/concil-go/ocispec/transport"
 )
 
 // A config is edited as JSON: what the editor does not touch (here
@@ -20,4 +30,38 @@ func ExampleParseConfig() {
 	fmt.Println(string(b))
 	// Output:
 	// {"architecture":"amd64","config":{"Cmd":["sh"],"Entrypoint":["/app"],"Env":["PORT=8080"],"Healthcheck":{"Test":["CMD","true"]},"Labels":{"org.opencontainers.image.version":"1.0"}},"os":"linux","rootfs":{"type":"layers","diff_ids":[]}}
+}
+
+// Build an image, then put a layer on it in the same layout: the
+// base's layer is reused as it is.
+func ExampleFromSource() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	l, _ := layout.Create(filepath.Join(dir, "images"), layout.OCI)
+	defer l.Close()
+
+	var base bytes.Buffer
+	bl, _ := layer.Build(ctx, &base, layer.Options{}, layer.FromEntries(layer.File("etc/motd", []byte("hi\n"))))
+	img := image.New(oci.Format, core.Platform{OS: "linux", Architecture: "amd64"}, time.Time{})
+	img.AppendLayer(bl.Descriptor(), bl.DiffID, layout.FromBytes(base.Bytes()), nil)
+	img.Config.SetCmd([]string{"/bin/sh"})
+	img.Write(ctx, l, &layout.WriteOptions{Tag: "base"})
+
+	src, _ := transport.LayoutReference{Kind: layout.OCI, Path: l.Path(), Selector: layout.Selector{Tag: "base"}}.NewSource(ctx, nil)
+	defer src.Close()
+	app, err := image.FromSource(ctx, src, nil, nil)
+	if err != nil {
+		panic(err)
+	}
+	var top bytes.Buffer
+	tl, _ := layer.Build(ctx, &top, layer.Options{}, layer.FromEntries(layer.File("app/run", []byte("#!/bin/sh\n"))))
+	app.AppendLayer(tl.Descriptor(), tl.DiffID, layout.FromBytes(top.Bytes()), &image.History{CreatedBy: "example"})
+	app.Config.SetEntrypoint([]string{"/app/run"})
+	if _, err := app.Write(ctx, l, &layout.WriteOptions{Tag: "app"}); err != nil {
+		panic(err)
+	}
+	ids, _ := app.Config.DiffIDs()
+	fmt.Println(len(app.Layers), "layers; the base's reused:", app.Layers[0].Digest == bl.Digest, "; diffIDs:", len(ids))
+	// Output: 2 layers; the base's reused: true ; diffIDs: 2
 }

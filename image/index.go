@@ -3,6 +3,7 @@ package image
 import (
 	"context"
 	"fmt"
+	"io"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/layout"
@@ -85,4 +86,56 @@ func WriteIndex(ctx context.Context, l *layout.Layout, f core.Format, members []
 	}
 	top := layout.Document{Descriptor: core.DescriptorFromBytes(f.Describe().IndexMediaType, raw), Bytes: raw}
 	return l.WriteDocuments(ctx, top, docs, opts)
+}
+
+// Members reads the index the source's reference names and returns its
+// images as members, their manifests as stored and their platforms as
+// the index lists them, so that [Replace] can add or replace one
+// platform's image and [WriteIndex] write the result (into the layout
+// the source reads, where their blobs are). A reference that names a
+// single manifest is an error wrapping core.ErrNotIndex.
+func Members(ctx context.Context, src transport.Source, reg *core.Registry) ([]Member, error) {
+	if reg == nil {
+		reg = core.Default
+	}
+	imgs, err := src.Resolve(ctx)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := fetchDocument(ctx, src, imgs[0].Descriptor)
+	if err != nil {
+		return nil, err
+	}
+	ix, _, err := reg.DecodeIndex(ctx, raw)
+	if err != nil {
+		return nil, fmt.Errorf("image: %s: %w", src.Reference(), err)
+	}
+	var out []Member
+	for i, d := range ix.Manifests {
+		if d.Platform == nil {
+			return nil, fmt.Errorf("image: %s: manifests[%d] has no platform", src.Reference(), i)
+		}
+		b, err := fetchDocument(ctx, src, d)
+		if err != nil {
+			return nil, err
+		}
+		md := d
+		md.Platform, md.Annotations = nil, nil
+		out = append(out, Member{Descriptor: md, Bytes: b, Platform: *d.Platform})
+	}
+	return out, nil
+}
+
+// fetchDocument reads a manifest or index, verified, within
+// core.DefaultMaxDocumentSize.
+func fetchDocument(ctx context.Context, src transport.Source, d core.Descriptor) ([]byte, error) {
+	if d.Size > core.DefaultMaxDocumentSize {
+		return nil, fmt.Errorf("image: %s: %w: %d bytes", d.Digest, core.ErrTooLarge, d.Size)
+	}
+	rc, err := src.Fetch(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, d.Size+1))
 }

@@ -325,17 +325,13 @@ func (v *verifier) checkLayer(ctx context.Context, b blobCheck, name string, com
 		return withRef(err, b.ref)
 	}
 	defer f.Close()
-	algs := []digest.Algorithm{core.AlgorithmOf(d.Digest)}
-	if algs[0] != core.SHA256 {
-		algs = append(algs, core.SHA256)
-	}
-	eng := &digesters.Engine{Algorithms: v.l.algs, CheckTar: true}
+	eng := &digesters.Engine{Algorithms: v.l.algs}
 	if v.progress != nil {
 		eng.Progress = v.advance
 	}
-	c, plain, err := eng.DigestLayerAs(ctx, f, comp, algs...)
+	ids, err := eng.CheckLayer(ctx, f, d, comp)
 	switch {
-	case err != nil && ctx.Err() == nil:
+	case err != nil && ctx.Err() == nil && !errors.Is(err, core.ErrSizeMismatch) && !errors.Is(err, core.ErrDigestMismatch):
 		// Not a layer of its kind: if it is not the blob either, that
 		// is what to say.
 		if r, oerr := v.l.blobs.openFile(ctx, name, d); oerr == nil {
@@ -348,13 +344,9 @@ func (v *verifier) checkLayer(ctx context.Context, b blobCheck, name string, com
 		return blobErr(name, d.Digest, b.ref, err)
 	case err != nil:
 		return blobErr(name, d.Digest, b.ref, err)
-	case c.Size != d.Size:
-		return blobErr(name, d.Digest, b.ref, &core.SizeMismatchError{Want: d.Size, Got: c.Size})
-	case c.Digests[0] != d.Digest:
-		return blobErr(name, d.Digest, b.ref, &core.DigestMismatchError{Want: d.Digest, Got: c.Digests[0]})
 	}
 	v.diffMu.Lock()
-	v.diffIDs[d.Digest] = plain.Digests
+	v.diffIDs[d.Digest] = ids
 	v.diffMu.Unlock()
 	return nil
 }
@@ -371,23 +363,11 @@ func (v *verifier) checkDiffIDs(ctx context.Context) {
 		if err != nil {
 			continue
 		}
-		want, err := core.ConfigDiffIDs(config)
-		if err != nil {
-			v.problem("", img.config.Digest, "config of "+img.what, err)
-			continue
-		}
-		got := make([]digest.Digest, len(img.layers))
+		ids := make([][]digest.Digest, len(img.layers))
 		for i, l := range img.layers {
-			for _, id := range v.diffIDs[l.Digest] {
-				if i < len(want) && core.AlgorithmOf(id) == core.AlgorithmOf(want[i]) {
-					got[i] = id
-				}
-			}
-			if got[i] == "" && i < len(want) {
-				got[i] = want[i] // unknown: not a tar layer, or unreadable
-			}
+			ids[i] = v.diffIDs[l.Digest]
 		}
-		if err := core.CheckConfigDiffIDs(config, got); err != nil {
+		if err := core.CheckDiffIDsOf(config, ids); err != nil {
 			v.problem("", img.config.Digest, "config of "+img.what, err)
 		}
 	}

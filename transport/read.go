@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/digesters"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -108,6 +109,12 @@ type VerifyOptions struct {
 	// bytes checked so far and the total size of the blobs to check. It
 	// is never called concurrently.
 	Progress func(done, total int64)
+	// Layers also checks each image's layers as layers, in the read
+	// that hashes them, as layout.VerifyOptions.Layers does: a tar
+	// layer must decompress to a tar archive (digesters.ErrNotTar), and
+	// an image config's rootfs.diff_ids must name the layers'
+	// uncompressed streams (core.ErrDiffIDMismatch).
+	Layers bool
 }
 
 // Verify checks every image a source holds: every manifest and index
@@ -126,11 +133,12 @@ func Verify(ctx context.Context, src Source, opts *VerifyOptions) error {
 	if err != nil {
 		return errors.Join(err)
 	}
-	v := &verifier{c: c, seen: map[digest.Digest]bool{}}
+	v := &verifier{c: c, seen: map[digest.Digest]bool{}, layers: o.Layers, diffIDs: map[digest.Digest][]digest.Digest{}}
 	for i, img := range imgs {
 		v.document(ctx, img.Descriptor, fmt.Sprintf("image %d (%s)", i, img), 0)
 	}
 	v.checkBlobs(ctx, o)
+	v.checkDiffIDs(ctx)
 	if err := ctx.Err(); err != nil {
 		v.problems = append(v.problems, err)
 	}
@@ -148,6 +156,19 @@ type verifier struct {
 	documentsOnly bool
 	configs       []configRef
 	documents     []blobRef
+
+	// With layers, images are checked against the diffIDs the layers'
+	// reads gave (diffIDs, by layer digest, under diffMu).
+	layers  bool
+	images  []imageCheck
+	diffMu  sync.Mutex
+	diffIDs map[digest.Digest][]digest.Digest
+}
+
+type imageCheck struct {
+	config core.Descriptor
+	layers []core.Descriptor
+	what   string
 }
 
 type blobRef struct {
@@ -209,6 +230,72 @@ func (v *verifier) document(ctx context.Context, d core.Descriptor, ref string, 
 	for i, l := range n.manifest.Layers {
 		v.blobs = append(v.blobs, blobRef{l, fmt.Sprintf("layers[%d] of %s", i, what)})
 	}
+	if v.layers && isImageConfig(n.manifest.Config.MediaType) {
+		v.images = append(v.images, imageCheck{n.manifest.Config, n.manifest.Layers, what})
+	}
+}
+
+// isImageConfig says whether a config media type is an image config
+// (OCI's or Docker's), whose rootfs lists the layers' diffIDs.
+func isImageConfig(mt string) bool {
+	return mt == "application/vnd.oci.image.config.v1+json" || mt == "application/vnd.docker.container.image.v1+json"
+}
+
+// checkLayer reads a tar layer once, verified: its stream must be a tar
+// archive; its diffIDs (in sha256 and the layer's algorithm) are kept.
+func (v *verifier) checkLayer(ctx context.Context, b blobRef, comp core.Compression, report func(int64)) error {
+	rc, err := v.c.src.Fetch(ctx, b.d)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	eng := &digesters.Engine{Algorithms: v.c.algs, Progress: report}
+	ids, err := eng.CheckLayer(ctx, rc, b.d, comp)
+	if err != nil {
+		if errors.Is(err, core.ErrSizeMismatch) || errors.Is(err, core.ErrDigestMismatch) || ctx.Err() != nil {
+			return err
+		}
+		// Not a layer of its kind: if it is not the blob either, say that.
+		if rc2, ferr := v.c.src.Fetch(ctx, b.d); ferr == nil {
+			_, cerr := io.Copy(io.Discard, rc2)
+			rc2.Close()
+			if cerr != nil {
+				return cerr
+			}
+		}
+		return err
+	}
+	v.diffMu.Lock()
+	v.diffIDs[b.d.Digest] = ids
+	v.diffMu.Unlock()
+	return nil
+}
+
+// checkDiffIDs checks every image's config rootfs.diff_ids against the
+// diffIDs its layers' reads gave; what could not be read is reported
+// already.
+func (v *verifier) checkDiffIDs(ctx context.Context) {
+	for _, img := range v.images {
+		if ctx.Err() != nil {
+			return
+		}
+		rc, err := v.c.src.Fetch(ctx, img.config)
+		if err != nil {
+			continue
+		}
+		config, err := readDocument(v.c.algs, rc, img.config, v.c.o.MaxDocumentSize)
+		rc.Close()
+		if err != nil {
+			continue
+		}
+		ids := make([][]digest.Digest, len(img.layers))
+		for i, l := range img.layers {
+			ids[i] = v.diffIDs[l.Digest]
+		}
+		if err := core.CheckDiffIDsOf(config, ids); err != nil {
+			v.problem(img.config.Digest, "config of "+img.what, err)
+		}
+	}
 }
 
 func (v *verifier) checkBlobs(ctx context.Context, o VerifyOptions) {
@@ -245,6 +332,12 @@ func (v *verifier) checkBlobs(ctx context.Context, o VerifyOptions) {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			if comp, err := core.LayerCompression(b.d.MediaType); err == nil && v.layers {
+				if err := v.checkLayer(ctx, b, comp, report); err != nil && !(errors.Is(err, core.ErrNotFound) && len(b.d.URLs) > 0) {
+					errs[i] = &RefError{Digest: b.d.Digest, Ref: b.ref, Err: err}
+				}
+				return
+			}
 			rc, err := v.c.src.Fetch(ctx, b.d)
 			if err != nil {
 				if !(errors.Is(err, core.ErrNotFound) && len(b.d.URLs) > 0) {

@@ -57,6 +57,13 @@ func TestLayersAreChecked(t *testing.T) {
 		t.Errorf("umoci unpack of the mismatched image: %v; want a diffid mismatch", err)
 	}
 	fails(t, 1, []string{"diff_ids", "1 problem"}, "verify", bad)
+	// The same in an archive, which verify reads through its transport.
+	archive := filepath.Join(dir, "bad.tar")
+	ok(t, "copy", "oci:"+bad+":latest", "oci-archive:"+archive)
+	fails(t, 1, []string{"diff_ids", "1 problem"}, "verify", "oci-archive:"+archive)
+	goodArchive := filepath.Join(dir, "good.tar")
+	ok(t, "copy", "oci:"+filepath.Join(dir, "good")+":latest", "oci-archive:"+goodArchive)
+	ok(t, "verify", "oci-archive:"+goodArchive)
 	ok(t, "verify", filepath.Join(dir, "good"))
 	if err := umociUnpack(filepath.Join(dir, "good")+":latest", filepath.Join(t.TempDir(), "bundle")); err != nil {
 		t.Errorf("umoci unpack of the good image: %v", err)

@@ -189,6 +189,8 @@ command failed, 2 when the command line is wrong, 130 when interrupted.`,
 
 	root.AddCommand(
 		a.packCommand(),
+		a.mutateCommand(),
+		a.indexCommand(),
 		a.inspectCommand(),
 		a.convertCommand(),
 		a.copyCommand(),

@@ -15,17 +15,16 @@ import (
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats"
 	"github.com/concil-go/ocispec/layout"
-	"github.com/concil-go/ocispec/transport"
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
 
 type inspectOptions struct {
 	json     bool
-	raw      bool
-	config   bool
 	tag      string
 	platform string
+	raw      bool
+	config   bool
 }
 
 func (a *app) inspectCommand() *cobra.Command {
@@ -55,10 +54,10 @@ verified against their digests.`,
 	f := cmd.Flags()
 	a.addRegistryFlags(f)
 	f.BoolVar(&o.json, "json", false, "print one line of JSON")
-	f.BoolVar(&o.raw, "raw", false, "print the manifest's bytes as stored")
-	f.BoolVar(&o.config, "config", false, "print the image config's bytes as stored")
 	f.StringVar(&o.tag, "tag", "", "the image of `TAG` in an OCI layout")
 	f.StringVar(&o.platform, "platform", "", "the manifest for `OS/ARCH[/VARIANT]` in an index (default: this machine's)")
+	f.BoolVar(&o.raw, "raw", false, "print the manifest's stored bytes, exactly")
+	f.BoolVar(&o.config, "config", false, "print the config's stored bytes; with --json, its parsed view (Entrypoint, Cmd, Env, Labels, history)")
 	return cmd
 }
 
@@ -174,7 +173,7 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 		return err
 	}
 	if o.raw || o.config {
-		return a.inspectBytes(o, src, platform)
+		return a.inspectStored(o, src, platform)
 	}
 	var r *inspectResult
 	if src.ref != nil {
@@ -199,43 +198,6 @@ func (a *app) inspect(o *inspectOptions, arg string) error {
 		return a.result(r)
 	}
 	return writeInspect(a.stdout, r)
-}
-
-// inspectBytes is inspect --raw or --config: the manifest's bytes, or
-// its config's, verified, to standard output.
-func (a *app) inspectBytes(o *inspectOptions, src source, platform *core.Platform) error {
-	switch {
-	case o.raw && o.config:
-		return usagef("--raw prints the manifest and --config its config; give one of them")
-	case o.json:
-		return usagef("--json describes the image; --raw and --config print its bytes")
-	case src.isFile:
-		return usagef("%s is a document file: its bytes are the file's", src.arg)
-	}
-	if o.tag != "" {
-		if src.ref != nil {
-			return usagef("--tag applies to a layout folder; name the image in the reference")
-		}
-		src.sel.Tag = o.tag
-	}
-	s, err := a.openSource(src)
-	if err != nil {
-		return err
-	}
-	defer s.Close()
-	m, err := transport.ReadManifest(a.ctx, s, platform, &transport.CopyOptions{Registry: a.registry()})
-	if err != nil {
-		return err
-	}
-	out := m.Bytes
-	if o.config {
-		if m.Config == nil {
-			return fmt.Errorf("%w: the config %s is %d bytes, over the limit of %d", core.ErrTooLarge, m.Manifest.Config.Digest, m.Manifest.Config.Size, core.DefaultMaxDocumentSize)
-		}
-		out = m.Config
-	}
-	_, err = a.stdout.Write(out)
-	return err
 }
 
 func (a *app) inspectFile(path string) (*inspectResult, error) {

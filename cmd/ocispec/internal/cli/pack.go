@@ -19,8 +19,10 @@ import (
 	"github.com/concil-go/ocispec/digesters"
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/formats/oci"
+	"github.com/concil-go/ocispec/image"
 	"github.com/concil-go/ocispec/layer"
 	"github.com/concil-go/ocispec/layout"
+	"github.com/concil-go/ocispec/transport"
 	digest "github.com/opencontainers/go-digest"
 	v1 "github.com/opencontainers/image-spec/specs-go/v1"
 )
@@ -38,6 +40,9 @@ type packOptions struct {
 	layers      []string
 	annotations []string
 	tag         string
+	base        string
+	preserve    bool
+	cfg         *configFlags
 }
 
 func (a *app) packCommand() *cobra.Command {
@@ -85,6 +90,9 @@ Prints the manifest's descriptor as one line of JSON.`,
 	f.StringArrayVar(&o.layers, "layer", nil, "add a layer: `KIND=PATH`, a folder (kinds tar, tar+gzip, tar+zstd) or a file used as it is (repeatable)")
 	f.StringArrayVar(&o.annotations, "annotation", nil, "add a manifest annotation `KEY=VALUE` (repeatable)")
 	f.StringVar(&o.tag, "tag", "", "`TAG` of the image in an OCI layout (default \""+DefaultTag+"\")")
+	f.StringVar(&o.base, "base", "", "put the layers on the base `IMAGE` (a layout folder, oci:PATH[:TAG], dir:PATH or an archive); its blobs are reused as they are")
+	f.BoolVar(&o.preserve, "preserve", false, "keep the folders' modes, owners, times, extended attributes, hard links and (as root) devices, instead of normalising them")
+	o.cfg = addConfigFlags(f)
 	return cmd
 }
 
@@ -142,9 +150,32 @@ func (a *app) pack(o *packOptions, args []string) error {
 	if err != nil {
 		return err
 	}
+	if err := o.cfg.check(); err != nil {
+		return err
+	}
+	if o.base != "" && o.config != "" {
+		return usagef("--base and --config: the config is the base's, changed by the config flags; give one of them")
+	}
 	f, err := a.format(o.format)
 	if err != nil {
 		return err
+	}
+	var base *image.Image
+	if o.base != "" {
+		var src transport.Source
+		base, src, _, err = a.openBase(o.base, nil)
+		if err != nil {
+			return fmt.Errorf("--base: %w", err)
+		}
+		defer src.Close()
+		if !o.cfg.fs.Changed("format") {
+			f = base.Format
+		}
+	}
+	if o.preserve {
+		for _, s := range req.specs {
+			s.mode = layer.Preserve
+		}
 	}
 	alg, err := algorithmFlag(o.algorithm)
 	if err != nil {
@@ -182,15 +213,25 @@ func (a *app) pack(o *packOptions, args []string) error {
 			return fmt.Errorf("--config %s: %w", o.config, err)
 		}
 	}
-	img, err := assemble(layers, configData, req.annotations, alg, mtime)
-	if err != nil {
-		return err
+	if base == nil && o.cfg.any() {
+		if configData, err = a.editConfig(configData, layers, mtime, o.cfg); err != nil {
+			return err
+		}
 	}
+	var desc core.Descriptor
 	wo := &layout.WriteOptions{Encoding: req.encoding, Tag: req.tag, ManifestAlgorithm: alg}
-	if dst.kind == layout.OCI {
-		wo.Platform = &img.platform
+	if base != nil {
+		desc, err = a.writeOnBase(dst, base, layers, req.annotations, mtime, o.cfg, wo)
+	} else {
+		var img *packedImage
+		if img, err = assemble(layers, configData, req.annotations, alg, mtime); err != nil {
+			return err
+		}
+		if dst.kind == layout.OCI {
+			wo.Platform = &img.platform
+		}
+		desc, err = a.writeImage(dst, f, img, wo)
 	}
-	desc, err := a.writeImage(dst, f, img, wo)
 	if err != nil {
 		return err
 	}
@@ -657,4 +698,62 @@ func checkConfigLayers(config []byte, layers []builtLayer) error {
 		ids[i] = l.diffID
 	}
 	return core.CheckConfigDiffIDs(config, ids)
+}
+
+// editConfig applies the config flags to the config pack makes (or the
+// one --config gives).
+func (a *app) editConfig(configData []byte, layers []builtLayer, mtime time.Time, flags *configFlags) ([]byte, error) {
+	var err error
+	if configData == nil {
+		if configData, err = makeConfig(layers, core.CurrentPlatform(), mtime); err != nil {
+			return nil, err
+		}
+	}
+	cfg, err := image.ParseConfig(configData)
+	if err != nil {
+		return nil, err
+	}
+	if err := flags.apply(cfg); err != nil {
+		return nil, err
+	}
+	return cfg.Bytes()
+}
+
+// writeOnBase writes the layers on top of the base image: the layers
+// pack wrote are moved into the output, the base's blobs are reused
+// (not read when the output holds them; copied once, verified, when
+// not), the config is the base's with the new diffIDs, a history entry
+// per layer and the config flags.
+func (a *app) writeOnBase(dst *output, base *image.Image, layers []builtLayer, annotations map[string]string, mtime time.Time, flags *configFlags, wo *layout.WriteOptions) (core.Descriptor, error) {
+	l, err := layout.Create(dst.dir, dst.kind, layout.WithRegistry(a.registry()))
+	if err != nil {
+		return core.Descriptor{}, err
+	}
+	defer l.Close()
+	for _, b := range layers {
+		src := b.source
+		if b.file != nil {
+			if _, err := l.PutBlobFile(a.ctx, b.desc, b.file, &layout.FileOptions{Verified: true}); err != nil {
+				return core.Descriptor{}, err
+			}
+			src = nil
+		}
+		if err := base.AppendLayer(b.desc, b.diffID, src, packHistory(mtime)); err != nil {
+			return core.Descriptor{}, err
+		}
+	}
+	if err := flags.apply(base.Config); err != nil {
+		return core.Descriptor{}, err
+	}
+	for k, v := range annotations {
+		base.Annotations[k] = v
+	}
+	desc, err := base.Write(a.ctx, l, wo)
+	if err != nil {
+		return core.Descriptor{}, err
+	}
+	if err := l.Close(); err != nil {
+		return core.Descriptor{}, err
+	}
+	return desc, dst.commit(a.ctx, a.registry())
 }

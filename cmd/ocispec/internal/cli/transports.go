@@ -154,7 +154,7 @@ func (a *app) verifyTransport(s source, progress func(done, total int64)) error 
 		return err
 	}
 	defer src.Close()
-	return transport.Verify(a.ctx, src, &transport.VerifyOptions{Registry: a.registry(), Progress: progress})
+	return transport.Verify(a.ctx, src, &transport.VerifyOptions{Registry: a.registry(), Progress: progress, Layers: true})
 }
 
 // archiveOutput is an output that is an archive: the image is written

@@ -3,7 +3,6 @@ package unpack
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"hash"
@@ -81,18 +80,16 @@ func readImage(ctx context.Context, src transport.Source, o Options) (*image, er
 		return nil, err
 	}
 	img := &image{m: m}
-	var cfg struct {
-		RootFS struct {
-			DiffIDs []digest.Digest `json:"diff_ids"`
-		} `json:"rootfs"`
-	}
 	// A config that names no diffIDs (an artifact's, a config too large
 	// to read) leaves the layers checked by their digests alone.
-	if m.Config != nil && json.Unmarshal(m.Config, &cfg) == nil && len(cfg.RootFS.DiffIDs) > 0 {
-		if len(cfg.RootFS.DiffIDs) != len(m.Manifest.Layers) {
-			return nil, fmt.Errorf("%w: the config lists %d diffIDs for %d layers", ErrDiffID, len(cfg.RootFS.DiffIDs), len(m.Manifest.Layers))
+	if m.Config == nil {
+		return img, nil
+	}
+	if ids, err := core.ConfigDiffIDs(m.Config); err == nil && len(ids) > 0 {
+		if len(ids) != len(m.Manifest.Layers) {
+			return nil, fmt.Errorf("%w: the config lists %d diffIDs for %d layers", ErrDiffID, len(ids), len(m.Manifest.Layers))
 		}
-		img.diffIDs = cfg.RootFS.DiffIDs
+		img.diffIDs = ids
 	}
 	return img, nil
 }

@@ -113,6 +113,22 @@ func TestReferrersFallback(t *testing.T) {
 	if err != nil || len(refs) != 1 || refs[0].Descriptor.Digest != sd.Digest {
 		t.Errorf("referrers of the pulled image = %v, %v; want %s", refs, err, sd.Digest)
 	}
+	// Pushed back with its referrers to another repository: the tag names
+	// the image, the signature goes by digest, listed as a referrer.
+	if _, err := copyRefs(t, dock, "oci:"+local+":v1", base+"2:v1", &transport.CopyOptions{Referrers: true}); err != nil {
+		t.Fatalf("push with Referrers: %v", err)
+	}
+	ref2, _ := dock.Parse(base + "2")
+	got, err = ref2.(orasbridge.DockerReference).Referrers(ctx, md, "")
+	if err != nil || len(got) != 1 || got[0].Digest != sd.Digest {
+		t.Errorf("referrers pushed along = %v, %v; want %s", got, err, sd.Digest)
+	}
+	if b := registryManifest(t, plainReg, "referred2", "v1"); core.DescriptorFromBytes(md.MediaType, b).Digest != md.Digest {
+		t.Errorf("referred2:v1 is not the image: %s", b)
+	}
+	if tags, err := ref2.(orasbridge.DockerReference).Tags(ctx); err != nil || strings.Contains(strings.Join(tags, " "), "latest") {
+		t.Errorf("tags after a push with referrers = %v, %v; want no latest", tags, err)
+	}
 
 	sub := core.Descriptor{MediaType: oci.MediaTypeManifest, Size: 1234, Digest: digest.Digest("sha512:" + strings.Repeat("ab", 64))}
 	sig512, sd512 := referrer(t, sub, 12)

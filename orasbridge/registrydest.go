@@ -132,12 +132,16 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 		if err != nil {
 			return nil, err
 		}
+		out[i] = transport.Image{Descriptor: img.Descriptor, Referrer: img.Referrer}
+		if tag == "" {
+			continue
+		}
 		if ok {
 			tags[h.d.Digest] = append(tags[h.d.Digest], tag)
 		} else if err := d.repo.Tag(ctx, img.Descriptor.OCI(), tag); err != nil {
 			return nil, d.ref.wrap("tag "+tag, err)
 		}
-		out[i] = transport.Image{Descriptor: img.Descriptor, Names: []string{tag}}
+		out[i].Names = []string{tag}
 	}
 	for _, dg := range d.order {
 		h := d.held[dg]
@@ -185,7 +189,10 @@ func (d *registryDest) pushDoc(ctx context.Context, h heldDoc, reference string)
 
 // tagFor is the tag an image is pushed as.
 func (d *registryDest) tagFor(img transport.Image) (string, error) {
-	if d.ref.Tag != "" {
+	if img.Referrer && len(img.Names) == 0 {
+		return "", nil // pushed by digest
+	}
+	if d.ref.Tag != "" && !img.Referrer {
 		return d.ref.Tag, nil
 	}
 	if len(img.Names) > 0 {

@@ -274,7 +274,7 @@ func (c *copier) addReferrers(ctx context.Context, roots []*node, commit []Image
 				return nil, nil, fmt.Errorf("transport: %s: referrer %s of %s: %w", c.src.Reference(), r.Descriptor.Digest, d.Digest, err)
 			}
 			roots = append(roots, n)
-			commit = append(commit, Image{Descriptor: core.Descriptor{Platform: r.Descriptor.Platform}, Names: r.Names})
+			commit = append(commit, Image{Descriptor: core.Descriptor{Platform: r.Descriptor.Platform}, Names: r.Names, Referrer: true})
 			c.res.Referrers++
 			walk(n) // its own referrers, and those of what it lists
 		}

@@ -89,6 +89,11 @@ type Image struct {
 	// in an OCI layout or oci-archive ("v1"), a NAME:TAG reference in a
 	// docker-archive ("example.com/app:v1"); empty when untagged.
 	Names []string
+	// Referrer is set on the images Copy commits because they refer to
+	// another (CopyOptions.Referrers): a destination names them by their
+	// Names only, never by its reference's tag or a default name, and
+	// stores them untagged when they have none.
+	Referrer bool
 }
 
 // String describes the image: NAME@DIGEST (PLATFORM).

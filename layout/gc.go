@@ -63,6 +63,9 @@ type GCResult struct {
 // during GC waits for it (blobs this Layout put itself and has not yet
 // committed are not protected from its own GC). A dir: layout holds one
 // image and its writes remove what it no longer uses: GC refuses it.
+// gcBeforeSweep, set by tests, runs between GC's mark and its sweep.
+var gcBeforeSweep func()
+
 func (l *Layout) GC(ctx context.Context, opts *GCOptions) (GCResult, error) {
 	if opts == nil {
 		opts = &GCOptions{}
@@ -108,6 +111,9 @@ func (l *Layout) GC(ctx context.Context, opts *GCOptions) (GCResult, error) {
 		return res, err
 	}
 	res.DocumentsRead = m.reads
+	if gcBeforeSweep != nil {
+		gcBeforeSweep()
+	}
 	for _, b := range stored {
 		if m.kept[b.d] {
 			res.Kept++

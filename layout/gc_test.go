@@ -286,3 +286,31 @@ func TestGCRefusals(t *testing.T) {
 		t.Errorf("GC with a damaged manifest removed %d blobs", len(before)-len(got))
 	}
 }
+
+// TestGCBlobVanishes: a garbage blob removed by someone else between
+// GC's mark and its sweep is no error: GC frees the others, does not
+// count it, and the layout verifies.
+func TestGCBlobVanishes(t *testing.T) {
+	ctx := context.Background()
+	dir, l, _ := retagged(t)
+	dry, err := l.GC(ctx, &layout.GCOptions{DryRun: true})
+	if err != nil || len(dry.Removed) == 0 {
+		t.Fatalf("dry run: %v, %d to free", err, len(dry.Removed))
+	}
+	gone := dry.Removed[0]
+	defer layout.SetGCBeforeSweep(func() {
+		if err := os.Remove(filepath.Join(dir, "blobs", gone.Algorithm().String(), gone.Encoded())); err != nil {
+			t.Errorf("removing %s: %v", gone, err)
+		}
+	})()
+	res, err := l.GC(ctx, nil)
+	if err != nil {
+		t.Fatalf("GC with a blob gone meanwhile = %v", err)
+	}
+	if len(res.Removed) != len(dry.Removed)-1 || slices.ContainsFunc(res.Removed, func(d digest.Digest) bool { return d == gone }) {
+		t.Errorf("GC removed %v, want the %d others than %s", res.Removed, len(dry.Removed)-1, gone)
+	}
+	if err := layout.Verify(ctx, dir); err != nil {
+		t.Errorf("Verify after GC = %v", err)
+	}
+}

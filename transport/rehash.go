@@ -32,11 +32,24 @@ import (
 var cosignTag = regexp.MustCompile(`^([a-z0-9]+)-([a-f0-9]+)\.(sig|att|sbom)$`)
 
 // checkReferrers refuses to rewrite images that have referrers in the
-// source (signatures, attestations: they name the old digests): a
-// top-level manifest whose subject is one of the documents copied, or a
-// cosign tag naming one.
+// source (signatures, attestations: they name the old digests): those
+// a ReferrerLister source lists for one of the documents copied; of
+// another source, a top-level manifest whose subject is one of them, or
+// a cosign tag naming one.
 func (c *copier) checkReferrers(ctx context.Context) error {
 	if c.o.IgnoreReferrers {
+		return nil
+	}
+	if rl, ok := c.src.(ReferrerLister); ok {
+		for _, n := range c.visited {
+			refs, err := rl.Referrers(ctx, n.desc)
+			if err != nil {
+				return fmt.Errorf("transport: %s: referrers of %s: %w", c.src.Reference(), n.desc.Digest, err)
+			}
+			if len(refs) > 0 {
+				return fmt.Errorf("%w: %s: %s (%s) refers to %s", ErrReferrers, c.src.Reference(), refs[0].Descriptor.Digest, refs[0], n.desc.Digest)
+			}
+		}
 		return nil
 	}
 	imgs, err := c.src.Images(ctx)

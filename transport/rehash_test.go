@@ -170,6 +170,14 @@ func TestCopyAlgorithmRefusals(t *testing.T) {
 	if _, err := os.Stat(dst); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("a refused copy left %s: %v", dst, err)
 	}
+	// An archive lists no referrers: its top-level manifests are read for
+	// a subject.
+	archive := filepath.Join(t.TempDir(), "signed.tar")
+	copyRefs(t, "oci-archive:"+archive, "oci:"+src, &transport.CopyOptions{All: true})
+	_, err = tryCopy("oci:"+dst+":multi", "oci-archive:"+archive+":multi", &transport.CopyOptions{All: true, Algorithm: digest.SHA512})
+	if !errors.Is(err, transport.ErrReferrers) || !strings.Contains(err.Error(), string(top.Descriptor.Digest)) {
+		t.Errorf("Copy of a signed image from an archive to sha512 = %v, want ErrReferrers naming it", err)
+	}
 	if _, err := tryCopy("oci:"+dst+":multi", "oci:"+src+":multi", &transport.CopyOptions{All: true, Algorithm: digest.SHA512, IgnoreReferrers: true}); err != nil {
 		t.Errorf("Copy with IgnoreReferrers = %v", err)
 	}

@@ -17,6 +17,8 @@ import (
 	"github.com/concil-go/ocispec/cmd/ocispec/internal/progress"
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
+	"github.com/concil-go/ocispec/formats/docker"
+	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/image"
 	"github.com/concil-go/ocispec/layer"
 	"github.com/concil-go/ocispec/layout"
@@ -202,7 +204,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	if configData != nil {
+	if configData != nil && isImageConfigType(f.Describe().Table.MediaType(core.KindConfig)) {
 		if err := checkConfigLayers(configData, layers); err != nil {
 			return fmt.Errorf("--config %s: %w", o.config, err)
 		}
@@ -732,4 +734,11 @@ func (a *app) writeOnBase(dst *output, base *image.Image, layers []builtLayer, a
 		return core.Descriptor{}, err
 	}
 	return desc, dst.commit(a.ctx, a.registry())
+}
+
+// isImageConfigType says whether a config media type is an image config
+// (OCI's or Docker's), whose rootfs lists the layers' diffIDs; an
+// artifact's config (a Helm chart's) is not.
+func isImageConfigType(mt string) bool {
+	return mt == oci.MediaTypeConfig || mt == docker.MediaTypeConfig
 }

@@ -227,3 +227,41 @@ func TestIndex(t *testing.T) {
 	}
 	ok(t, "verify", multi)
 }
+
+// TestPackPreserve: --preserve keeps modes that the reproducible mode
+// normalises; GNU tar lists them.
+func TestPackPreserve(t *testing.T) {
+	t.Parallel()
+	gnuTar := need(t, "tar")
+	dir := t.TempDir()
+	src := filepath.Join(dir, "src")
+	writeFile(t, filepath.Join(src, "secret"), "s\n")
+	if err := os.Chmod(filepath.Join(src, "secret"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		flags []string
+		want  string
+	}{
+		{nil, "-rw-r--r--"},
+		{[]string{"--preserve"}, "-rw-------"},
+	} {
+		out := filepath.Join(dir, "out"+strings.Join(tt.flags, ""))
+		pack(t, append(tt.flags, src, out)...)
+		in := inspect(t, out)
+		blob := filepath.Join(out, "blobs", "sha256", strings.TrimPrefix(in.Layers[0].Digest, "sha256:"))
+		b, err := exec.Command(gnuTar, "-tvzf", blob).Output()
+		if err != nil {
+			t.Fatalf("tar -tvzf: %v", err)
+		}
+		var line string
+		for _, l := range strings.Split(string(b), "\n") {
+			if strings.HasSuffix(l, " secret") {
+				line = l
+			}
+		}
+		if !strings.HasPrefix(line, tt.want) {
+			t.Errorf("pack %v: tar lists %q, want mode %s", tt.flags, line, tt.want)
+		}
+	}
+}

@@ -208,7 +208,7 @@ func (a *app) pack(o *packOptions, args []string) error {
 	if err != nil {
 		return err
 	}
-	if configData != nil {
+	if configData != nil && isImageConfigType(f.Describe().Table.MediaType(core.KindConfig)) {
 		if err := checkConfigLayers(configData, layers); err != nil {
 			return fmt.Errorf("--config %s: %w", o.config, err)
 		}
@@ -756,4 +756,11 @@ func (a *app) writeOnBase(dst *output, base *image.Image, layers []builtLayer, a
 		return core.Descriptor{}, err
 	}
 	return desc, dst.commit(a.ctx, a.registry())
+}
+
+// isImageConfigType says whether a config media type is an image config
+// (OCI's or Docker's), whose rootfs lists the layers' diffIDs; an
+// artifact's config (a Helm chart's) is not.
+func isImageConfigType(mt string) bool {
+	return mt == oci.MediaTypeConfig || mt == docker.MediaTypeConfig
 }

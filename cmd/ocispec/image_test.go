@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -264,4 +265,62 @@ func TestPackPreserve(t *testing.T) {
 			t.Errorf("pack %v: tar lists %q, want mode %s", tt.flags, line, tt.want)
 		}
 	}
+}
+
+// TestMutateConcurrent: mutate processes changing one layout at the
+// same moment (and a pack writing into it) all succeed, each tag names
+// the image its command printed, and the layout verifies: writers wait
+// for the layout's lock, and none loses another's tag.
+func TestMutateConcurrent(t *testing.T) {
+	t.Parallel()
+	lay := filepath.Join(t.TempDir(), "images")
+	pack(t, exampleDir(), lay)
+	const n = 6
+	type out struct {
+		tag  string
+		line imageLine
+		err  error
+		res  result
+	}
+	results := make(chan out, n+1)
+	for i := range n {
+		go func() {
+			tag := fmt.Sprintf("m%d", i)
+			r := run(t, "mutate", "--label", fmt.Sprintf("n=%d", i), "--tag", tag, "oci:"+lay+":latest")
+			o := out{tag: tag, res: r}
+			if r.code == 0 {
+				o.err = json.Unmarshal([]byte(lastLine(r.stdout)), &o.line)
+			}
+			results <- o
+		}()
+	}
+	go func() {
+		r := run(t, "pack", "--tag", "packed", exampleDir(), lay)
+		o := out{tag: "packed", res: r}
+		if r.code == 0 {
+			o.err = json.Unmarshal([]byte(lastLine(r.stdout)), &o.line)
+		}
+		results <- o
+	}()
+	want := map[string]string{}
+	for range n + 1 {
+		o := <-results
+		if o.res.code != 0 || o.err != nil {
+			t.Errorf("%s: exit %d, %v\n%s", o.tag, o.res.code, o.err, o.res.stderr)
+			continue
+		}
+		want[o.tag] = o.line.Digest
+	}
+	for tag, d := range want {
+		if got := inspect(t, "oci:"+lay+":"+tag).Digest; got != d {
+			t.Errorf("tag %s names %s, its command printed %s", tag, got, d)
+		}
+	}
+	ok(t, "verify", lay)
+}
+
+// lastLine is the last line of s that is not empty.
+func lastLine(s string) string {
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	return lines[len(lines)-1]
 }

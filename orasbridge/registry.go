@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/layout"
 	"github.com/concil-go/ocispec/transport"
 	digest "github.com/opencontainers/go-digest"
 	"oras.land/oras-go/v2/errdef"
@@ -104,11 +105,12 @@ func (t *DockerTransport) Parse(s string) (transport.Reference, error) {
 }
 
 // The grammar of distribution's references: a repository's path
-// components, a tag, a digest.
+// components and a digest (tags are layout.ValidateRegistryTag's),
+// compiled on first use so that a command that reads no docker://
+// reference does not pay for them at start-up.
 var (
-	tagRe       = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	digestRe    = regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`)
-	componentRe = regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`)
+	digestRe    = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$`) })
+	componentRe = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$`) })
 )
 
 // ParseReference reads what follows "docker:": //HOST[:PORT]/REPO, then
@@ -127,7 +129,7 @@ func (t *DockerTransport) ParseReference(rest string) (transport.Reference, erro
 	}
 	ref := DockerReference{t: t}
 	if name, dg, ok := strings.Cut(s, "@"); ok {
-		if !digestRe.MatchString(dg) {
+		if !digestRe().MatchString(dg) {
 			return nil, bad("%q is not a digest (ALGORITHM:HEX)", dg)
 		}
 		ref.Digest = digest.Digest(dg)
@@ -136,7 +138,7 @@ func (t *DockerTransport) ParseReference(rest string) (transport.Reference, erro
 	if i := strings.LastIndexByte(s, ':'); i > strings.LastIndexByte(s, '/') {
 		ref.Tag = s[i+1:]
 		s = s[:i]
-		if !tagRe.MatchString(ref.Tag) {
+		if layout.ValidateRegistryTag(ref.Tag) != nil {
 			return nil, bad("%q is not a tag (letters, digits, '_', '.', '-', at most 128, not starting with '.' or '-')", ref.Tag)
 		}
 		if ref.Digest != "" {
@@ -154,7 +156,7 @@ func (t *DockerTransport) ParseReference(rest string) (transport.Reference, erro
 		return nil, bad("empty host or repository")
 	}
 	for _, c := range strings.Split(repo, "/") {
-		if !componentRe.MatchString(c) {
+		if !componentRe().MatchString(c) {
 			return nil, bad("repository %q: component %q is not lower-case letters and digits separated by '.', '_', '__' or '-'", repo, c)
 		}
 	}

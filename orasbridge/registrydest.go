@@ -10,6 +10,7 @@ import (
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
+	"github.com/concil-go/ocispec/layout"
 	"github.com/concil-go/ocispec/transport"
 	digest "github.com/opencontainers/go-digest"
 	"oras.land/oras-go/v2/registry/remote"
@@ -200,7 +201,7 @@ func (d *registryDest) tagFor(img transport.Image) (string, error) {
 		if i := strings.LastIndexByte(n, ':'); i > strings.LastIndexByte(n, '/') {
 			n = n[i+1:]
 		}
-		if !tagRe.MatchString(n) {
+		if layout.ValidateRegistryTag(n) != nil {
 			return "", fmt.Errorf("%w: %s: the image's name %q gives no tag; name one (%s:TAG)", transport.ErrInvalidReference, d.ref, img.Names[0], d.ref)
 		}
 		return n, nil

@@ -8,6 +8,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -124,6 +125,17 @@ func TestPackInspectVerify(t *testing.T) {
 					t.Errorf("inspect lacks %q:\n%s", want, human.stdout)
 				}
 			}
+
+			// Blobs are readable by others as the tools that write
+			// layouts leave them (a layer was once left 0600).
+			filepath.WalkDir(dst, func(p string, d fs.DirEntry, err error) error {
+				if err == nil && d.Type().IsRegular() {
+					if fi, err := d.Info(); err == nil && fi.Mode().Perm()&0o044 != 0o044 {
+						t.Errorf("%s has mode %v, want it readable by group and others", p, fi.Mode().Perm())
+					}
+				}
+				return nil
+			})
 
 			v := ok(t, "verify", dst)
 			if v.stdout != dst+": ok\n" {

@@ -267,9 +267,15 @@ func resolveOutput(path string) (string, error) {
 	return real, nil
 }
 
-// temp returns a new file in the workspace for scratch data.
+// temp returns a new file in the workspace for scratch data, 0644 like
+// every blob (os.CreateTemp makes it 0600, and a layer built in it is
+// moved into the layout as it is).
 func (o *output) temp(pattern string) (*os.File, error) {
-	return os.CreateTemp(o.workspace, pattern)
+	f, err := os.CreateTemp(o.workspace, pattern)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	return f, err
 }
 
 // commit makes the written layout the output: a new folder is renamed

@@ -149,6 +149,11 @@ func (c *copier) rehash(ctx context.Context, d core.Descriptor) error {
 	}
 	defer os.Remove(f.Name())
 	defer f.Close()
+	// The file is linked into place as it is: 0644 like every blob, not
+	// os.CreateTemp's 0600.
+	if err := f.Chmod(0o644); err != nil {
+		return fmt.Errorf("transport: spool for %s: %w", d.Digest, err)
+	}
 	var w io.Writer = io.MultiWriter(f, h)
 	if c.o.Progress != nil {
 		w = io.MultiWriter(w, &progressWriter{d: d, fn: c.o.Progress})

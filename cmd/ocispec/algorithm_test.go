@@ -31,6 +31,11 @@ func TestCopyAlgorithm(t *testing.T) {
 				t.Errorf("the %s layout holds %d blobs, want 3 (config, layer, manifest): %v", tc.alg, len(files), files)
 			}
 			for _, f := range files {
+				if fi, err := os.Stat(f); err != nil {
+					t.Error(err)
+				} else if fi.Mode().Perm()&0o044 != 0o044 {
+					t.Errorf("blob %s has mode %v, want it readable by group and others", f, fi.Mode().Perm())
+				}
 				if filepath.Base(filepath.Dir(f)) != tc.alg {
 					t.Errorf("blob %s is not under blobs/%s", f, tc.alg)
 					continue

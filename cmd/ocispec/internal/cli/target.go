@@ -272,10 +272,15 @@ func resolveOutput(path string) (string, error) {
 // moved into the layout as it is).
 func (o *output) temp(pattern string) (*os.File, error) {
 	f, err := os.CreateTemp(o.workspace, pattern)
-	if err == nil {
-		err = f.Chmod(0o644)
+	if err != nil {
+		return nil, err
 	}
-	return f, err
+	if err := f.Chmod(0o644); err != nil {
+		f.Close()
+		os.Remove(f.Name())
+		return nil, err
+	}
+	return f, nil
 }
 
 // commit makes the written layout the output: a new folder is renamed

@@ -65,3 +65,41 @@ func ExampleFromSource() {
 	fmt.Println(len(app.Layers), "layers; the base's reused:", app.Layers[0].Digest == bl.Digest, "; diffIDs:", len(ids))
 	// Output: 2 layers; the base's reused: true ; diffIDs: 2
 }
+
+// A multi-platform index of two images built for amd64 and arm64, and
+// one platform replaced by a newer build.
+func ExampleWriteIndex() {
+	ctx := context.Background()
+	dir, _ := os.MkdirTemp("", "example")
+	defer os.RemoveAll(dir)
+	l, _ := layout.Create(filepath.Join(dir, "images"), layout.OCI)
+	defer l.Close()
+
+	member := func(arch, tag, motd string) image.Member {
+		var b bytes.Buffer
+		bl, _ := layer.Build(ctx, &b, layer.Options{}, layer.FromEntries(layer.File("etc/motd", []byte(motd))))
+		img := image.New(oci.Format, core.Platform{OS: "linux", Architecture: arch}, time.Time{})
+		img.AppendLayer(bl.Descriptor(), bl.DiffID, layout.FromBytes(b.Bytes()), nil)
+		img.Write(ctx, l, &layout.WriteOptions{Tag: tag})
+		src, _ := transport.LayoutReference{Kind: layout.OCI, Path: l.Path(), Selector: layout.Selector{Tag: tag}}.NewSource(ctx, nil)
+		defer src.Close()
+		m, err := image.MemberOf(ctx, l, src, nil, nil)
+		if err != nil {
+			panic(err)
+		}
+		return m
+	}
+	members := []image.Member{member("amd64", "amd", "hello\n"), member("arm64", "arm", "hello\n")}
+	members = image.Replace(members, member("arm64", "arm2", "hello again\n"))
+	d, err := image.WriteIndex(ctx, l, oci.Format, members, &layout.WriteOptions{Tag: "multi"})
+	if err != nil {
+		panic(err)
+	}
+	ix, _, _, _ := l.ReadIndex(ctx, d)
+	for _, m := range ix.Manifests {
+		fmt.Println(m.Platform, m.Digest == members[0].Descriptor.Digest || m.Digest == members[1].Descriptor.Digest)
+	}
+	// Output:
+	// linux/amd64 true
+	// linux/arm64 true
+}

@@ -17,29 +17,6 @@ import (
 	digest "github.com/opencontainers/go-digest"
 )
 
-// multiLayout writes an index of two platforms, tagged multi, into a
-// new OCI layout.
-func multiLayout(t *testing.T) (string, testImage, testImage) {
-	t.Helper()
-	ociFmt, _ := formats()
-	amd := newImage(t, "amd64", map[string]string{"arch": "amd64", "etc/motd": "hello\n"})
-	arm := newImage(t, "arm64", map[string]string{"arch": "arm64"})
-	dir := filepath.Join(t.TempDir(), "multi")
-	l, err := layout.Create(dir, layout.OCI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, err = l.WriteIndex(ctx, ociFmt, []layout.Member{
-		{Manifest: amd.manifest, Blobs: amd.blobs, Platform: &amd.platform},
-		{Manifest: arm.manifest, Blobs: arm.blobs, Platform: &arm.platform},
-	}, &layout.WriteOptions{Tag: "multi"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dir, amd, arm
-}
-
 // sha512Tree walks an OCI layout by hand (encoding/json, crypto/sha512),
 // from index.json through every descriptor, checking that each names a
 // sha512 digest, that the blob stored under it has that sha512 and size,

@@ -117,22 +117,7 @@ func TestMultiImage(t *testing.T) {
 // and the arm64 one's layer is not there.
 func partialLayout(t *testing.T) (string, testImage, testImage) {
 	t.Helper()
-	ociFmt, _ := formats()
-	amd := newImage(t, "amd64", map[string]string{"arch": "amd64"})
-	arm := newImage(t, "arm64", map[string]string{"arch": "arm64"})
-	dir := filepath.Join(t.TempDir(), "partial")
-	l, err := layout.Create(dir, layout.OCI)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	_, err = l.WriteIndex(ctx, ociFmt, []layout.Member{
-		{Manifest: amd.manifest, Blobs: amd.blobs, Platform: &amd.platform},
-		{Manifest: arm.manifest, Blobs: arm.blobs, Platform: &arm.platform},
-	}, &layout.WriteOptions{Tag: "multi"})
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, amd, arm := multiLayout(t)
 	if err := os.Remove(filepath.Join(dir, "blobs", "sha256", arm.manifest.Layers[0].Digest.Encoded())); err != nil {
 		t.Fatal(err)
 	}

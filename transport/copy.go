@@ -56,9 +56,12 @@ type CopyOptions struct {
 	// manifest and index copied (signatures, attestations, SBOMs: see
 	// [ReferrerLister]), and theirs, each with the names the source gives
 	// it (untagged otherwise), byte for byte. A copy that changes digests
-	// (Format, Algorithm) cannot bring them, since they name the old
-	// ones: that is an error wrapping ErrReferrers. A source that cannot
-	// list referrers is an error wrapping ErrUnsupported.
+	// (Format, Algorithm) rewrites their subjects to name the new
+	// digests, and so re-encodes them too (in the target format, which
+	// must be able to say subject): an SBOM or attestation stays attached
+	// to its image, but a signature over the old digest does not verify
+	// against the new one. A source that cannot list referrers is an
+	// error wrapping ErrUnsupported.
 	Referrers bool
 	// Names name the image in the destination (one image only). Unset,
 	// the destination reference's tag or name does, else the names the
@@ -468,7 +471,7 @@ func (c *copier) convert(ctx context.Context, n *node) error {
 	}
 	if n.manifest != nil {
 		m, changed := *n.manifest, false
-		if c.o.Algorithm != "" {
+		if c.o.Algorithm != "" || c.o.Referrers && m.Subject != nil {
 			m, changed = c.rehashManifest(m)
 			changed = changed || core.AlgorithmOf(n.desc.Digest) != alg
 		}
@@ -507,7 +510,7 @@ func (c *copier) convert(ctx context.Context, n *node) error {
 		}
 		out.Manifests = append(out.Manifests, e)
 	}
-	if out.Subject != nil && c.o.Algorithm != "" {
+	if out.Subject != nil && (c.o.Algorithm != "" || c.o.Referrers) {
 		if sn, ok := c.visited[out.Subject.Digest]; ok && sn.done && sn.out.Digest != "" {
 			changed = changed || sn.out.Digest != out.Subject.Digest
 			out.Subject.Digest, out.Subject.Size = sn.out.Digest, sn.out.Size

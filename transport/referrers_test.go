@@ -108,9 +108,56 @@ func TestCopyReferrers(t *testing.T) {
 	if got := referrerDigests(t, plain, top.Descriptor); len(got) != 0 {
 		t.Errorf("a copy without Referrers brought %v", got)
 	}
+	// Docker's format has no subject: converting the referrers to it is
+	// refused, naming what cannot be said.
 	_, docker := formats()
-	if _, err := tryCopy("oci:"+filepath.Join(t.TempDir(), "x"), "oci:"+src+":multi", &transport.CopyOptions{All: true, Referrers: true, Format: docker}); !errors.Is(err, transport.ErrReferrers) {
-		t.Errorf("Copy with Referrers and Format = %v, want ErrReferrers", err)
+	if _, err := tryCopy("oci:"+filepath.Join(t.TempDir(), "x"), "oci:"+src+":multi", &transport.CopyOptions{All: true, Referrers: true, Format: docker}); !errors.Is(err, core.ErrNotConvertible) {
+		t.Errorf("Copy with Referrers to Docker's format = %v, want core.ErrNotConvertible", err)
+	}
+}
+
+// TestCopyReferrersRewritten: a copy that changes the image's digest (a
+// conversion from Docker's format to OCI's, a rewrite in sha512) brings
+// its referrers along with their subjects naming the new digest, so
+// that they stay attached to it.
+func TestCopyReferrersRewritten(t *testing.T) {
+	ociFmt, docker := formats()
+	img := newImage(t, "amd64", helloFiles)
+	src, _ := ociLayout(t, docker, map[string]testImage{"v1": img})
+	sbom := attach(t, src, layout.Selector{Tag: "v1"}, "application/vnd.example.sbom", "sbom", "")
+	for _, tc := range []struct {
+		name string
+		opts transport.CopyOptions
+	}{
+		{"to OCI", transport.CopyOptions{Format: ociFmt, Referrers: true}},
+		{"to sha512", transport.CopyOptions{Algorithm: "sha512", Referrers: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dst := filepath.Join(t.TempDir(), "dst")
+			res := copyRefs(t, "oci:"+dst+":v1", "oci:"+src+":v1", &tc.opts)
+			if res.Referrers != 1 {
+				t.Fatalf("Copy brought %d referrers, want 1", res.Referrers)
+			}
+			l, err := layout.Open(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			top, err := l.Find(ctx, layout.Selector{Tag: "v1"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			rs, err := l.Referrers(ctx, top.Descriptor.Digest, "")
+			if err != nil || len(rs) != 1 || rs[0].Descriptor.ArtifactType != "application/vnd.example.sbom" {
+				t.Fatalf("referrers of the new image %s = %+v, %v; want the SBOM", top.Descriptor.Digest, rs, err)
+			}
+			if rs[0].Descriptor.Digest == sbom.Digest {
+				t.Errorf("the SBOM kept its digest %s though its subject changed", sbom.Digest)
+			}
+			if err := layout.Verify(ctx, dst); err != nil {
+				t.Errorf("Verify = %v", err)
+			}
+		})
 	}
 }
 

@@ -37,8 +37,8 @@ var cosignTag = regexp.MustCompile(`^([a-z0-9]+)-([a-f0-9]+)\.(sig|att|sbom)$`)
 // another source, a top-level manifest whose subject is one of them, or
 // a cosign tag naming one.
 func (c *copier) checkReferrers(ctx context.Context) error {
-	if c.o.IgnoreReferrers {
-		return nil
+	if c.o.IgnoreReferrers || c.o.Referrers {
+		return nil // asked to leave them, or to bring them along rewritten
 	}
 	if rl, ok := c.src.(ReferrerLister); ok {
 		for _, n := range c.visited {
@@ -251,9 +251,6 @@ func (c *copier) rehashManifest(m core.Manifest) (core.Manifest, bool) {
 // holds of each of their documents, and the referrers of those, each
 // once.
 func (c *copier) addReferrers(ctx context.Context, roots []*node, commit []Image) ([]*node, []Image, error) {
-	if c.o.Format != nil || c.o.Algorithm != "" {
-		return nil, nil, fmt.Errorf("%w: referrers name the image by its digests, which a conversion or a new algorithm changes: copy them without Format and Algorithm", ErrReferrers)
-	}
 	rl, ok := c.src.(ReferrerLister)
 	if !ok {
 		return nil, nil, fmt.Errorf("%w: %s cannot list referrers", ErrUnsupported, c.src.Reference())

@@ -107,4 +107,23 @@ func TestCopyReferrersCommand(t *testing.T) {
 
 	fails(t, 1, []string{"referrers", at.Digest}, "copy", "--algorithm", "sha512", "oci:"+src+":v1", "oci:"+filepath.Join(dir, "512")+":v1")
 	copyImage(t, "--algorithm", "sha512", "--ignore-referrers", "oci:"+src+":v1", "oci:"+filepath.Join(dir, "512")+":v1")
+
+	// Brought along by a rewrite: the SBOM's subject names the new digest.
+	line := copyImage(t, "--algorithm", "sha512", "--referrers", "oci:"+src+":v1", "oci:"+filepath.Join(dir, "512r")+":v1")
+	jsonLine(t, ok(t, "referrers", "--json", "oci:"+filepath.Join(dir, "512r")+":v1"), &refs)
+	if len(refs.Referrers) != 1 || refs.Referrers[0].ArtifactType != "application/spdx+json" || !strings.HasPrefix(refs.Subject, "sha512:") || refs.Subject != line.Images[0].Digest {
+		t.Errorf("referrers of the sha512 copy = %+v, want the SBOM attached to %s", refs, line.Images[0].Digest)
+	}
+	// And by a conversion: a Docker image's SBOM follows it to OCI's
+	// format; Docker's format cannot say what an artifact is.
+	docker := filepath.Join(dir, "docker")
+	pack(t, "--format", "docker", "--layout", "oci", "--tag", "v1", exampleDir(), docker)
+	ok(t, "attach", "--subject", "oci:"+docker+":v1", "--artifact-type", "application/spdx+json", file)
+	converted := filepath.Join(dir, "converted")
+	ok(t, "convert", "--to", "oci", "--referrers", "oci:"+docker+":v1", "oci:"+converted+":v1")
+	jsonLine(t, ok(t, "referrers", "--json", "oci:"+converted+":v1"), &refs)
+	if len(refs.Referrers) != 1 || refs.Referrers[0].ArtifactType != "application/spdx+json" {
+		t.Errorf("referrers of the converted image = %+v, want the SBOM", refs)
+	}
+	fails(t, 1, []string{"not expressible", "docker has no artifactType"}, "convert", "--to", "docker", "--referrers", "oci:"+src+":v1", "oci:"+filepath.Join(dir, "todocker")+":v1")
 }

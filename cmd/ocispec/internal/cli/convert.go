@@ -15,6 +15,7 @@ import (
 type convertOptions struct {
 	to         string
 	permissive bool
+	referrers  bool
 	layoutKind *enumFlag
 	encoding   *enumFlag
 	tag        string
@@ -56,6 +57,7 @@ layers in Docker, say) and fields it lacks are errors naming them, unless
 	f := cmd.Flags()
 	f.StringVar(&o.to, "to", "", "target `FORMAT`: oci, docker or a plugin's format (required)")
 	f.BoolVar(&o.permissive, "permissive", false, "write kinds the target cannot express faithfully with the names its table has, and drop fields it lacks")
+	f.BoolVar(&o.referrers, "referrers", false, "also convert the referrers SRC holds of the image (SBOMs, attestations, signatures), their subjects rewritten to the new digests")
 	f.Var(o.layoutKind, "layout", "layout to write: oci or dir (default: that of an existing DST, else dir for the docker format without --tag, oci otherwise)")
 	f.Var(o.encoding, "encoding", "JSON spelling of the manifests written: compact, concil or canonical")
 	f.StringVar(&o.tag, "tag", "", "`TAG` of the image in an OCI DST (default: its tag in SRC, else \""+DefaultTag+"\")")
@@ -73,6 +75,7 @@ type convertRequest struct {
 	encoding   core.Encoding
 	platform   *core.Platform
 	permissive bool
+	referrers  bool
 }
 
 // convert converts in steps: read the command line, open the source,
@@ -100,8 +103,8 @@ func (a *app) convertSteps(o *convertOptions, srcArg, dstArg string) error {
 		return err
 	}
 	if src.isFile {
-		if o.layoutKind.value != "" || o.tag != "" || o.platform != "" {
-			return usagef("--layout, --tag and --platform apply to layouts, and %s is a file", srcArg)
+		if o.layoutKind.value != "" || o.tag != "" || o.platform != "" || o.referrers {
+			return usagef("--layout, --tag, --platform and --referrers apply to layouts, and %s is a file", srcArg)
 		}
 		return a.convertFile(src.path, req.dst, to, req.encoding, req.permissive)
 	}
@@ -127,7 +130,7 @@ func parseConvert(o *convertOptions, dstArg string) (*convertRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := &convertRequest{dst: dst, tag: o.tag, permissive: o.permissive}
+	req := &convertRequest{dst: dst, tag: o.tag, permissive: o.permissive, referrers: o.referrers}
 	if req.encoding, err = core.ParseEncoding(o.encoding.value); err != nil {
 		return nil, &usageError{err}
 	}

@@ -71,7 +71,9 @@ digests, unless --ignore-referrers.
 --referrers also copies the referrers SRC holds of every manifest and
 index copied (image-spec 1.1's manifests with a subject, the referrers tag
 schema's index, cosign's .sig/.att/.sbom tags), and their own referrers,
-byte for byte and with their tags.`,
+byte for byte and with their tags; with --format or --algorithm, their
+subjects are rewritten to the new digests (a signature over the old
+digest then no longer verifies).`,
 		Example: `  ocispec copy docker-archive:app.tar oci:out/app:v1
   ocispec copy --plain-http oci:out/app:v1 docker://localhost:5000/app:v1
   ocispec copy docker://registry.example.com/app@sha256:… oci:out/app

@@ -326,7 +326,7 @@ func (a *app) convertTransport(req *convertRequest, s source, to core.Format) er
 	defer bar.Finish()
 	res, err := transport.Copy(a.ctx, dst, src, &transport.CopyOptions{
 		AllPlatforms: req.platform == nil, Platform: req.platform, Format: to, Encoding: req.encoding,
-		Permissive: req.permissive, Names: names, Registry: a.registry(),
+		Permissive: req.permissive, Names: names, Registry: a.registry(), Referrers: req.referrers,
 		Progress: func(p transport.Progress) { bar.Add(p.Delta) },
 	})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/internal/atomicfile"
 	"github.com/concil-go/ocispec/layout"
 	digest "github.com/opencontainers/go-digest"
 )
@@ -242,7 +243,7 @@ func (r LayoutReference) NewDestination(ctx context.Context, opts *Options) (Des
 	case !fi.IsDir():
 		return nil, fmt.Errorf("transport: %s: %s exists and is not a folder", r, path)
 	default:
-		empty, err := isEmptyDir(path)
+		empty, err := atomicfile.IsEmptyDir(path)
 		if err != nil {
 			return nil, fmt.Errorf("transport: %s: %w", r, err)
 		}
@@ -289,19 +290,6 @@ func (d *layoutDest) dropWorkspace() {
 	os.RemoveAll(d.outer)
 	d.unlockOuter()
 	d.workspace, d.outer = "", ""
-}
-
-func isEmptyDir(path string) (bool, error) {
-	d, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(1)
-	if errors.Is(err, io.EOF) {
-		return true, nil
-	}
-	return len(names) == 0, err
 }
 
 type layoutDest struct {

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"slices"
 	"strings"
 
 	"github.com/concil-go/ocispec/core"
@@ -91,14 +90,6 @@ func (c *copier) checkReferrers(ctx context.Context) error {
 	return nil
 }
 
-// isManifestType reports whether mt is a manifest media type of a
-// registered format.
-func isManifestType(reg *core.Registry, mt string) bool {
-	return isDocument(reg, mt) && !slices.ContainsFunc(reg.Formats(), func(f core.Format) bool {
-		return core.NormalizeMediaType(f.Describe().IndexMediaType) == core.NormalizeMediaType(mt)
-	})
-}
-
 // rehashed returns d as the copy writes it: with its new digest when it
 // was rehashed.
 func (c *copier) rehashed(d core.Descriptor) core.Descriptor {
@@ -154,11 +145,11 @@ func (c *copier) rehash(ctx context.Context, d core.Descriptor) error {
 	if err := f.Chmod(0o644); err != nil {
 		return fmt.Errorf("transport: spool for %s: %w", d.Digest, err)
 	}
-	var w io.Writer = io.MultiWriter(f, h)
+	var r io.Reader = rc
 	if c.o.Progress != nil {
-		w = io.MultiWriter(w, &progressWriter{d: d, fn: c.o.Progress})
+		r = &progressReader{r: rc, d: d, fn: c.o.Progress}
 	}
-	if _, err := io.Copy(w, rc); err != nil {
+	if _, err := io.Copy(io.MultiWriter(f, h), r); err != nil {
 		return fmt.Errorf("transport: %s: %s: %w", c.src.Reference(), d.Digest, err)
 	}
 	nd := d.Clone()
@@ -212,16 +203,6 @@ func (c *copier) dropSpool() {
 		os.RemoveAll(c.spoolDir)
 		c.unlockSpool()
 	}
-}
-
-type progressWriter struct {
-	d  core.Descriptor
-	fn func(Progress)
-}
-
-func (p *progressWriter) Write(b []byte) (int, error) {
-	p.fn(Progress{Descriptor: p.d, Delta: int64(len(b))})
-	return len(b), nil
 }
 
 // rehashManifest returns m with its descriptors naming the rehashed

@@ -38,6 +38,19 @@ func IsDocument(reg *core.Registry, mt string) bool {
 	return n == core.NormalizeMediaType(f.Describe().ManifestMediaType) || n == core.NormalizeMediaType(f.Describe().IndexMediaType)
 }
 
+// isManifestType reports whether mt is the media type of a manifest (not
+// an index): OCI's, Docker's, or one of a format reg holds.
+func isManifestType(reg *core.Registry, mt string) bool {
+	switch core.NormalizeMediaType(mt) {
+	case oci.MediaTypeManifest, docker.MediaTypeManifest:
+		return true
+	case oci.MediaTypeIndex, docker.MediaTypeManifestList, "":
+		return false
+	}
+	f, err := reg.FormatByMediaType(mt)
+	return err == nil && core.NormalizeMediaType(mt) == core.NormalizeMediaType(f.Describe().ManifestMediaType)
+}
+
 // The capabilities Copy uses between built-in transports, beyond the
 // contract: a blob as an open file (so that it is linked, cloned or
 // copied in the kernel instead of read and written), a destination that

@@ -36,7 +36,7 @@ formats/oci, formats/docker < formats;
 formats/oci, formats/docker, digesters < layout;
 digesters < archive;
 digesters < layer;
-layout, archive < transport;
+layout, archive, internal/atomicfile < transport;
 transport < orasbridge;
 transport < unpack;
 layer, transport < image;

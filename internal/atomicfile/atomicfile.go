@@ -14,6 +14,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -122,4 +123,20 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 		}
 		return f.Chmod(perm)
 	})
+}
+
+// IsEmptyDir reports whether the folder at path holds nothing, reading
+// one entry at most: the check before a new file or layout takes a
+// folder's place.
+func IsEmptyDir(path string) (bool, error) {
+	d, err := os.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer d.Close()
+	names, err := d.Readdirnames(1)
+	if errors.Is(err, io.EOF) {
+		return true, nil
+	}
+	return len(names) == 0, err
 }

@@ -71,3 +71,21 @@ func TestCreateTempPrefix(t *testing.T) {
 		t.Errorf("CreateTemp name = %q, want x- and 16 hex digits", name)
 	}
 }
+
+// IsEmptyDir: a new folder is empty, one holding a file (even a hidden
+// one) is not, and a missing folder is an error.
+func TestIsEmptyDir(t *testing.T) {
+	dir := t.TempDir()
+	if empty, err := IsEmptyDir(dir); !empty || err != nil {
+		t.Errorf("IsEmptyDir(new folder) = %v, %v", empty, err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, ".hidden"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if empty, err := IsEmptyDir(dir); empty || err != nil {
+		t.Errorf("IsEmptyDir(folder with a file) = %v, %v", empty, err)
+	}
+	if _, err := IsEmptyDir(filepath.Join(dir, "missing")); err == nil {
+		t.Errorf("IsEmptyDir(missing) = nil error")
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -213,7 +212,7 @@ func prepareOutput(path string, kind, def layout.Kind) (*output, error) {
 	case !fi.IsDir():
 		return nil, fmt.Errorf("%w: %s exists and is not a folder", ErrOutput, path)
 	default:
-		empty, err := isEmptyDir(path)
+		empty, err := atomicfile.IsEmptyDir(path)
 		if err != nil {
 			return nil, fmt.Errorf("%w: %w", ErrOutput, err)
 		}
@@ -339,19 +338,6 @@ func (o *output) abort() {
 		o.unlock()
 		os.RemoveAll(o.workspace)
 	}
-}
-
-func isEmptyDir(path string) (bool, error) {
-	d, err := os.Open(path)
-	if err != nil {
-		return false, err
-	}
-	defer d.Close()
-	names, err := d.Readdirnames(1)
-	if errors.Is(err, io.EOF) {
-		return true, nil
-	}
-	return len(names) == 0, err
 }
 
 // syncParent makes a rename into path's folder durable.

@@ -58,7 +58,7 @@ func (a *app) validateImage(arg string) validateResult {
 		Document:    func(core.Descriptor, string) { documents++ },
 		CheckConfig: checkImageConfig,
 	})
-	for _, p := range joined(err) {
+	for _, p := range flatten(err) {
 		var re *transport.RefError
 		if !errors.As(p, &re) {
 			r.Problems = append(r.Problems, fieldProblem{"", p.Error()})
@@ -77,17 +77,6 @@ func (a *app) validateImage(arg string) validateResult {
 	r.OK = len(r.Problems) == 0
 	r.Documents = documents
 	return r
-}
-
-// joined splits an errors.Join error into its errors.
-func joined(err error) []error {
-	if err == nil {
-		return nil
-	}
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		return j.Unwrap()
-	}
-	return []error{err}
 }
 
 // checkImageConfig checks an image's config when the manifest says it

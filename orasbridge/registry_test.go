@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -32,6 +33,8 @@ import (
 	digest "github.com/opencontainers/go-digest"
 	"oras.land/oras-go/v2/registry/remote/retry"
 )
+
+var ctx = context.Background()
 
 // The registries of the tests, started once in TestMain: one without
 // authentication, one with htpasswd basic auth (nil when docker-registry

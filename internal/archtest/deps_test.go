@@ -38,6 +38,7 @@ digesters < archive;
 digesters < layer;
 layout, archive, internal/atomicfile < transport;
 transport < orasbridge;
+orasbridge < orasbridge/target;
 transport < unpack;
 layer, transport < image;
 formats/oci, formats/docker < schema;

@@ -1,4 +1,4 @@
-package orasbridge_test
+package target_test
 
 import (
 	"archive/tar"
@@ -14,7 +14,7 @@ import (
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/layout"
-	"github.com/concil-go/ocispec/orasbridge"
+	"github.com/concil-go/ocispec/orasbridge/target"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
 	"oras.land/oras-go/v2"
@@ -67,11 +67,11 @@ func TestOrasCopy(t *testing.T) {
 		{"oci-archive:" + filepath.Join(tmp, "a.tar"), string(md.Digest), "oci:" + filepath.Join(tmp, "o"), "again"},
 	}
 	for _, h := range hops {
-		src, err := orasbridge.Open(ctx, h.src, nil)
+		src, err := target.Open(ctx, h.src, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
-		dst, err := orasbridge.Open(ctx, h.dst, nil)
+		dst, err := target.Open(ctx, h.dst, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,7 +99,7 @@ func TestOrasCopy(t *testing.T) {
 // does for the same content, and errors are errdef's.
 func TestGraphStorage(t *testing.T) {
 	dir, md, m := image(t)
-	src, err := orasbridge.Open(ctx, "oci:"+dir, nil)
+	src, err := target.Open(ctx, "oci:"+dir, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +142,7 @@ func TestGraphStorage(t *testing.T) {
 		t.Errorf("Fetch(absent) = %v, want errdef.ErrNotFound", err)
 	}
 	// A push of other bytes is refused as a mismatched digest.
-	dst, err := orasbridge.Open(ctx, "oci:"+filepath.Join(t.TempDir(), "w"), nil)
+	dst, err := target.Open(ctx, "oci:"+filepath.Join(t.TempDir(), "w"), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package orasbridge
+package target
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/concil-go/ocispec/core"
+	"github.com/concil-go/ocispec/orasbridge"
 	"github.com/concil-go/ocispec/transport"
 	digest "github.com/opencontainers/go-digest"
 	ocispec "github.com/opencontainers/image-spec/specs-go/v1"
@@ -48,7 +49,7 @@ func New(src transport.Source, dst transport.Destination, reg *core.Registry) *T
 }
 
 // defaultDocker is the registry transport Open reads docker:// with.
-var defaultDocker = Docker(nil)
+var defaultDocker = orasbridge.Docker(nil)
 
 // Open parses a reference (transport.Parse, and docker:// with the
 // default registry options) and opens it: as a source
@@ -67,7 +68,7 @@ func Open(ctx context.Context, ref string, opts *transport.Options) (*Target, er
 	src, serr := r.NewSource(ctx, opts)
 	dst, derr := r.NewDestination(ctx, opts)
 	if serr != nil && derr != nil {
-		return nil, fmt.Errorf("orasbridge: %s: %w", ref, errors.Join(serr, derr))
+		return nil, fmt.Errorf("target: %s: %w", ref, errors.Join(serr, derr))
 	}
 	return New(src, dst, reg), nil
 }
@@ -105,7 +106,7 @@ func mapErr(err error) error {
 // Fetch opens the content target describes, verified, from the source.
 func (t *Target) Fetch(ctx context.Context, target ocispec.Descriptor) (io.ReadCloser, error) {
 	if t.src == nil {
-		return nil, fmt.Errorf("orasbridge: %w: write-only target", errdef.ErrUnsupported)
+		return nil, fmt.Errorf("target: %w: write-only target", errdef.ErrUnsupported)
 	}
 	rc, err := t.src.Fetch(ctx, core.DescriptorFromOCI(target))
 	return rc, mapErr(err)
@@ -139,7 +140,7 @@ func (t *Target) Exists(ctx context.Context, target ocispec.Descriptor) (bool, e
 // Push writes the content to the destination, verified while written.
 func (t *Target) Push(ctx context.Context, expected ocispec.Descriptor, r io.Reader) error {
 	if t.dst == nil {
-		return fmt.Errorf("orasbridge: %w: read-only target", errdef.ErrUnsupported)
+		return fmt.Errorf("target: %w: read-only target", errdef.ErrUnsupported)
 	}
 	if err := t.dst.Push(ctx, core.DescriptorFromOCI(expected), r); err != nil {
 		return mapErr(err)
@@ -154,7 +155,7 @@ func (t *Target) Push(ctx context.Context, expected ocispec.Descriptor, r io.Rea
 // reference.
 func (t *Target) Tag(ctx context.Context, desc ocispec.Descriptor, reference string) error {
 	if t.dst == nil {
-		return fmt.Errorf("orasbridge: %w: read-only target", errdef.ErrUnsupported)
+		return fmt.Errorf("target: %w: read-only target", errdef.ErrUnsupported)
 	}
 	img := transport.Image{Descriptor: core.DescriptorFromOCI(desc)}
 	img.Descriptor.Annotations = nil
@@ -183,7 +184,7 @@ func (t *Target) Resolve(ctx context.Context, reference string) (ocispec.Descrip
 		return d, nil
 	}
 	if t.src == nil {
-		return ocispec.Descriptor{}, fmt.Errorf("orasbridge: %w: %q", errdef.ErrNotFound, reference)
+		return ocispec.Descriptor{}, fmt.Errorf("target: %w: %q", errdef.ErrNotFound, reference)
 	}
 	if reference == "" {
 		imgs, err := t.src.Resolve(ctx)
@@ -191,7 +192,7 @@ func (t *Target) Resolve(ctx context.Context, reference string) (ocispec.Descrip
 			return ocispec.Descriptor{}, mapErr(err)
 		}
 		if len(imgs) != 1 {
-			return ocispec.Descriptor{}, fmt.Errorf("orasbridge: %w: %s names %d entries", errdef.ErrInvalidReference, t.src.Reference(), len(imgs))
+			return ocispec.Descriptor{}, fmt.Errorf("target: %w: %s names %d entries", errdef.ErrInvalidReference, t.src.Reference(), len(imgs))
 		}
 		return top(imgs[0]), nil
 	}
@@ -215,7 +216,7 @@ func (t *Target) Resolve(ctx context.Context, reference string) (ocispec.Descrip
 		return found[0], nil
 	case 0:
 	default:
-		return ocispec.Descriptor{}, fmt.Errorf("orasbridge: %w: %q names %d entries of %s (one per platform); resolve one by digest", errdef.ErrInvalidReference, reference, len(found), t.src.Reference())
+		return ocispec.Descriptor{}, fmt.Errorf("target: %w: %q names %d entries of %s (one per platform); resolve one by digest", errdef.ErrInvalidReference, reference, len(found), t.src.Reference())
 	}
 	if d := digest.Digest(reference); d.Validate() == nil {
 		if err := t.graph(ctx); err != nil {
@@ -231,7 +232,7 @@ func (t *Target) Resolve(ctx context.Context, reference string) (ocispec.Descrip
 			}
 		}
 	}
-	return ocispec.Descriptor{}, fmt.Errorf("orasbridge: %w: %q in %s", errdef.ErrNotFound, reference, t.src.Reference())
+	return ocispec.Descriptor{}, fmt.Errorf("target: %w: %q in %s", errdef.ErrNotFound, reference, t.src.Reference())
 }
 
 func top(img transport.Image) ocispec.Descriptor {

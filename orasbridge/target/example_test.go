@@ -1,4 +1,4 @@
-package orasbridge_test
+package target_test
 
 import (
 	"context"
@@ -6,7 +6,7 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/concil-go/ocispec/orasbridge"
+	"github.com/concil-go/ocispec/orasbridge/target"
 	"oras.land/oras-go/v2"
 )
 
@@ -20,12 +20,12 @@ func Example_orasCopy() {
 	src := filepath.Join(tmp, "src")
 	d := exampleImage(src) // an OCI layout with an image tagged v1
 
-	from, err := orasbridge.Open(ctx, "oci:"+src, nil)
+	from, err := target.Open(ctx, "oci:"+src, nil)
 	if err != nil {
 		panic(err)
 	}
 	defer from.Close()
-	to, err := orasbridge.Open(ctx, "oci-archive:"+filepath.Join(tmp, "app.tar"), nil)
+	to, err := target.Open(ctx, "oci-archive:"+filepath.Join(tmp, "app.tar"), nil)
 	if err != nil {
 		panic(err)
 	}
@@ -35,7 +35,7 @@ func Example_orasCopy() {
 	}
 	to.Close()
 	fmt.Println(desc.Digest == d.Digest)
-	back, _ := orasbridge.Open(ctx, "oci-archive:"+filepath.Join(tmp, "app.tar"), nil)
+	back, _ := target.Open(ctx, "oci-archive:"+filepath.Join(tmp, "app.tar"), nil)
 	defer back.Close()
 	got, err := back.Resolve(ctx, "v1")
 	fmt.Println(got.Digest == d.Digest, err)

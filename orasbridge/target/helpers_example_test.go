@@ -1,4 +1,4 @@
-package orasbridge_test
+package target_test
 
 import (
 	"context"

@@ -9,6 +9,7 @@ import (
 	"os"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/layout"
@@ -28,7 +29,9 @@ import (
 
 // cosignTag is a cosign tag naming the image it signs or attests:
 // ALG-HEX.sig, .att or .sbom.
-var cosignTag = regexp.MustCompile(`^([a-z0-9]+)-([a-f0-9]+)\.(sig|att|sbom)$`)
+var cosignTag = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^([a-z0-9]+)-([a-f0-9]+)\.(sig|att|sbom)$`)
+})
 
 // checkReferrers refuses to rewrite images that have referrers in the
 // source (signatures, attestations: they name the old digests): those
@@ -61,7 +64,7 @@ func (c *copier) checkReferrers(ctx context.Context) error {
 		}
 		for _, name := range img.Names {
 			tag := name[strings.LastIndex(name, ":")+1:]
-			if m := cosignTag.FindStringSubmatch(tag); m != nil {
+			if m := cosignTag().FindStringSubmatch(tag); m != nil {
 				if _, ok := c.visited[digest.Digest(m[1]+":"+m[2])]; ok {
 					return fmt.Errorf("%w: %s: %s is a cosign %s of %s:%s", ErrReferrers, c.src.Reference(), name, m[3], m[1], m[2])
 				}

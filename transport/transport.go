@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strings"
 
@@ -189,9 +188,20 @@ type ReferrerLister interface {
 // docker-archive.
 func Transports() []Transport { return []Transport{OCI, Dir, OCIArchive, DockerArchive} }
 
-// word is a transport name: what precedes the first colon when it is
+// isWord reports a transport name: what precedes the first colon when it is
 // one lower-case word (a one-letter word is a Windows drive).
-var word = regexp.MustCompile(`^[a-z][a-z0-9+.-]+$`)
+func isWord(s string) bool {
+	if len(s) < 2 || s[0] < 'a' || s[0] > 'z' {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '+' || c == '.' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
 // Parse reads a reference as skopeo writes it: TRANSPORT:REST, where
 // TRANSPORT is a built-in transport or one of extra (which take
@@ -202,7 +212,7 @@ var word = regexp.MustCompile(`^[a-z][a-z0-9+.-]+$`)
 // ocidir://PATH, umoci's and oras's PATH:TAG).
 func Parse(s string, extra ...Transport) (Reference, error) {
 	name, rest, ok := strings.Cut(s, ":")
-	if !ok || !word.MatchString(name) {
+	if !ok || !isWord(name) {
 		return Path(s)
 	}
 	all := append(slices.Clone(extra), Transports()...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -20,13 +21,15 @@ import (
 
 // internalPrefix matches a prefix of one of the module's packages at
 // the start of a message or of a wrapped part of it.
-var internalPrefix = regexp.MustCompile(`(^|: |\()(?:core|cli|layout|digesters|archive|hashbench|plugins|sdk|wire|schema|transport|layer|unpack|image|formats|oci|docker|orasbridge): `)
+var internalPrefix = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`(^|: |\()(?:core|cli|layout|digesters|archive|hashbench|plugins|sdk|wire|schema|transport|layer|unpack|image|formats|oci|docker|orasbridge): `)
+})
 
 // userMessage is err's text without the module's package prefixes.
 func userMessage(err error) string {
 	s := err.Error()
 	for {
-		t := internalPrefix.ReplaceAllString(s, "$1")
+		t := internalPrefix().ReplaceAllString(s, "$1")
 		if t == s {
 			return s
 		}

@@ -2,7 +2,9 @@
 # rows.sh: whole-process timings of the ocispec command against the tool
 # that does the same work, one row per pair:
 #
-#   help         ocispec --help                vs an empty Go program
+#   help         ocispec --help                vs an empty Go program, both
+#                built the same way: CGO_ENABLED=0 (static, as the README
+#                recommends building the command)
 #   digest       ocispec digest of N 4 KiB files vs openssl dgst -sha256 of them
 #   verify       ocispec verify of an image of L uncompressed layers
 #                                               vs openssl dgst -sha256 of its blobs
@@ -35,7 +37,8 @@
 #   SMALL_FILES=10000
 #   LAYERS=4 LAYER_MIB=256   the image verify and copy read
 #   DATA=${TMPDIR:-/tmp}/ocispec-rows-data    inputs, generated once per size
-#   OCISPEC=         a built ocispec to measure (default: built from this tree)
+#   OCISPEC=         a built ocispec to measure (default: built from this tree
+#                    with CGO_ENABLED=0, like the empty program)
 # Not part of scripts/test: with the defaults it takes about 15 minutes.
 set -euo pipefail
 
@@ -57,12 +60,12 @@ trap 'rm -rf "$w"' EXIT
 oc=${OCISPEC:-}
 if [[ -z $oc ]]; then
 	oc=$w/ocispec
-	(cd "$here/../cmd" && go build -o "$oc" ./ocispec)
+	(cd "$here/../cmd" && CGO_ENABLED=0 go build -o "$oc" ./ocispec)
 fi
 mkdir -p "$w/empty"
 printf 'package main\n\nfunc main() {}\n' >"$w/empty/main.go"
 printf 'module empty\n\ngo 1.21\n' >"$w/empty/go.mod"
-(cd "$w/empty" && go build -o "$w/empty-go" .)
+(cd "$w/empty" && CGO_ENABLED=0 go build -o "$w/empty-go" .)
 
 goroot=$(go env GOROOT)
 mkdir -p "$DATA"

@@ -61,11 +61,7 @@ func (c *checker) add(n *node, at, keyword, format string, a ...any) {
 		c.more++
 		return
 	}
-	loc := n.loc
-	if strings.HasSuffix(loc, "#") {
-		loc = strings.TrimSuffix(loc, "#")
-	}
-	c.problems = append(c.problems, problem{at: at, keyword: keyword, schema: loc, msg: fmt.Sprintf(format, a...)})
+	c.problems = append(c.problems, problem{at: at, keyword: keyword, schema: strings.TrimSuffix(n.loc, "#"), msg: fmt.Sprintf(format, a...)})
 }
 
 // validate checks v, a value as encoding/json decodes it into an any,

@@ -19,7 +19,8 @@ import (
 // fastOracle is image-spec's Validator with its schemas compiled once:
 // the same steps (image-spec v1.1.1 schema/validator.go) over the same
 // files and library, for tests that need many verdicts. It is itself
-// checked against image-spec's Validator (TestFastOracle).
+// checked against image-spec's Validator (TestFastOracle and, on the
+// corpus, TestAgreesWithImageSpec).
 var fastOracle = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
 	// image-spec's schema.go: the URLs each file is known by.
 	urls := map[string][]string{
@@ -106,7 +107,7 @@ func fastValidate(t testing.TB, mt string, data []byte) error {
 
 // TestFastOracle checks the fast oracle against image-spec's Validator
 // on a sample of the targeted documents (TestAgreesWithImageSpec does the
-// corpus, TestAgreesWithImageSpecMutated one mutation of each document).
+// corpus).
 func TestFastOracle(t *testing.T) {
 	for _, tc := range targeted() {
 		if tc.i%101 != 0 {

@@ -310,10 +310,15 @@ func (a *Algorithms) ValidateDigest(d digest.Digest) error {
 	if enc == "" {
 		return fmt.Errorf("%w: %q has an empty encoded part", ErrInvalidDigest, s)
 	}
+	all := uint8(encodedClassAll)
 	for j := 0; j < len(enc); j++ {
-		c := enc[j]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '=' || c == '_' || c == '-') {
-			return fmt.Errorf("%w: %q: character %q in the encoded part not in [a-zA-Z0-9=_-]", ErrInvalidDigest, s, c)
+		all &= encodedClass[enc[j]]
+	}
+	if all&encodedChar == 0 {
+		for j := 0; j < len(enc); j++ {
+			if c := enc[j]; encodedClass[c]&encodedChar == 0 {
+				return fmt.Errorf("%w: %q: character %q in the encoded part not in [a-zA-Z0-9=_-]", ErrInvalidDigest, s, c)
+			}
 		}
 	}
 	n, known := specEncodedLen[alg]
@@ -326,13 +331,36 @@ func (a *Algorithms) ValidateDigest(d digest.Digest) error {
 	if len(enc) != n {
 		return fmt.Errorf("%w: %q: %s wants %d hex characters, got %d", ErrInvalidDigest, s, alg, n, len(enc))
 	}
-	for j := 0; j < len(enc); j++ {
-		if c := enc[j]; !('a' <= c && c <= 'f' || '0' <= c && c <= '9') {
-			return fmt.Errorf("%w: %q: %s wants lowercase hex, found %q", ErrInvalidDigest, s, alg, c)
+	if all&encodedHex == 0 {
+		for j := 0; j < len(enc); j++ {
+			if c := enc[j]; encodedClass[c]&encodedHex == 0 {
+				return fmt.Errorf("%w: %q: %s wants lowercase hex, found %q", ErrInvalidDigest, s, alg, c)
+			}
 		}
 	}
 	return nil
 }
+
+// encodedClass tells, for each byte, whether it may be in the encoded
+// part of a digest (encodedChar: [a-zA-Z0-9=_-]) and in a hex one
+// (encodedHex: [a-f0-9]); one pass over a digest ANDs them.
+var encodedClass = func() (t [256]uint8) {
+	for c := range 256 {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '=' || c == '_' || c == '-' {
+			t[c] |= encodedChar
+		}
+		if 'a' <= c && c <= 'f' || '0' <= c && c <= '9' {
+			t[c] |= encodedHex
+		}
+	}
+	return t
+}()
+
+const (
+	encodedChar = 1 << iota
+	encodedHex
+	encodedClassAll = encodedChar | encodedHex
+)
 
 // AlgorithmOf returns the algorithm part of d ("" when d has no ':'),
 // without go-digest's panic on a digest that has no ':'.

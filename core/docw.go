@@ -82,11 +82,11 @@ var (
 )
 
 // slot is one member of the object being written: modelled member id,
-// or (id < 0) the kept member extra[kept] with its parsed value.
+// or (id < 0) the kept member extra[kept] with its parsed value
+// vals[val].
 type slot struct {
-	id   int8
-	kept int32
-	val  any
+	id        int8
+	kept, val int32
 }
 
 // docWriter writes one document in one encoding.
@@ -98,13 +98,12 @@ type docWriter struct {
 	err   error   // the first value the encoding cannot write
 	keys  []string
 	slots []slot // the members of the objects being written, outer first
+	vals  []any  // the parsed values of kept members
 }
 
-// room is where a docWriter keeps the keys of an annotation map and the
-// slots of a document, a descriptor and its platform without kept
-// members, so that it allocates nothing for them.
+// room is where a docWriter keeps the slots of a document, a
+// descriptor and its platform without kept members.
 type room struct {
-	keys  [8]string
 	slots [24]slot
 }
 
@@ -118,7 +117,7 @@ func (w *docWriter) init(enc Encoding, size int, r *room) error {
 		size += size / 8 // ", " and ": "
 	}
 	w.buf, w.enc, w.st = make([]byte, 0, size), enc, st
-	w.keys, w.slots = r.keys[:0], r.slots[:0]
+	w.slots = r.slots[:0]
 	return nil
 }
 
@@ -188,7 +187,8 @@ func (w *docWriter) members(set *memberSet, mask uint16, extra Extra, field func
 			errs = append(errs, fieldErr(joinField(name, extra[j].Key), err))
 			return
 		}
-		w.slots = append(w.slots, slot{id: -1, kept: int32(j), val: v})
+		w.vals = append(w.vals, v)
+		w.slots = append(w.slots, slot{id: -1, kept: int32(j), val: int32(len(w.vals) - 1)})
 	})
 	end = len(w.slots)
 	errs = duplicateKeys(errs, end-base, func(i int) string { return slotKey(set, extra, w.slots[base+i]) }, name)
@@ -221,7 +221,7 @@ func (w *docWriter) member(first bool, set *memberSet, extra Extra, s slot) {
 		w.buf = append(w.buf, set.names[s.id]...)
 		w.buf = append(w.buf, '"')
 	} else {
-		w.buf = w.st.escape(w.buf, extra[s.kept].Key)
+		w.str(extra[s.kept].Key)
 	}
 	w.buf = append(w.buf, w.st.colon...)
 }
@@ -248,7 +248,7 @@ func (w *docWriter) finish(base int, err error) {
 	}
 }
 
-func (w *docWriter) str(s string) { w.buf = w.st.escape(w.buf, s) }
+func (w *docWriter) str(s string) { w.buf = appendString(w.buf, s, w.st.esc) }
 
 func (w *docWriter) int(v int64) {
 	if w.st.maxInt != 0 && (v > w.st.maxInt || v < -w.st.maxInt) {
@@ -348,7 +348,7 @@ func (w *docWriter) descriptor(d *Descriptor, field func() string) {
 		case dArtifactType:
 			w.str(d.ArtifactType)
 		default:
-			w.keptValue(s.val)
+			w.keptValue(w.vals[s.val])
 		}
 	}
 	w.finish(base, err)
@@ -383,7 +383,7 @@ func (w *docWriter) platform(p *Platform, field func() string) {
 		case pVariant:
 			w.str(p.Variant)
 		default:
-			w.keptValue(s.val)
+			w.keptValue(w.vals[s.val])
 		}
 	}
 	w.finish(base, err)
@@ -430,7 +430,7 @@ func (w *docWriter) document(doc *document) {
 		case xAnnotations:
 			w.stringMap(doc.annotations)
 		default:
-			w.keptValue(s.val)
+			w.keptValue(w.vals[s.val])
 		}
 	}
 	w.finish(base, err)

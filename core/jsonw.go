@@ -26,15 +26,18 @@ func (o *object) add(key string, val any) { *o = append(*o, member{key, val}) }
 type style struct {
 	comma, colon string
 	sortKeys     bool // RFC 8785: by UTF-16 code units
-	escape       func(dst []byte, s string) []byte
+	esc          escaping
 	maxInt       int64 // largest magnitude an integer may have; 0: no limit
 }
 
 var (
-	compactStyle   = style{comma: ",", colon: ":", escape: appendGoString}
-	concilStyle    = style{comma: ", ", colon: ": ", escape: appendPythonString}
-	canonicalStyle = style{comma: ",", colon: ":", sortKeys: true, escape: appendJCSString, maxInt: 1<<53 - 1}
+	compactStyle   = style{comma: ",", colon: ":", esc: escapeGo}
+	concilStyle    = style{comma: ", ", colon: ": ", esc: escapePython}
+	canonicalStyle = style{comma: ",", colon: ":", sortKeys: true, esc: escapeJCS, maxInt: 1<<53 - 1}
 )
+
+// escape writes s as a JSON string of the style.
+func (st style) escape(dst []byte, s string) []byte { return appendString(dst, s, st.esc) }
 
 func (st style) marshal(v any) ([]byte, error) { return st.append(make([]byte, 0, 512), v) }
 

@@ -21,6 +21,10 @@ import (
 type memberSet struct {
 	names []string
 	order [3][]int8 // by Encoding
+	// keys[wide][id] is the quoted key of member id and the colon, as
+	// the compact and canonical encodings (wide false) or concil's
+	// (true) write it.
+	keys [2][]string
 }
 
 // newMemberSet makes the canonical order the names sorted as RFC 8785
@@ -32,6 +36,10 @@ func newMemberSet(names []string, compact, concil []int8) *memberSet {
 	}
 	slices.SortFunc(canon, func(a, b int8) int { return compareUTF16(names[a], names[b]) })
 	s := &memberSet{names: names}
+	for _, name := range names {
+		s.keys[0] = append(s.keys[0], `"`+name+`":`)
+		s.keys[1] = append(s.keys[1], `"`+name+`": `)
+	}
 	s.order[EncodingCompact], s.order[EncodingConcil], s.order[EncodingCanonical] = compact, concil, canon
 	return s
 }
@@ -217,12 +225,14 @@ func (w *docWriter) member(first bool, set *memberSet, extra Extra, s slot) {
 		w.buf = append(w.buf, w.st.comma...)
 	}
 	if s.id >= 0 {
-		w.buf = append(w.buf, '"')
-		w.buf = append(w.buf, set.names[s.id]...)
-		w.buf = append(w.buf, '"')
-	} else {
-		w.str(extra[s.kept].Key)
+		wide := 0
+		if w.enc == EncodingConcil {
+			wide = 1
+		}
+		w.buf = append(w.buf, set.keys[wide][s.id]...)
+		return
 	}
+	w.str(extra[s.kept].Key)
 	w.buf = append(w.buf, w.st.colon...)
 }
 
@@ -464,15 +474,13 @@ func sizeOf(d *Descriptor) int {
 	return n + sizeOfExtra(d.Extra)
 }
 
+// sizeOfMap guesses the size of annotations without going through them
+// (a longer one makes the buffer grow).
 func sizeOfMap(m map[string]string) int {
 	if len(m) == 0 {
 		return 0
 	}
-	n := 16
-	for k, v := range m {
-		n += len(k) + len(v) + 6
-	}
-	return n
+	return 16 + 64*len(m)
 }
 
 func sizeOfExtra(e Extra) int {

@@ -215,6 +215,10 @@ func appendString(dst []byte, s string, e escaping) []byte {
 	dst = append(dst, '"')
 	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainWord(load64(s, i), e) {
+			i += 8
+			continue
+		}
 		c := s[i]
 		if plain[c] {
 			i++
@@ -259,6 +263,29 @@ func appendString(dst []byte, s string, e escaping) []byte {
 	}
 	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
+func load64(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// plainWord reports whether the 8 bytes of x are all in plainBytes[e]:
+// none is below 0x20 or from 0x80, a quote or a backslash (or DEL in
+// Python's style). A borrow can only spread above a byte that is not
+// plain, so the answer is exact.
+func plainWord(x uint64, e escaping) bool {
+	zero := func(v uint64) uint64 { return (v - lsbs) &^ v }
+	bad := x | (x-0x20*lsbs)&^x | zero(x^'"'*lsbs) | zero(x^'\\'*lsbs)
+	if e == escapePython {
+		bad |= zero(x ^ 0x7f*lsbs)
+	}
+	return bad&msbs == 0
 }
 
 func appendGoString(dst []byte, s string) []byte     { return appendString(dst, s, escapeGo) }

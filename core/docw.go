@@ -11,7 +11,7 @@ import (
 // The encoder of manifests, indexes and descriptors writes straight into
 // one buffer sized up front from the document: no tree of values (only
 // the values of kept unknown members are parsed, to be written in the
-// encoding's spelling), annotation keys sorted in one reused slice, and
+// encoding's spelling), annotation keys sorted on the stack, and
 // the members of an object sorted only where the canonical encoding
 // needs it (annotations, and objects with kept members; the modelled
 // members alone have a fixed canonical order).
@@ -99,24 +99,16 @@ type slot struct {
 
 // docWriter writes one document in one encoding.
 type docWriter struct {
-	buf   []byte
-	enc   Encoding
-	st    style
-	errs  []error // kept members that cannot be placed, children's first
-	err   error   // the first value the encoding cannot write
-	keys  []string
-	slots []slot // the members of the objects being written, outer first
-	vals  []any  // the parsed values of kept members
-}
-
-// room is where a docWriter keeps the slots of a document, a
-// descriptor and its platform without kept members.
-type room struct {
-	slots [24]slot
+	buf  []byte
+	enc  Encoding
+	st   style
+	errs []error // kept members that cannot be placed, children's first
+	err  error   // the first value the encoding cannot write
+	vals []any   // the parsed values of kept members
 }
 
 // init readies w for a document of about size bytes in compact.
-func (w *docWriter) init(enc Encoding, size int, r *room) error {
+func (w *docWriter) init(enc Encoding, size int) error {
 	st, err := enc.style()
 	if err != nil {
 		return err
@@ -125,7 +117,6 @@ func (w *docWriter) init(enc Encoding, size int, r *room) error {
 		size += size / 8 // ", " and ": "
 	}
 	w.buf, w.enc, w.st = make([]byte, 0, size), enc, st
-	w.slots = r.slots[:0]
 	return nil
 }
 
@@ -155,21 +146,20 @@ type document struct {
 	extra          Extra
 }
 
-// members fills w.slots with the members of one object in the order
-// the encoding writes them: the modelled members of mask (bit id set),
-// and the kept ones placed among them. It returns where they are in
-// w.slots and the problems with the kept members, which the caller
-// reports after those of the object's children.
-func (w *docWriter) members(set *memberSet, mask uint16, extra Extra, field func() string) (base, end int, err error) {
-	base = len(w.slots)
+// members appends to slots (room on the caller's stack) the members of
+// one object in the order the encoding writes them: the modelled members
+// of mask (bit id set), and the kept ones placed among them. It returns
+// them and the problems with the kept members, which the caller reports
+// after those of the object's children.
+func (w *docWriter) members(slots []slot, set *memberSet, mask uint16, extra Extra, field func() string) ([]slot, error) {
 	order := set.order[w.enc]
 	if len(extra) == 0 {
 		for _, id := range order {
 			if mask&(1<<id) != 0 {
-				w.slots = append(w.slots, slot{id: id})
+				slots = append(slots, slot{id: id})
 			}
 		}
-		return base, len(w.slots), nil
+		return slots, nil
 	}
 	// The kept members are placed among the modelled ones in the
 	// encoding's order (compact's for the canonical, which sorts them
@@ -187,7 +177,7 @@ func (w *docWriter) members(set *memberSet, mask uint16, extra Extra, field func
 	var errs []error
 	placeExtra(len(present), func(i int) string { return set.names[present[i]] }, extra, func(i, j int) {
 		if i >= 0 {
-			w.slots = append(w.slots, slot{id: present[i]})
+			slots = append(slots, slot{id: present[i]})
 			return
 		}
 		v, err := rawTree(extra[j].Value)
@@ -196,20 +186,18 @@ func (w *docWriter) members(set *memberSet, mask uint16, extra Extra, field func
 			return
 		}
 		w.vals = append(w.vals, v)
-		w.slots = append(w.slots, slot{id: -1, kept: int32(j), val: int32(len(w.vals) - 1)})
+		slots = append(slots, slot{id: -1, kept: int32(j), val: int32(len(w.vals) - 1)})
 	})
-	end = len(w.slots)
-	errs = duplicateKeys(errs, end-base, func(i int) string { return slotKey(set, extra, w.slots[base+i]) }, name)
+	errs = duplicateKeys(errs, len(slots), func(i int) string { return slotKey(set, extra, slots[i]) }, name)
 	if len(errs) > 0 {
-		return base, end, fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(errs...))
+		return slots, fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(errs...))
 	}
 	if w.enc == EncodingCanonical {
-		s := w.slots[base:end]
-		slices.SortStableFunc(s, func(a, b slot) int {
+		slices.SortStableFunc(slots, func(a, b slot) int {
 			return compareUTF16(slotKey(set, extra, a), slotKey(set, extra, b))
 		})
 	}
-	return base, end, nil
+	return slots, nil
 }
 
 func slotKey(set *memberSet, extra Extra, s slot) string {
@@ -219,7 +207,7 @@ func slotKey(set *memberSet, extra Extra, s slot) string {
 	return extra[s.kept].Key
 }
 
-// member starts the i-th member of an object (i counted from base).
+// member starts a member of an object.
 func (w *docWriter) member(first bool, set *memberSet, extra Extra, s slot) {
 	if !first {
 		w.buf = append(w.buf, w.st.comma...)
@@ -248,11 +236,10 @@ func (w *docWriter) keptValue(v any) {
 	w.buf = b
 }
 
-// finish ends an object: its slots are released and the problems with
-// its kept members follow those of its children.
-func (w *docWriter) finish(base int, err error) {
+// finish ends an object: the problems with its kept members follow
+// those of its children.
+func (w *docWriter) finish(err error) {
 	w.buf = append(w.buf, '}')
-	w.slots = w.slots[:base]
 	if err != nil {
 		w.errs = append(w.errs, err)
 	}
@@ -293,7 +280,8 @@ func (w *docWriter) stringMap(m map[string]string) {
 		w.buf = append(w.buf, '}')
 		return
 	}
-	keys := w.keys[:0]
+	var room [8]string
+	keys := room[:0]
 	for k := range m {
 		keys = append(keys, k)
 	}
@@ -310,8 +298,6 @@ func (w *docWriter) stringMap(m map[string]string) {
 		w.buf = append(w.buf, w.st.colon...)
 		w.str(m[k])
 	}
-	clear(keys)
-	w.keys = keys[:0]
 	w.buf = append(w.buf, '}')
 }
 
@@ -333,11 +319,11 @@ func (w *docWriter) descriptor(d *Descriptor, field func() string) {
 		mask |= 1 << dArtifactType
 	}
 	set := descriptorMembers
-	base, end, err := w.members(set, mask, d.Extra, field)
+	var room [8]slot
+	slots, err := w.members(room[:0], set, mask, d.Extra, field)
 	w.buf = append(w.buf, '{')
-	for i := base; i < end; i++ {
-		s := w.slots[i]
-		w.member(i == base, set, d.Extra, s)
+	for i, s := range slots {
+		w.member(i == 0, set, d.Extra, s)
 		switch s.id {
 		case dMediaType:
 			w.str(d.MediaType)
@@ -361,7 +347,7 @@ func (w *docWriter) descriptor(d *Descriptor, field func() string) {
 			w.keptValue(w.vals[s.val])
 		}
 	}
-	w.finish(base, err)
+	w.finish(err)
 }
 
 func (w *docWriter) platform(p *Platform, field func() string) {
@@ -376,11 +362,11 @@ func (w *docWriter) platform(p *Platform, field func() string) {
 		mask |= 1 << pVariant
 	}
 	set := platformMembers
-	base, end, err := w.members(set, mask, p.Extra, field)
+	var room [8]slot
+	slots, err := w.members(room[:0], set, mask, p.Extra, field)
 	w.buf = append(w.buf, '{')
-	for i := base; i < end; i++ {
-		s := w.slots[i]
-		w.member(i == base, set, p.Extra, s)
+	for i, s := range slots {
+		w.member(i == 0, set, p.Extra, s)
 		switch s.id {
 		case pArchitecture:
 			w.str(p.Architecture)
@@ -396,7 +382,7 @@ func (w *docWriter) platform(p *Platform, field func() string) {
 			w.keptValue(w.vals[s.val])
 		}
 	}
-	w.finish(base, err)
+	w.finish(err)
 }
 
 func noField() string { return "" }
@@ -419,11 +405,11 @@ func (w *docWriter) document(doc *document) {
 		mask |= 1 << xAnnotations
 	}
 	set := documentMembers
-	base, end, err := w.members(set, mask, doc.extra, noField)
+	var room [8]slot
+	slots, err := w.members(room[:0], set, mask, doc.extra, noField)
 	w.buf = append(w.buf, '{')
-	for i := base; i < end; i++ {
-		s := w.slots[i]
-		w.member(i == base, set, doc.extra, s)
+	for i, s := range slots {
+		w.member(i == 0, set, doc.extra, s)
 		switch s.id {
 		case xSchemaVersion:
 			w.buf = append(w.buf, '2')
@@ -443,7 +429,7 @@ func (w *docWriter) document(doc *document) {
 			w.keptValue(w.vals[s.val])
 		}
 	}
-	w.finish(base, err)
+	w.finish(err)
 }
 
 func (w *docWriter) list(ds []Descriptor, key string) {
@@ -508,8 +494,7 @@ func (doc *document) size() int {
 // encodeDocument writes doc in encoding enc.
 func encodeDocument(doc *document, enc Encoding) ([]byte, error) {
 	var w docWriter
-	var r room
-	if err := w.init(enc, doc.size(), &r); err != nil {
+	if err := w.init(enc, doc.size()); err != nil {
 		return nil, err
 	}
 	w.document(doc)

@@ -71,8 +71,7 @@ func (e Encoding) style() (style, error) {
 // it back with every check.
 func EncodeDescriptor(d Descriptor, enc Encoding) ([]byte, error) {
 	var w docWriter
-	var r room
-	if err := w.init(enc, sizeOf(&d), &r); err != nil {
+	if err := w.init(enc, sizeOf(&d)); err != nil {
 		return nil, err
 	}
 	w.descriptor(&d, noField)

@@ -236,9 +236,22 @@ func (w *docWriter) keptValue(v any) {
 	w.buf = b
 }
 
-// finish ends an object: the problems with its kept members follow
-// those of its children.
-func (w *docWriter) finish(err error) {
+// object writes one object: its members in the encoding's order, the
+// modelled ones (those of mask) by value(id), the kept ones of extra in
+// the encoding's spelling. The problems with the kept members follow
+// those of the object's children.
+func (w *docWriter) object(set *memberSet, mask uint16, extra Extra, field func() string, value func(id int8)) {
+	var room [8]slot
+	slots, err := w.members(room[:0], set, mask, extra, field)
+	w.buf = append(w.buf, '{')
+	for i, s := range slots {
+		w.member(i == 0, set, extra, s)
+		if s.id >= 0 {
+			value(s.id)
+		} else {
+			w.keptValue(w.vals[s.val])
+		}
+	}
 	w.buf = append(w.buf, '}')
 	if err != nil {
 		w.errs = append(w.errs, err)
@@ -318,13 +331,8 @@ func (w *docWriter) descriptor(d *Descriptor, field func() string) {
 	if d.ArtifactType != "" {
 		mask |= 1 << dArtifactType
 	}
-	set := descriptorMembers
-	var room [8]slot
-	slots, err := w.members(room[:0], set, mask, d.Extra, field)
-	w.buf = append(w.buf, '{')
-	for i, s := range slots {
-		w.member(i == 0, set, d.Extra, s)
-		switch s.id {
+	w.object(descriptorMembers, mask, d.Extra, field, func(id int8) {
+		switch id {
 		case dMediaType:
 			w.str(d.MediaType)
 		case dDigest:
@@ -343,11 +351,8 @@ func (w *docWriter) descriptor(d *Descriptor, field func() string) {
 			w.platform(d.Platform, func() string { return joinField(field(), "platform") })
 		case dArtifactType:
 			w.str(d.ArtifactType)
-		default:
-			w.keptValue(w.vals[s.val])
 		}
-	}
-	w.finish(err)
+	})
 }
 
 func (w *docWriter) platform(p *Platform, field func() string) {
@@ -361,13 +366,8 @@ func (w *docWriter) platform(p *Platform, field func() string) {
 	if p.Variant != "" {
 		mask |= 1 << pVariant
 	}
-	set := platformMembers
-	var room [8]slot
-	slots, err := w.members(room[:0], set, mask, p.Extra, field)
-	w.buf = append(w.buf, '{')
-	for i, s := range slots {
-		w.member(i == 0, set, p.Extra, s)
-		switch s.id {
+	w.object(platformMembers, mask, p.Extra, field, func(id int8) {
+		switch id {
 		case pArchitecture:
 			w.str(p.Architecture)
 		case pOS:
@@ -378,11 +378,8 @@ func (w *docWriter) platform(p *Platform, field func() string) {
 			w.strings(p.OSFeatures)
 		case pVariant:
 			w.str(p.Variant)
-		default:
-			w.keptValue(w.vals[s.val])
 		}
-	}
-	w.finish(err)
+	})
 }
 
 func noField() string { return "" }
@@ -404,13 +401,8 @@ func (w *docWriter) document(doc *document) {
 	if len(doc.annotations) > 0 {
 		mask |= 1 << xAnnotations
 	}
-	set := documentMembers
-	var room [8]slot
-	slots, err := w.members(room[:0], set, mask, doc.extra, noField)
-	w.buf = append(w.buf, '{')
-	for i, s := range slots {
-		w.member(i == 0, set, doc.extra, s)
-		switch s.id {
+	w.object(documentMembers, mask, doc.extra, noField, func(id int8) {
+		switch id {
 		case xSchemaVersion:
 			w.buf = append(w.buf, '2')
 		case xMediaType:
@@ -420,16 +412,13 @@ func (w *docWriter) document(doc *document) {
 		case xConfig:
 			w.descriptor(doc.config, func() string { return "config" })
 		case xLayers, xManifests:
-			w.list(doc.list, set.names[s.id])
+			w.list(doc.list, documentMembers.names[id])
 		case xSubject:
 			w.descriptor(doc.subject, func() string { return "subject" })
 		case xAnnotations:
 			w.stringMap(doc.annotations)
-		default:
-			w.keptValue(w.vals[s.val])
 		}
-	}
-	w.finish(err)
+	})
 }
 
 func (w *docWriter) list(ds []Descriptor, key string) {

@@ -2,7 +2,6 @@ package core
 
 import (
 	"cmp"
-	"encoding/base64"
 	"fmt"
 	"slices"
 	"strconv"
@@ -115,8 +114,6 @@ func stringList(ss []string) []any {
 	}
 	return out
 }
-
-func base64String(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
 
 // compareUTF16 orders strings by their UTF-16 code units (RFC 8785
 // §3.2.3), invalid UTF-8 read as U+FFFD.

@@ -210,18 +210,18 @@ func slotKey(set *memberSet, extra Extra, s slot) string {
 // member starts a member of an object.
 func (w *docWriter) member(first bool, set *memberSet, extra Extra, s slot) {
 	if !first {
-		w.buf = append(w.buf, w.st.comma...)
+		w.raw(w.st.comma)
 	}
 	if s.id >= 0 {
 		wide := 0
 		if w.enc == EncodingConcil {
 			wide = 1
 		}
-		w.buf = append(w.buf, set.keys[wide][s.id]...)
+		w.raw(set.keys[wide][s.id])
 		return
 	}
 	w.str(extra[s.kept].Key)
-	w.buf = append(w.buf, w.st.colon...)
+	w.raw(w.st.colon)
 }
 
 // keptValue writes a kept member's value in the encoding's spelling.
@@ -233,7 +233,7 @@ func (w *docWriter) keptValue(v any) {
 		}
 		return
 	}
-	w.buf = b
+	w.keep(b)
 }
 
 // object writes one object: its members in the encoding's order, the
@@ -258,7 +258,21 @@ func (w *docWriter) object(set *memberSet, mask uint16, extra Extra, field func(
 	}
 }
 
-func (w *docWriter) str(s string) { w.buf = appendString(w.buf, s, w.st.esc) }
+// keep takes b, what a function appending to w.buf returned. Unless the
+// buffer grew, only its length is stored: storing the pointer again
+// would cost a write barrier while the collector runs.
+func (w *docWriter) keep(b []byte) {
+	if cap(b) == cap(w.buf) {
+		w.buf = w.buf[:len(b)]
+		return
+	}
+	w.buf = b
+}
+
+// raw writes s as it is.
+func (w *docWriter) raw(s string) { w.keep(append(w.buf, s...)) }
+
+func (w *docWriter) str(s string) { w.keep(appendString(w.buf, s, w.st.esc)) }
 
 func (w *docWriter) int(v int64) {
 	if w.st.maxInt != 0 && (v > w.st.maxInt || v < -w.st.maxInt) {
@@ -266,14 +280,14 @@ func (w *docWriter) int(v int64) {
 			w.err = fmt.Errorf("%w: %d", ErrOutOfRange, v)
 		}
 	}
-	w.buf = strconv.AppendInt(w.buf, v, 10)
+	w.keep(strconv.AppendInt(w.buf, v, 10))
 }
 
 func (w *docWriter) strings(ss []string) {
 	w.buf = append(w.buf, '[')
 	for i, s := range ss {
 		if i > 0 {
-			w.buf = append(w.buf, w.st.comma...)
+			w.raw(w.st.comma)
 		}
 		w.str(s)
 	}
@@ -287,7 +301,7 @@ func (w *docWriter) stringMap(m map[string]string) {
 	if len(m) == 1 {
 		for k, v := range m {
 			w.str(k)
-			w.buf = append(w.buf, w.st.colon...)
+			w.raw(w.st.colon)
 			w.str(v)
 		}
 		w.buf = append(w.buf, '}')
@@ -305,10 +319,10 @@ func (w *docWriter) stringMap(m map[string]string) {
 	}
 	for i, k := range keys {
 		if i > 0 {
-			w.buf = append(w.buf, w.st.comma...)
+			w.raw(w.st.comma)
 		}
 		w.str(k)
-		w.buf = append(w.buf, w.st.colon...)
+		w.raw(w.st.colon)
 		w.str(m[k])
 	}
 	w.buf = append(w.buf, '}')
@@ -345,7 +359,7 @@ func (w *docWriter) descriptor(d *Descriptor, field func() string) {
 			w.stringMap(d.Annotations)
 		case dData:
 			w.buf = append(w.buf, '"')
-			w.buf = base64.StdEncoding.AppendEncode(w.buf, d.Data)
+			w.keep(base64.StdEncoding.AppendEncode(w.buf, d.Data))
 			w.buf = append(w.buf, '"')
 		case dPlatform:
 			w.platform(d.Platform, func() string { return joinField(field(), "platform") })
@@ -425,7 +439,7 @@ func (w *docWriter) list(ds []Descriptor, key string) {
 	w.buf = append(w.buf, '[')
 	for i := range ds {
 		if i > 0 {
-			w.buf = append(w.buf, w.st.comma...)
+			w.raw(w.st.comma)
 		}
 		w.descriptor(&ds[i], func() string { return fmt.Sprintf("%s[%d]", key, i) })
 	}

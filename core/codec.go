@@ -53,14 +53,13 @@ func (f *BasicFormat) noIndex() error {
 // result is validated before it is returned, so an invalid manifest is an
 // error naming the field, never bytes.
 func (f *BasicFormat) EncodeManifest(ctx context.Context, m Manifest, enc Encoding) ([]byte, error) {
-	st, err := enc.style()
-	if err != nil {
+	if _, err := enc.style(); err != nil {
 		return nil, err
 	}
 	if err := f.checkArtifactFields(f.spec.ManifestMediaType, m.ArtifactType, m.Subject, m.Annotations); err != nil {
 		return nil, err
 	}
-	t := m.mapTypes(f.translate)
+	t := m.translated(f.translate)
 	if err := f.spec.Algorithms.ValidateManifest(t); err != nil {
 		return nil, err
 	}
@@ -69,11 +68,10 @@ func (f *BasicFormat) EncodeManifest(ctx context.Context, m Manifest, enc Encodi
 			return nil, invalidDocument(f.spec.ManifestMediaType, appendNested(nil, "", err))
 		}
 	}
-	tree, err := documentTree(f.spec.ManifestMediaType, f.writeMediaType(enc), t.ArtifactType, &t.Config, "layers", t.Layers, t.Subject, t.Annotations, t.Extra, enc)
-	if err != nil {
-		return nil, err
-	}
-	return st.marshal(tree)
+	return encodeDocument(&document{
+		mediaType: f.spec.ManifestMediaType, writeMediaType: f.writeMediaType(enc), artifactType: t.ArtifactType,
+		config: &t.Config, listKey: xLayers, list: t.Layers, subject: t.Subject, annotations: t.Annotations, extra: t.Extra,
+	}, enc)
 }
 
 // EncodeIndex writes ix in encoding enc, translating kinds.
@@ -81,14 +79,13 @@ func (f *BasicFormat) EncodeIndex(ctx context.Context, ix Index, enc Encoding) (
 	if f.spec.IndexMediaType == "" {
 		return nil, f.noIndex()
 	}
-	st, err := enc.style()
-	if err != nil {
+	if _, err := enc.style(); err != nil {
 		return nil, err
 	}
 	if err := f.checkArtifactFields(f.spec.IndexMediaType, ix.ArtifactType, ix.Subject, ix.Annotations); err != nil {
 		return nil, err
 	}
-	t := ix.mapTypes(f.translate)
+	t := ix.translated(f.translate)
 	if err := f.spec.Algorithms.ValidateIndex(t); err != nil {
 		return nil, err
 	}
@@ -97,11 +94,10 @@ func (f *BasicFormat) EncodeIndex(ctx context.Context, ix Index, enc Encoding) (
 			return nil, invalidDocument(f.spec.IndexMediaType, appendNested(nil, "", err))
 		}
 	}
-	tree, err := documentTree(f.spec.IndexMediaType, f.writeMediaType(enc), t.ArtifactType, nil, "manifests", t.Manifests, t.Subject, t.Annotations, t.Extra, enc)
-	if err != nil {
-		return nil, err
-	}
-	return st.marshal(tree)
+	return encodeDocument(&document{
+		mediaType: f.spec.IndexMediaType, writeMediaType: f.writeMediaType(enc), artifactType: t.ArtifactType,
+		listKey: xManifests, list: t.Manifests, subject: t.Subject, annotations: t.Annotations, extra: t.Extra,
+	}, enc)
 }
 
 // DecodeManifest parses a manifest of the format's media type. The

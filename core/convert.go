@@ -3,6 +3,7 @@ package core
 import (
 	"errors"
 	"fmt"
+	"slices"
 )
 
 // ConvertOptions control a conversion between formats.
@@ -206,6 +207,47 @@ func (m Manifest) mapTypes(fn func(string) string) Manifest {
 		m.Subject.MediaType = fn(m.Subject.MediaType)
 	}
 	return m
+}
+
+// translated returns m with fn applied to the media type of the config,
+// every layer and the subject, sharing all else with m: what an encoder
+// validates and writes, without a copy of the document.
+func (m Manifest) translated(fn func(string) string) Manifest {
+	m.Config.MediaType = fn(m.Config.MediaType)
+	m.Layers = translatedList(m.Layers, fn)
+	m.Subject = translatedPtr(m.Subject, fn)
+	return m
+}
+
+// translated is [Manifest.translated] for an index.
+func (ix Index) translated(fn func(string) string) Index {
+	ix.Manifests = translatedList(ix.Manifests, fn)
+	ix.Subject = translatedPtr(ix.Subject, fn)
+	return ix
+}
+
+// translatedList returns ds, or a shallow copy when fn changes a media
+// type.
+func translatedList(ds []Descriptor, fn func(string) string) []Descriptor {
+	for i := range ds {
+		if fn(ds[i].MediaType) != ds[i].MediaType {
+			out := slices.Clone(ds)
+			for j := i; j < len(out); j++ {
+				out[j].MediaType = fn(out[j].MediaType)
+			}
+			return out
+		}
+	}
+	return ds
+}
+
+func translatedPtr(d *Descriptor, fn func(string) string) *Descriptor {
+	if d == nil || fn(d.MediaType) == d.MediaType {
+		return d
+	}
+	c := *d
+	c.MediaType = fn(c.MediaType)
+	return &c
 }
 
 // mapTypes returns a copy of ix with fn applied to the media type of

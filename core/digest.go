@@ -99,7 +99,7 @@ func validateDigester(d Digester) error {
 	if d.Size() <= 0 {
 		return fmt.Errorf("%w: %q: digest size %d", ErrInvalidDigester, d.Algorithm(), d.Size())
 	}
-	if n, ok := specEncodedLen[d.Algorithm()]; ok && n != 2*d.Size() {
+	if n, ok := specEncodedLen(d.Algorithm()); ok && n != 2*d.Size() {
 		return fmt.Errorf("%w: %q: digest size %d, the image-spec says %d", ErrInvalidDigester, d.Algorithm(), d.Size(), n/2)
 	}
 	return nil
@@ -253,7 +253,15 @@ func (a *Algorithms) VerifyBytes(data []byte, size int64, d digest.Digest) error
 // specEncodedLen gives the encoded lengths of the algorithms the
 // image-spec registers, so their digests are checked exactly even when
 // no Digester for them is registered.
-var specEncodedLen = map[digest.Algorithm]int{SHA256: 64, SHA512: 128, BLAKE3: 64}
+func specEncodedLen(alg digest.Algorithm) (int, bool) {
+	switch alg {
+	case SHA256, BLAKE3:
+		return 64, true
+	case SHA512:
+		return 128, true
+	}
+	return 0, false
+}
 
 // ValidateAlgorithm checks an algorithm name against the spec grammar:
 //
@@ -310,13 +318,18 @@ func (a *Algorithms) ValidateDigest(d digest.Digest) error {
 	if enc == "" {
 		return fmt.Errorf("%w: %q has an empty encoded part", ErrInvalidDigest, s)
 	}
+	all := uint8(encodedClassAll)
 	for j := 0; j < len(enc); j++ {
-		c := enc[j]
-		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '=' || c == '_' || c == '-') {
-			return fmt.Errorf("%w: %q: character %q in the encoded part not in [a-zA-Z0-9=_-]", ErrInvalidDigest, s, c)
+		all &= encodedClass[enc[j]]
+	}
+	if all&encodedChar == 0 {
+		for j := 0; j < len(enc); j++ {
+			if c := enc[j]; encodedClass[c]&encodedChar == 0 {
+				return fmt.Errorf("%w: %q: character %q in the encoded part not in [a-zA-Z0-9=_-]", ErrInvalidDigest, s, c)
+			}
 		}
 	}
-	n, known := specEncodedLen[alg]
+	n, known := specEncodedLen(alg)
 	if dg, ok := a.Lookup(alg); ok {
 		n, known = 2*dg.Size(), true
 	}
@@ -326,13 +339,36 @@ func (a *Algorithms) ValidateDigest(d digest.Digest) error {
 	if len(enc) != n {
 		return fmt.Errorf("%w: %q: %s wants %d hex characters, got %d", ErrInvalidDigest, s, alg, n, len(enc))
 	}
-	for j := 0; j < len(enc); j++ {
-		if c := enc[j]; !('a' <= c && c <= 'f' || '0' <= c && c <= '9') {
-			return fmt.Errorf("%w: %q: %s wants lowercase hex, found %q", ErrInvalidDigest, s, alg, c)
+	if all&encodedHex == 0 {
+		for j := 0; j < len(enc); j++ {
+			if c := enc[j]; encodedClass[c]&encodedHex == 0 {
+				return fmt.Errorf("%w: %q: %s wants lowercase hex, found %q", ErrInvalidDigest, s, alg, c)
+			}
 		}
 	}
 	return nil
 }
+
+// encodedClass tells, for each byte, whether it may be in the encoded
+// part of a digest (encodedChar: [a-zA-Z0-9=_-]) and in a hex one
+// (encodedHex: [a-f0-9]); one pass over a digest ANDs them.
+var encodedClass = func() (t [256]uint8) {
+	for c := range 256 {
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '=' || c == '_' || c == '-' {
+			t[c] |= encodedChar
+		}
+		if 'a' <= c && c <= 'f' || '0' <= c && c <= '9' {
+			t[c] |= encodedHex
+		}
+	}
+	return t
+}()
+
+const (
+	encodedChar = 1 << iota
+	encodedHex
+	encodedClassAll = encodedChar | encodedHex
+)
 
 // AlgorithmOf returns the algorithm part of d ("" when d has no ':'),
 // without go-digest's panic on a digest that has no ':'.

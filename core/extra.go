@@ -74,43 +74,77 @@ func withExtra(o object, extra Extra, field string) (object, error) {
 		return o, nil
 	}
 	out := make(object, 0, len(o)+len(extra))
-	placed := make([]bool, len(extra))
-	seen := make(map[string]bool, len(o)+len(extra))
 	var errs []error
-	place := func(after string) {
-		for i, m := range extra {
-			if placed[i] || m.After != after {
-				continue
-			}
-			placed[i] = true
-			v, err := rawTree(m.Value)
-			if err != nil {
-				errs = append(errs, fieldErr(joinField(field, m.Key), err))
-				continue
-			}
-			out = append(out, member{m.Key, v})
+	placeExtra(len(o), func(i int) string { return o[i].key }, extra, func(i, j int) {
+		if i >= 0 {
+			out = append(out, o[i])
+			return
 		}
-	}
-	place("")
-	for _, m := range o {
-		out = append(out, m)
-		place(m.key)
-	}
-	for i := range extra {
-		if !placed[i] {
-			place(extra[i].After)
+		v, err := rawTree(extra[j].Value)
+		if err != nil {
+			errs = append(errs, fieldErr(joinField(field, extra[j].Key), err))
+			return
 		}
-	}
-	for _, m := range out {
-		if seen[m.key] {
-			errs = append(errs, &FieldError{joinField(field, m.key), errors.New("key appears more than once (a kept unknown member has the key of a field)")})
-		}
-		seen[m.key] = true
-	}
+		out = append(out, member{extra[j].Key, v})
+	})
+	errs = duplicateKeys(errs, len(out), func(i int) string { return out[i].key }, field)
 	if len(errs) > 0 {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidDocument, errors.Join(errs...))
 	}
 	return out, nil
+}
+
+// extraInto places extra in o (see [Extra]), adding a problem to errs.
+func extraInto(o object, extra Extra, field string, errs *[]error) object {
+	out, err := withExtra(o, extra, field)
+	if err != nil {
+		*errs = append(*errs, err)
+		return o
+	}
+	return out
+}
+
+// placeExtra gives the order of an object's members: n modelled ones
+// (keys key(0) … key(n-1), in the order the encoding writes them) with
+// the kept members of extra placed among them, each right after the
+// modelled member it followed when read (those that followed none
+// first), the others at the end. It calls emit(i, -1) for the i-th
+// modelled member and emit(-1, j) for extra[j].
+func placeExtra(n int, key func(int) string, extra Extra, emit func(modelled, kept int)) {
+	placed := make([]bool, len(extra))
+	place := func(after string) {
+		for j, m := range extra {
+			if placed[j] || m.After != after {
+				continue
+			}
+			placed[j] = true
+			emit(-1, j)
+		}
+	}
+	place("")
+	for i := range n {
+		emit(i, -1)
+		place(key(i))
+	}
+	for j := range extra {
+		if !placed[j] {
+			place(extra[j].After)
+		}
+	}
+}
+
+// duplicateKeys adds to errs a problem for each of the n keys that
+// repeats one before it.
+func duplicateKeys(errs []error, n int, key func(int) string, field string) []error {
+	seen := make(map[string]bool, n)
+	for i := range n {
+		k := key(i)
+		if seen[k] {
+			errs = append(errs, &FieldError{joinField(field, k), errors.New("key appears more than once (a kept unknown member has the key of a field)")})
+		}
+		seen[k] = true
+	}
+	return errs
 }
 
 func joinField(parent, key string) string {

@@ -1,7 +1,7 @@
 package core
 
 import (
-	"encoding/base64"
+	"cmp"
 	"fmt"
 	"slices"
 	"strconv"
@@ -25,15 +25,18 @@ func (o *object) add(key string, val any) { *o = append(*o, member{key, val}) }
 type style struct {
 	comma, colon string
 	sortKeys     bool // RFC 8785: by UTF-16 code units
-	escape       func(dst []byte, s string) []byte
+	esc          escaping
 	maxInt       int64 // largest magnitude an integer may have; 0: no limit
 }
 
 var (
-	compactStyle   = style{comma: ",", colon: ":", escape: appendGoString}
-	concilStyle    = style{comma: ", ", colon: ": ", escape: appendPythonString}
-	canonicalStyle = style{comma: ",", colon: ":", sortKeys: true, escape: appendJCSString, maxInt: 1<<53 - 1}
+	compactStyle   = style{comma: ",", colon: ":", esc: escapeGo}
+	concilStyle    = style{comma: ", ", colon: ": ", esc: escapePython}
+	canonicalStyle = style{comma: ",", colon: ":", sortKeys: true, esc: escapeJCS, maxInt: 1<<53 - 1}
 )
+
+// escape writes s as a JSON string of the style.
+func (st style) escape(dst []byte, s string) []byte { return appendString(dst, s, st.esc) }
 
 func (st style) marshal(v any) ([]byte, error) { return st.append(make([]byte, 0, 512), v) }
 
@@ -112,12 +115,39 @@ func stringList(ss []string) []any {
 	return out
 }
 
-func base64String(b []byte) string { return base64.StdEncoding.EncodeToString(b) }
-
-// compareUTF16 orders strings by their UTF-16 code units (RFC 8785 §3.2.3).
+// compareUTF16 orders strings by their UTF-16 code units (RFC 8785
+// §3.2.3), invalid UTF-8 read as U+FFFD.
 func compareUTF16(a, b string) int {
-	ua, ub := utf16.Encode([]rune(a)), utf16.Encode([]rune(b))
-	return slices.Compare(ua, ub)
+	for len(a) > 0 && len(b) > 0 {
+		ca, cb := a[0], b[0]
+		if ca < utf8.RuneSelf && cb < utf8.RuneSelf {
+			if ca != cb {
+				return cmp.Compare(ca, cb)
+			}
+			a, b = a[1:], b[1:]
+			continue
+		}
+		ra, na := utf8.DecodeRuneInString(a)
+		rb, nb := utf8.DecodeRuneInString(b)
+		if ra != rb {
+			a1, a2 := utf16Units(ra)
+			b1, b2 := utf16Units(rb)
+			if a1 != b1 {
+				return cmp.Compare(a1, b1)
+			}
+			return cmp.Compare(a2, b2)
+		}
+		a, b = a[na:], b[nb:]
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+// utf16Units returns the code units of r (the second 0 in the BMP).
+func utf16Units(r rune) (rune, rune) {
+	if r < 0x10000 {
+		return r, 0
+	}
+	return utf16.EncodeRune(r)
 }
 
 const hexDigits = "0123456789abcdef"
@@ -163,13 +193,36 @@ const (
 	escapeJCS
 )
 
+// plainBytes[e][c] is true for the ASCII bytes style e writes as they
+// are; bytes from 0x80 are never in it (they are looked at as UTF-8).
+var plainBytes = func() (t [3][256]bool) {
+	for e := range t {
+		for c := 0x20; c < utf8.RuneSelf; c++ {
+			t[e][c] = c != '"' && c != '\\' && !(c == 0x7f && escaping(e) == escapePython)
+		}
+	}
+	return t
+}()
+
 // appendString writes s as a JSON string. Invalid UTF-8 becomes U+FFFD
-// in every style.
+// in every style. The runs of characters written as they are are copied
+// at once.
 func appendString(dst []byte, s string, e escaping) []byte {
+	plain := &plainBytes[e]
 	dst = append(dst, '"')
+	start := 0
 	for i := 0; i < len(s); {
+		if i+8 <= len(s) && plainWord(load64(s, i), e) {
+			i += 8
+			continue
+		}
 		c := s[i]
+		if plain[c] {
+			i++
+			continue
+		}
 		if c < utf8.RuneSelf {
+			dst = append(dst, s[start:i]...)
 			var ok bool
 			if dst, ok = appendShortEscape(dst, c); !ok {
 				if c < 0x20 || c == 0x7f && e == escapePython {
@@ -179,27 +232,57 @@ func appendString(dst []byte, s string, e escaping) []byte {
 				}
 			}
 			i++
+			start = i
 			continue
 		}
 		r, n := utf8.DecodeRuneInString(s[i:])
+		bad := r == utf8.RuneError && n == 1
+		if e != escapePython && !bad && !(e == escapeGo && (r == '\u2028' || r == '\u2029')) {
+			i += n // part of the run
+			continue
+		}
+		dst = append(dst, s[start:i]...)
 		switch {
 		case e == escapePython && r > 0xffff:
 			r1, r2 := utf16.EncodeRune(r)
 			dst = appendU4(appendU4(dst, r1), r2)
 		case e == escapePython:
 			dst = appendU4(dst, r) // U+FFFD for invalid bytes too
-		case r == utf8.RuneError && n == 1 && e == escapeGo:
+		case bad && e == escapeGo:
 			dst = append(dst, `\ufffd`...) // as encoding/json writes it
-		case r == utf8.RuneError && n == 1:
+		case bad:
 			dst = append(dst, "\uFFFD"...)
-		case e == escapeGo && (r == '\u2028' || r == '\u2029'):
+		default: // U+2028, U+2029 in escapeGo
 			dst = appendU4(dst, r)
-		default:
-			dst = append(dst, s[i:i+n]...)
 		}
 		i += n
+		start = i
 	}
+	dst = append(dst, s[start:]...)
 	return append(dst, '"')
+}
+
+const (
+	lsbs = 0x0101010101010101
+	msbs = 0x8080808080808080
+)
+
+func load64(s string, i int) uint64 {
+	return uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+		uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+}
+
+// plainWord reports whether the 8 bytes of x are all in plainBytes[e]:
+// none is below 0x20 or from 0x80, a quote or a backslash (or DEL in
+// Python's style). A borrow can only spread above a byte that is not
+// plain, so the answer is exact.
+func plainWord(x uint64, e escaping) bool {
+	zero := func(v uint64) uint64 { return (v - lsbs) &^ v }
+	bad := x | (x-0x20*lsbs)&^x | zero(x^'"'*lsbs) | zero(x^'\\'*lsbs)
+	if e == escapePython {
+		bad |= zero(x ^ 0x7f*lsbs)
+	}
+	return bad&msbs == 0
 }
 
 func appendGoString(dst []byte, s string) []byte     { return appendString(dst, s, escapeGo) }

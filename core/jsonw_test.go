@@ -3,6 +3,7 @@ package core
 import (
 	"bytes"
 	"encoding/json"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -40,5 +41,45 @@ func TestStringEscapes(t *testing.T) {
 		if got := string(appendJCSString(nil, tt.in)); got != tt.jcs {
 			t.Errorf("appendJCSString(%q) = %s, want %s", tt.in, got, tt.jcs)
 		}
+	}
+}
+
+// TestPlainWord checks the eight-bytes-at-once test of the string
+// escaper against the byte table: every byte at every place among plain
+// ones, and random words.
+func TestPlainWord(t *testing.T) {
+	bytesPlain := func(w [8]byte, e escaping) bool {
+		for _, c := range w {
+			if !plainBytes[e][c] {
+				return false
+			}
+		}
+		return true
+	}
+	check := func(w [8]byte) {
+		for e := escaping(0); e <= escapeJCS; e++ {
+			got, want := plainWord(load64(string(w[:]), 0), e), bytesPlain(w, e)
+			if got != want {
+				t.Fatalf("plainWord(%q, %d) = %v, the bytes say %v", w, e, got, want)
+			}
+		}
+	}
+	for pos := range 8 {
+		for c := range 256 {
+			w := [8]byte{'a', 'Z', '0', ' ', '~', '/', '{', '}'}
+			w[pos] = byte(c)
+			check(w)
+		}
+	}
+	r := rand.New(rand.NewPCG(1, 8))
+	for range 200000 {
+		var w [8]byte
+		for i := range w {
+			w[i] = byte(r.IntN(256))
+			if r.IntN(2) == 0 {
+				w[i] = byte(0x20 + r.IntN(0x60))
+			}
+		}
+		check(w)
 	}
 }

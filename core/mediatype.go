@@ -224,14 +224,33 @@ func restrictedName(s string) bool {
 	if len(s) == 0 || len(s) > 127 {
 		return false
 	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
-		case i > 0 && strings.IndexByte("!#$&-^_.+", c) >= 0:
-		default:
+	if restrictedChars[s[0]] != restrictedAlnum {
+		return false
+	}
+	for i := 1; i < len(s); i++ {
+		if restrictedChars[s[i]] == 0 {
 			return false
 		}
 	}
 	return true
 }
+
+// restrictedChars classes the bytes of a restricted-name: ALPHA and
+// DIGIT, the other characters allowed after the first, and 0 for the
+// rest.
+var restrictedChars = func() (t [256]uint8) {
+	for c := range 256 {
+		switch {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
+			t[c] = restrictedAlnum
+		case strings.IndexByte("!#$&-^_.+", byte(c)) >= 0:
+			t[c] = restrictedOther
+		}
+	}
+	return t
+}()
+
+const (
+	restrictedAlnum = 1 + iota
+	restrictedOther
+)

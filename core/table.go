@@ -3,6 +3,7 @@ package core
 import (
 	"maps"
 	"slices"
+	"strings"
 )
 
 // Table is a format's two-way table between kinds and concrete media
@@ -13,6 +14,7 @@ type Table struct {
 	toType    map[string]string // kind → media type
 	toKind    map[string]string // normalised media type → kind
 	supported map[string]bool
+	kindsOnly bool // no entry's key has a "/": a media type is no kind
 }
 
 // NewTable builds a table from kind → media type entries. supported lists
@@ -26,8 +28,10 @@ func NewTable(entries map[string]string, supported []string) *Table {
 		toKind:    make(map[string]string, len(entries)),
 		supported: make(map[string]bool, len(entries)),
 	}
+	t.kindsOnly = true
 	for k, mt := range entries {
 		t.toKind[NormalizeMediaType(mt)] = k
+		t.kindsOnly = t.kindsOnly && IsKind(k)
 	}
 	if supported == nil {
 		supported = slices.Collect(maps.Keys(entries))
@@ -41,6 +45,9 @@ func NewTable(entries map[string]string, supported []string) *Table {
 // MediaType translates a kind to this table's media type; any other
 // string passes through unchanged (concil's descriptor_to_dict).
 func (t *Table) MediaType(kind string) string {
+	if t.kindsOnly && strings.IndexByte(kind, '/') >= 0 {
+		return kind
+	}
 	if mt, ok := t.toType[kind]; ok {
 		return mt
 	}

@@ -247,8 +247,28 @@ func TestPushPull(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, uploads := blobBytesSent(p.Requests()); n != 0 || uploads != 0 || res.Skipped != 2 {
+			reqs := p.Requests()
+			if n, uploads := blobBytesSent(reqs); n != 0 || uploads != 0 || res.Skipped != 2 {
 				t.Errorf("the second push sent %d blob bytes in %d uploads, skipped %d; want nothing sent, 2 skipped", n, uploads, res.Skipped)
+			}
+			// One request per blob (is it there?) and one for the tag
+			// (does it name the manifest already?): nothing is written.
+			var asked []string
+			for _, q := range reqs {
+				asked = append(asked, q.Method+" "+q.Path)
+			}
+			slices.Sort(asked)
+			m, _, err := core.DecodeManifest(ctx, local)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"HEAD /v2/" + repo + "/manifests/v1"}
+			for _, d := range append([]core.Descriptor{m.Config}, m.Layers...) {
+				want = append(want, "HEAD /v2/"+repo+"/blobs/"+string(d.Digest))
+			}
+			slices.Sort(want)
+			if !slices.Equal(asked, want) {
+				t.Errorf("the second push asked\n%s\nwant\n%s", strings.Join(asked, "\n"), strings.Join(want, "\n"))
 			}
 
 			out := filepath.Join(t.TempDir(), "pulled")
@@ -258,10 +278,6 @@ func TestPushPull(t *testing.T) {
 			}
 			if res.Images[0].Descriptor.Digest != md.Digest {
 				t.Errorf("pulled %s, want %s", res.Images[0].Descriptor.Digest, md.Digest)
-			}
-			m, _, err := core.DecodeManifest(ctx, local)
-			if err != nil {
-				t.Fatal(err)
 			}
 			for _, d := range append([]core.Descriptor{md, m.Config}, m.Layers...) {
 				if !bytes.Equal(readFile(t, blobPath(out, d)), readFile(t, blobPath(dir, d))) {

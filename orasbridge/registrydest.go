@@ -217,7 +217,8 @@ func (c *checked) Read(p []byte) (int, error) {
 // (those an index lists before it), each by digest unless the registry
 // has it, and the images' own last, by their tags: an image's first
 // name when it is a tag (or NAME:TAG, whose TAG is taken), else the
-// reference's tag, else "latest".
+// reference's tag, else "latest"; a tag that names the manifest already
+// is left as it is.
 func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]transport.Image, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -265,6 +266,9 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 		dg := img.Descriptor.Digest
 		for _, tag := range tags[dg] {
 			h := d.held[dg]
+			if d.tagged(ctx, h, tag) {
+				continue
+			}
 			if err := d.pushDoc(ctx, h, tag); err != nil {
 				return nil, d.ref.wrap("push manifest "+string(dg)+" as "+tag, err)
 			}
@@ -277,6 +281,19 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 	}
 	d.order = nil
 	return out, nil
+}
+
+// tagged reports whether the registry's tag names h already (a HEAD
+// request), so that pushing an unchanged image again sends nothing: the
+// registry has the manifest, and so the blobs it lists. A referrer is
+// always pushed (which indexes it again under its subject's fallback
+// tag), and so is a manifest whose tag cannot be read.
+func (d *registryDest) tagged(ctx context.Context, h heldDoc, tag string) bool {
+	if s, _, _ := subjectOf(h.raw); s != nil {
+		return false
+	}
+	got, err := d.repo.Resolve(ctx, tag)
+	return err == nil && got.Digest == h.d.Digest && got.Size == h.d.Size
 }
 
 // pushDoc pushes a manifest or index under reference (its digest or a

@@ -285,7 +285,7 @@ func (s *storage) write(ctx context.Context, name string, d core.Descriptor, src
 		return err
 	}
 	return writeUnsynced(s.root, name, func(f *os.File) error {
-		var w io.Writer = f
+		w := startWriteback(f, f)
 		if s.wrapWriter != nil {
 			w = s.wrapWriter(w)
 		}

@@ -285,7 +285,7 @@ func (s *storage) write(ctx context.Context, name string, d core.Descriptor, src
 		return err
 	}
 	return writeUnsynced(s.root, name, func(f *os.File) error {
-		var w io.Writer = f
+		w := startWriteback(f, f)
 		if s.wrapWriter != nil {
 			w = s.wrapWriter(w)
 		}
@@ -296,10 +296,17 @@ func (s *storage) write(ctx context.Context, name string, d core.Descriptor, src
 	})
 }
 
-var bufPool = sync.Pool{New: func() any { b := make([]byte, 1<<20); return &b }}
+// copyBufferSize is the size of the buffer a blob is written through:
+// small enough that what was read is still in the processor's cache when
+// it is hashed and written (a pull from a registry into a layout spends
+// a fifth to a third less CPU through 128 KiB than through 1 MiB, in
+// two measurements), large enough that the system calls are few.
+const copyBufferSize = 128 << 10
 
-// copyBlob copies through a pooled 1 MiB buffer, checking ctx between
-// buffers. The source is a verifying reader, so io.EOF means the blob
+var bufPool = sync.Pool{New: func() any { b := make([]byte, copyBufferSize); return &b }}
+
+// copyBlob copies through a pooled copyBufferSize buffer, checking ctx
+// between buffers. The source is a verifying reader, so io.EOF means the blob
 // matched its descriptor.
 func copyBlob(ctx context.Context, w io.Writer, r io.Reader) error {
 	buf := bufPool.Get().(*[]byte)

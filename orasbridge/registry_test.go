@@ -19,6 +19,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -249,8 +250,28 @@ func TestPushPull(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if n, uploads := blobBytesSent(p.Requests()); n != 0 || uploads != 0 || res.Skipped != 2 {
+			reqs := p.Requests()
+			if n, uploads := blobBytesSent(reqs); n != 0 || uploads != 0 || res.Skipped != 2 {
 				t.Errorf("the second push sent %d blob bytes in %d uploads, skipped %d; want nothing sent, 2 skipped", n, uploads, res.Skipped)
+			}
+			// One request per blob (is it there?) and one for the tag
+			// (does it name the manifest already?): nothing is written.
+			var asked []string
+			for _, q := range reqs {
+				asked = append(asked, q.Method+" "+q.Path)
+			}
+			slices.Sort(asked)
+			m, _, err := core.DecodeManifest(ctx, local)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want := []string{"HEAD /v2/" + repo + "/manifests/v1"}
+			for _, d := range append([]core.Descriptor{m.Config}, m.Layers...) {
+				want = append(want, "HEAD /v2/"+repo+"/blobs/"+string(d.Digest))
+			}
+			slices.Sort(want)
+			if !slices.Equal(asked, want) {
+				t.Errorf("the second push asked\n%s\nwant\n%s", strings.Join(asked, "\n"), strings.Join(want, "\n"))
 			}
 
 			out := filepath.Join(t.TempDir(), "pulled")
@@ -260,10 +281,6 @@ func TestPushPull(t *testing.T) {
 			}
 			if res.Images[0].Descriptor.Digest != md.Digest {
 				t.Errorf("pulled %s, want %s", res.Images[0].Descriptor.Digest, md.Digest)
-			}
-			m, _, err := core.DecodeManifest(ctx, local)
-			if err != nil {
-				t.Fatal(err)
 			}
 			for _, d := range append([]core.Descriptor{md, m.Config}, m.Layers...) {
 				if !bytes.Equal(readFile(t, blobPath(out, d)), readFile(t, blobPath(dir, d))) {
@@ -461,6 +478,62 @@ func TestFaults(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestPushFile: a layer pushed from a layout's file (sent by the
+// kernel while it is hashed) reports its progress, byte for byte; a
+// layer file whose content no longer matches its digest fails the push
+// with an error wrapping core.ErrDigestMismatch that names the layer,
+// and the registry holds neither that blob nor the tag.
+func TestPushFile(t *testing.T) {
+	r := needRegistry(t, false)
+	dock := plainDocker()
+	dir, md := imageOf(t, oci.Format, 2<<20, 8)
+	m, _, err := core.DecodeManifest(ctx, readFile(t, blobPath(dir, md)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	layer := m.Layers[0]
+	var mu sync.Mutex
+	done := map[digest.Digest]int64{}
+	opts := &transport.CopyOptions{Progress: func(p transport.Progress) {
+		mu.Lock()
+		done[p.Descriptor.Digest] += p.Delta
+		mu.Unlock()
+	}}
+	if _, err := copyRefs(t, dock, "oci:"+dir+":v1", "docker://"+r.Host+"/pushfile-good:v1", opts); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []core.Descriptor{m.Config, layer} {
+		if done[d.Digest] != d.Size {
+			t.Errorf("progress of %s = %d bytes, want its size %d", d.Digest, done[d.Digest], d.Size)
+		}
+	}
+
+	f, err := os.OpenFile(blobPath(dir, layer), os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt([]byte("corrupt"), layer.Size/2); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	for _, opts := range []*transport.CopyOptions{nil, {Progress: func(transport.Progress) {}}} {
+		_, err = copyRefs(t, dock, "oci:"+dir+":v1", "docker://"+r.Host+"/pushfile-bad:v1", opts)
+		if !errors.Is(err, core.ErrDigestMismatch) || !strings.Contains(err.Error(), string(layer.Digest)) {
+			t.Errorf("push of a corrupt layer = %v; want a digest mismatch naming %s", err, layer.Digest)
+		}
+	}
+	for _, path := range []string{"/v2/pushfile-bad/blobs/" + string(layer.Digest), "/v2/pushfile-bad/manifests/v1"} {
+		resp, err := r.Get(ctx, path, oci.MediaTypeManifest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("GET %s after the failed push = %s, want 404", path, resp.Status)
+		}
 	}
 }
 

@@ -3,10 +3,13 @@ package orasbridge
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
@@ -39,7 +42,10 @@ type heldDoc struct {
 	raw []byte
 }
 
-var _ transport.Destination = (*registryDest)(nil)
+var (
+	_ transport.Destination = (*registryDest)(nil)
+	_ transport.FilePusher  = (*registryDest)(nil)
+)
 
 func (d *registryDest) Reference() transport.Reference { return d.ref }
 
@@ -96,6 +102,102 @@ func (d *registryDest) Push(ctx context.Context, desc core.Descriptor, r io.Read
 	return d.ref.wrap("push blob "+string(desc.Digest), err)
 }
 
+// PushFile uploads a blob from its file, the kernel sending it
+// (sendfile, over plain HTTP; read otherwise) while another goroutine
+// hashes the file: content of another digest cancels the upload, and is
+// refused by the registry in any case, since it checks the upload
+// against the digest it is committed under; the error wraps
+// core.ErrDigestMismatch either way. A file of another size is not sent.
+// A blob mounted from another repository, and a manifest or index, go
+// through Push.
+func (d *registryDest) PushFile(ctx context.Context, desc core.Descriptor, f *os.File, progress func(int64)) error {
+	var r io.Reader = f
+	if progress != nil {
+		r = &progressReader{r: f, fn: progress}
+	}
+	if transport.IsDocument(d.reg, desc.MediaType) || d.ref.transport().mountFrom(d.ref.Host, d.ref.Repository) != "" {
+		return d.Push(ctx, desc, r)
+	}
+	fi, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("orasbridge: %s: push blob %s: %w", d.ref, desc.Digest, err)
+	}
+	if fi.Size() != desc.Size {
+		return fmt.Errorf("orasbridge: %s: push blob %s: %w", d.ref, desc.Digest, &core.SizeMismatchError{Want: desc.Size, Got: fi.Size()})
+	}
+	vr, err := digesters.NewVerifyingReaderWith(d.reg.Algorithms(), io.NewSectionReader(f, 0, desc.Size+1), desc)
+	if err != nil {
+		return fmt.Errorf("orasbridge: %s: %w", d.ref, err)
+	}
+	upCtx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	hashed := make(chan error, 1)
+	go func() {
+		err := hashFile(upCtx, vr, progress)
+		if err != nil {
+			cancel(err)
+		}
+		hashed <- err
+	}()
+	err = d.repo.Blobs().Push(upCtx, desc.OCI(), fileBody{f})
+	if err != nil {
+		cancel(err) // stop the hashing of a blob not sent
+	}
+	// What the hashing found wins (the upload failed of it); else the
+	// upload's error.
+	herr := <-hashed
+	if herr != nil && (err == nil || errors.Is(herr, core.ErrDigestMismatch) || errors.Is(herr, core.ErrSizeMismatch)) {
+		return fmt.Errorf("orasbridge: %s: push blob %s: %w", d.ref, desc.Digest, herr)
+	}
+	return d.ref.wrap("push blob "+string(desc.Digest), err)
+}
+
+// hashFile reads a verifying reader to its end, checking ctx between
+// buffers and reporting progress.
+func hashFile(ctx context.Context, vr io.Reader, progress func(int64)) error {
+	buf := make([]byte, 128<<10)
+	for {
+		if err := ctx.Err(); err != nil {
+			return context.Cause(ctx)
+		}
+		n, err := vr.Read(buf)
+		if n > 0 && progress != nil {
+			progress(int64(n))
+		}
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+	}
+}
+
+// fileBody is a blob's file as an upload's body. net/http hands a body
+// that is a syscall.Conn to the kernel (sendfile) when it writes to a
+// TCP connection, and reads it otherwise. It is an io.ReadCloser so that
+// net/http does not wrap it in a reader that hides SyscallConn; Close
+// leaves the file to its owner.
+type fileBody struct{ f *os.File }
+
+func (b fileBody) Read(p []byte) (int, error)            { return b.f.Read(p) }
+func (b fileBody) SyscallConn() (syscall.RawConn, error) { return b.f.SyscallConn() }
+func (b fileBody) Close() error                          { return nil }
+
+// progressReader reports the bytes read.
+type progressReader struct {
+	r  io.Reader
+	fn func(int64)
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	if n > 0 {
+		p.fn(int64(n))
+	}
+	return n, err
+}
+
 // checked keeps the first error of the verifying reader, which the HTTP
 // client reports as its own.
 type checked struct {
@@ -115,7 +217,8 @@ func (c *checked) Read(p []byte) (int, error) {
 // (those an index lists before it), each by digest unless the registry
 // has it, and the images' own last, by their tags: an image's first
 // name when it is a tag (or NAME:TAG, whose TAG is taken), else the
-// reference's tag, else "latest".
+// reference's tag, else "latest"; a tag that names the manifest already
+// is left as it is.
 func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]transport.Image, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -163,6 +266,9 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 		dg := img.Descriptor.Digest
 		for _, tag := range tags[dg] {
 			h := d.held[dg]
+			if d.tagged(ctx, h, tag) {
+				continue
+			}
 			if err := d.pushDoc(ctx, h, tag); err != nil {
 				return nil, d.ref.wrap("push manifest "+string(dg)+" as "+tag, err)
 			}
@@ -175,6 +281,19 @@ func (d *registryDest) Commit(ctx context.Context, images []transport.Image) ([]
 	}
 	d.order = nil
 	return out, nil
+}
+
+// tagged reports whether the registry's tag names h already (a HEAD
+// request), so that pushing an unchanged image again sends nothing: the
+// registry has the manifest, and so the blobs it lists. A referrer is
+// always pushed (which indexes it again under its subject's fallback
+// tag), and so is a manifest whose tag cannot be read.
+func (d *registryDest) tagged(ctx context.Context, h heldDoc, tag string) bool {
+	if s, _, _ := subjectOf(h.raw); s != nil {
+		return false
+	}
+	got, err := d.repo.Resolve(ctx, tag)
+	return err == nil && got.Digest == h.d.Digest && got.Size == h.d.Size
 }
 
 // pushDoc pushes a manifest or index under reference (its digest or a

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"sync"
 
@@ -653,6 +654,19 @@ func (c *copier) copyBlob(ctx context.Context, d core.Descriptor) error {
 
 func (c *copier) push(ctx context.Context, d core.Descriptor, rc io.ReadCloser) error {
 	defer rc.Close()
+	if fp, ok := c.dst.(FilePusher); ok {
+		if f, ok := rc.(*os.File); ok {
+			var progress func(int64)
+			if c.o.Progress != nil {
+				progress = func(n int64) { c.o.Progress(Progress{Descriptor: d, Delta: n}) }
+			}
+			if err := fp.PushFile(ctx, d, f, progress); err != nil {
+				return err
+			}
+			c.count(func(r *CopyResult) { r.Blobs++ })
+			return nil
+		}
+	}
 	var r io.Reader = rc
 	if c.o.Progress != nil {
 		r = &progressReader{r: rc, d: d, fn: c.o.Progress}

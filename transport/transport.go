@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
 	"slices"
 	"strings"
 
@@ -172,6 +173,19 @@ type Destination interface {
 // Destination verifies what it writes, so that each byte is hashed once.
 type UnverifiedFetcher interface {
 	FetchUnverified(ctx context.Context, d core.Descriptor) (io.ReadCloser, error)
+}
+
+// FilePusher is an optional capability of a Destination defined outside
+// this package (the registry transport of module orasbridge): PushFile
+// stores the blob d describes from f, a file opened at its start whose
+// content was not verified, and verifies it as Push does, so that the
+// destination may hand the file to the kernel to send (sendfile) rather
+// than read it through a buffer. progress, when not nil, is called with
+// the number of bytes done since its last call, perhaps from another
+// goroutine. Copy uses it for a blob the source holds as a file (an OCI
+// layout's); PushFile must not close f.
+type FilePusher interface {
+	PushFile(ctx context.Context, d core.Descriptor, f *os.File, progress func(n int64)) error
 }
 
 // ReferrerLister is an optional capability of a Source: Referrers lists

@@ -37,10 +37,9 @@ func Build(ctx context.Context, w io.Writer, opts Options, sources ...Source) (L
 // calling goroutine reads the files and writes the tar stream in 1 MiB
 // chunks; each digester hashes the chunks on its own goroutine (the
 // diffID); gzip compresses them in independent blocks on one goroutine
-// per core ([GzipBlockSize]) and zstd on two of its own (the matches
-// of one block found while the block before is entropy-coded); the
-// compressed chunks are hashed (the digest) and written to w on
-// goroutines of their own. An uncompressed layer is hashed once: its digest is its
+// per core ([GzipBlockSize]) and zstd on one of its own; the compressed
+// chunks are hashed (the digest) and written to w on goroutines of
+// their own. An uncompressed layer is hashed once: its digest is its
 // diffID. Every goroutine has returned when Write does.
 //
 // The same plan and options give the same bytes on every run and every

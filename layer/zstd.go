@@ -9,20 +9,12 @@ import (
 // zstdStream compresses the chunks of in into one zstd frame written to
 // out, with github.com/klauspost/compress's streaming encoder at
 // SpeedDefault: the same options, so the same bytes, as layers built
-// before this package. The encoder works on goroutines of its own while
-// the tar stream, the hashes and the writes run on others: with a
-// concurrency of 2, the matches of each 128 KiB block are found on one
-// while the block before is entropy-coded and written on another. The
-// blocks are still found in order, each with the whole window before
-// it, so the bytes are those of one goroutine and do not depend on the
-// number of cores.
-// zstdConcurrency is fixed rather than GOMAXPROCS, so that one core
-// runs the same code as many.
-const zstdConcurrency = 2
-
+// before this package. The encoder works on its own goroutine while the
+// tar stream, the hashes and the writes run on others; its output does
+// not depend on the number of cores.
 func zstdStream(ctx context.Context, in <-chan *chunk, out *chunker) error {
 	defer out.out.close()
-	zw, err := zstd.NewWriter(out, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(zstdConcurrency))
+	zw, err := zstd.NewWriter(out, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		for c := range in {
 			c.release()

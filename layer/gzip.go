@@ -15,15 +15,53 @@ import (
 // the block before it.
 const dictSize = 32 << 10
 
-// gzipJob is one block: compressed by a worker, emitted in order.
+// gzipJob is one block: compressed by a worker, emitted in order. Its
+// dictionary is the end of prev, the chunk before, which the job holds
+// a reference to (nil for the first block).
 type gzipJob struct {
-	raw  *chunk
-	dict []byte
-	out  *bytes.Buffer
-	done chan struct{}
+	raw, prev *chunk
+	out       *bytes.Buffer
+	done      chan struct{}
 }
 
-var gzipOut = sync.Pool{New: func() any { return bytes.NewBuffer(make([]byte, 0, chunkSize+chunkSize/8)) }}
+// dict returns the job's dictionary: the last dictSize bytes before it.
+func (j *gzipJob) dict() []byte {
+	if j.prev == nil {
+		return nil
+	}
+	b := j.prev.buf
+	return b[max(0, len(b)-dictSize):]
+}
+
+// release gives back the job's chunks.
+func (j *gzipJob) release() {
+	j.raw.release()
+	if j.prev != nil {
+		j.prev.release()
+	}
+}
+
+// gzipBuffers recycles the compressed blocks of one stream: there are
+// never more than the jobs in flight, so after the first few blocks no
+// memory is allocated (and none faulted in).
+type gzipBuffers chan *bytes.Buffer
+
+func (b gzipBuffers) get() *bytes.Buffer {
+	select {
+	case buf := <-b:
+		buf.Reset()
+		return buf
+	default:
+		return bytes.NewBuffer(make([]byte, 0, chunkSize+chunkSize/8))
+	}
+}
+
+func (b gzipBuffers) put(buf *bytes.Buffer) {
+	select {
+	case b <- buf:
+	default:
+	}
+}
 
 // gzipStream compresses the chunks of in, one independent deflate block
 // sequence per chunk ended by a sync flush, on one worker per core, and
@@ -47,40 +85,48 @@ func gzipStream(ctx context.Context, in <-chan *chunk, out *chunker, level int) 
 			defer wg.Done()
 			for j := range work {
 				if ctx.Err() == nil {
-					fw.ResetDict(j.out, j.dict)
+					fw.ResetDict(j.out, j.dict())
 					fw.Write(j.raw.buf) // a bytes.Buffer cannot fail
 					fw.Flush()
 				}
-				j.raw.release()
+				j.release()
 				close(j.done)
 			}
 		}()
 	}
 	var crc uint32
 	var size int64
+	bufs := make(gzipBuffers, cap(ordered)+2*workers+2)
 	emitted := make(chan error, 1)
-	go func() { emitted <- gzipEmit(ctx, ordered, out, level, &crc, &size) }()
+	go func() { emitted <- gzipEmit(ctx, ordered, out, bufs, level, &crc, &size) }()
 
 	err := func() error {
 		defer close(ordered)
 		defer close(work)
-		var tail []byte
+		var prev *chunk // the chunk before, held for the next job's dictionary
+		defer func() {
+			if prev != nil {
+				prev.release()
+			}
+		}()
 		for c := range in {
-			j := &gzipJob{raw: c, dict: tail, out: gzipOut.Get().(*bytes.Buffer), done: make(chan struct{})}
-			j.out.Reset()
+			j := &gzipJob{raw: c, prev: prev, out: bufs.get(), done: make(chan struct{})}
+			// This goroutine holds c until a worker has compressed it:
+			// one more reference keeps it for the next job.
+			c.refs.Add(1)
+			prev = c
 			crc = crc32.Update(crc, crc32.IEEETable, c.buf)
 			size += int64(len(c.buf))
-			tail = append(make([]byte, 0, dictSize), c.buf[max(0, len(c.buf)-dictSize):]...)
 			select {
 			case ordered <- j:
 			case <-ctx.Done():
-				c.release()
+				j.release()
 				return context.Cause(ctx)
 			}
 			select {
 			case work <- j:
 			case <-ctx.Done():
-				c.release()
+				j.release()
 				close(j.done)
 				return context.Cause(ctx)
 			}
@@ -97,7 +143,7 @@ func gzipStream(ctx context.Context, in <-chan *chunk, out *chunker, level int) 
 // gzipEmit writes the header, each job's blocks in order, the final
 // empty block and the trailer. crc and size are complete once ordered
 // is closed.
-func gzipEmit(ctx context.Context, ordered <-chan *gzipJob, out *chunker, level int, crc *uint32, size *int64) error {
+func gzipEmit(ctx context.Context, ordered <-chan *gzipJob, out *chunker, bufs gzipBuffers, level int, crc *uint32, size *int64) error {
 	// ID1 ID2 CM=deflate FLG=0 MTIME=0 XFL OS=unknown
 	hdr := []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
 	switch level {
@@ -119,7 +165,7 @@ func gzipEmit(ctx context.Context, ordered <-chan *gzipJob, out *chunker, level 
 			return drain(ordered, context.Cause(ctx))
 		}
 		_, err := out.Write(j.out.Bytes())
-		gzipOut.Put(j.out)
+		bufs.put(j.out)
 		if err != nil {
 			return drain(ordered, err)
 		}

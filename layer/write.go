@@ -254,6 +254,12 @@ func (p *Plan) writeEntry(ctx context.Context, tw *tar.Writer, rc *chunker, ss s
 	if r == nil {
 		return nil
 	}
+	// A file of a folder is read with read(2), which returns fewer bytes
+	// than asked for a regular file only at its end: the read of its last
+	// bytes asks for one more, so that it also finds the end (or that the
+	// file grew) without a read of its own.
+	_, fd := r.(*fdFile)
+	ended := false
 	remaining := it.Size
 	for remaining > 0 {
 		if err := ctx.Err(); err != nil {
@@ -263,7 +269,20 @@ func (p *Plan) writeEntry(ctx context.Context, tw *tar.Writer, rc *chunker, ss s
 		if err != nil {
 			return wrapWrite(ctx, it.Name, err)
 		}
-		n, rerr := io.ReadFull(r, room[:min(int64(len(room)), remaining)])
+		var n int
+		var rerr error
+		if want := min(int64(len(room)), remaining); fd && want < int64(len(room)) {
+			n, rerr = r.Read(room[:want+1])
+			if int64(n) > want {
+				return sizeError(it, ss, p.sources[it.src].where(it), 0, true)
+			}
+			if n == 0 && rerr == nil {
+				rerr = io.ErrNoProgress
+			}
+			ended = int64(n) == want
+		} else {
+			n, rerr = io.ReadFull(r, room[:want])
+		}
 		if n > 0 {
 			if _, err := tw.Write(room[:n]); err != nil {
 				return wrapWrite(ctx, it.Name, err)
@@ -279,6 +298,9 @@ func (p *Plan) writeEntry(ctx context.Context, tw *tar.Writer, rc *chunker, ss s
 		if rerr != nil {
 			return fmt.Errorf("layer: %s: reading: %w", p.sources[it.src].where(it), rerr)
 		}
+	}
+	if ended {
+		return nil
 	}
 	var one [1]byte
 	if n, _ := io.ReadAtLeast(r, one[:], 1); n > 0 {

@@ -551,7 +551,7 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 		if err != nil {
 			return builtLayer{}, err
 		}
-		l, err := s.plan.Write(ctx, tmp, layer.Options{Mode: s.mode, Compression: s.comp, Digesters: []core.Digester{d}, ModTime: mtime, Progress: bar.Add})
+		l, err := s.plan.Write(ctx, newWriteback(tmp), layer.Options{Mode: s.mode, Compression: s.comp, Digesters: []core.Digester{d}, ModTime: mtime, Progress: bar.Add})
 		if err != nil {
 			tmp.Close()
 			return builtLayer{}, err

@@ -12,6 +12,7 @@ import (
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
+	"github.com/concil-go/ocispec/internal/atomicfile"
 	digest "github.com/opencontainers/go-digest"
 )
 
@@ -285,7 +286,7 @@ func (s *storage) write(ctx context.Context, name string, d core.Descriptor, src
 		return err
 	}
 	return writeUnsynced(s.root, name, func(f *os.File) error {
-		w := startWriteback(f, f)
+		w := atomicfile.Writeback(f, f)
 		if s.wrapWriter != nil {
 			w = s.wrapWriter(w)
 		}

@@ -33,7 +33,7 @@ core, examples/hello-go, internal/leaktest, internal/archtest, internal/atomicfi
 
 core < core/coretest, formats/oci, formats/docker, digesters;
 formats/oci, formats/docker < formats;
-formats/oci, formats/docker, digesters < layout;
+formats/oci, formats/docker, digesters, internal/atomicfile < layout;
 digesters < archive;
 digesters < layer;
 layout, archive, internal/atomicfile < transport;

@@ -1,6 +1,7 @@
 package atomicfile
 
 import (
+	"bytes"
 	"errors"
 	"os"
 	"path/filepath"
@@ -87,5 +88,37 @@ func TestIsEmptyDir(t *testing.T) {
 	}
 	if _, err := IsEmptyDir(filepath.Join(dir, "missing")); err == nil {
 		t.Errorf("IsEmptyDir(missing) = nil error")
+	}
+}
+
+func TestWritebackPassesBytesThrough(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "big")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	w := Writeback(f, f)
+	want := make([]byte, 0, 20<<20)
+	chunk := make([]byte, 3<<20+17)
+	for i := range chunk {
+		chunk[i] = byte(i * 7)
+	}
+	for len(want) < 20<<20 {
+		n, err := w.Write(chunk)
+		if err != nil || n != len(chunk) {
+			t.Fatalf("Write = %d, %v; want %d, nil", n, err, len(chunk))
+		}
+		want = append(want, chunk...)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("file holds %d bytes, not the %d written", len(got), len(want))
 	}
 }

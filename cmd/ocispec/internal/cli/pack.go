@@ -20,6 +20,7 @@ import (
 	"github.com/concil-go/ocispec/formats/docker"
 	"github.com/concil-go/ocispec/formats/oci"
 	"github.com/concil-go/ocispec/image"
+	"github.com/concil-go/ocispec/internal/atomicfile"
 	"github.com/concil-go/ocispec/layer"
 	"github.com/concil-go/ocispec/layout"
 	"github.com/concil-go/ocispec/transport"
@@ -551,7 +552,7 @@ func (a *app) buildLayer(s *layerSpec, dst *output, alg digest.Algorithm, mtime 
 		if err != nil {
 			return builtLayer{}, err
 		}
-		l, err := s.plan.Write(ctx, newWriteback(tmp), layer.Options{Mode: s.mode, Compression: s.comp, Digesters: []core.Digester{d}, ModTime: mtime, Progress: bar.Add})
+		l, err := s.plan.Write(ctx, atomicfile.Writeback(tmp, tmp), layer.Options{Mode: s.mode, Compression: s.comp, Digesters: []core.Digester{d}, ModTime: mtime, Progress: bar.Add})
 		if err != nil {
 			tmp.Close()
 			return builtLayer{}, err

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"syscall"
-	"time"
 
 	"github.com/concil-go/ocispec/core"
 )
@@ -23,57 +22,50 @@ type openedFile struct {
 	fd   int      // a regular file's descriptor, or -1
 	f    *os.File // anything else
 	st   syscall.Stat_t
-	left int64 // bytes of a regular file not yet read (negative once past its size)
-	end  bool  // a regular file was read to the size it had when opened
+	fifo bool            // f is a FIFO opened without waiting for a writer (Linux)
+	ctx  context.Context // closeOnDone's: a FIFO's read ended by it reports it
+	left int64           // bytes of a regular file not yet read (negative once past its size)
+	end  bool            // a regular file was read to the size it had when opened
 }
 
-// openFile opens path for reading. A regular file takes a stat of the
-// path, one open and one fstat. A FIFO, whose open waits for a writer,
-// is opened on a goroutine of its own, so that the wait ends when ctx is
-// done; the stat comes first so that no probing open ever takes a FIFO's
-// writer. Terminals and devices are opened as os.Open does. A folder is
+// openRegular completes o with fd, which is open on path: o.st must be
+// fstat's. A regular file is read with plain system calls; a folder is
 // an error wrapping core.ErrNotRegular.
-func openFile(ctx context.Context, path string) (*openedFile, error) {
-	o := &openedFile{path: path, fd: -1}
-	if err := ignoringEINTR(func() error { return syscall.Stat(path, &o.st) }); err != nil {
-		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
-	}
-	switch o.st.Mode & syscall.S_IFMT {
-	case syscall.S_IFREG:
-	case syscall.S_IFDIR:
-		return nil, fmt.Errorf("file %q: %w: it is a folder", path, core.ErrNotRegular)
-	case syscall.S_IFIFO:
-		f, err := openFIFO(ctx, path)
-		return o.other(f, err)
-	default:
-		return o.other(os.Open(path))
-	}
-	// O_NONBLOCK: should the path have become a FIFO since the stat, the
-	// open does not wait for a writer. Reads of a regular file ignore it.
-	var fd int
-	err := ignoringEINTR(func() (err error) {
-		fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_NONBLOCK|syscall.O_CLOEXEC|syscall.O_NOCTTY, 0)
-		return err
-	})
-	if err != nil {
-		return nil, &os.PathError{Op: "open", Path: path, Err: err}
-	}
-	if err := ignoringEINTR(func() error { return syscall.Fstat(fd, &o.st) }); err != nil {
-		syscall.Close(fd)
-		return nil, &os.PathError{Op: "fstat", Path: path, Err: err}
-	}
+func (o *openedFile) openRegular(fd int) (*openedFile, error) {
 	switch o.st.Mode & syscall.S_IFMT {
 	case syscall.S_IFREG:
 	case syscall.S_IFDIR:
 		syscall.Close(fd)
-		return nil, fmt.Errorf("file %q: %w: it is a folder", path, core.ErrNotRegular)
+		return nil, fmt.Errorf("file %q: %w: it is a folder", o.path, core.ErrNotRegular)
 	default:
 		syscall.Close(fd)
-		return nil, &os.PathError{Op: "open", Path: path, Err: fmt.Errorf("%w: it stopped being a regular file while it was opened", core.ErrFileChanged)}
+		return nil, &os.PathError{Op: "open", Path: o.path, Err: fmt.Errorf("%w: it stopped being a regular file while it was opened", core.ErrFileChanged)}
 	}
 	o.fd = fd
 	o.left = o.st.Size
 	return o, nil
+}
+
+// openFlags open a file for reading without waiting: should the path
+// be (or have become) a FIFO, the open does not wait for a writer.
+// Reads of a regular file ignore O_NONBLOCK.
+const openFlags = syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC | syscall.O_NOCTTY
+
+// open opens o.path with openFlags and fstats it into o.st.
+func (o *openedFile) open() (int, error) {
+	var fd int
+	err := ignoringEINTR(func() (err error) {
+		fd, err = syscall.Open(o.path, openFlags, 0)
+		return err
+	})
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: o.path, Err: err}
+	}
+	if err := ignoringEINTR(func() error { return syscall.Fstat(fd, &o.st) }); err != nil {
+		syscall.Close(fd)
+		return -1, &os.PathError{Op: "fstat", Path: o.path, Err: err}
+	}
+	return fd, nil
 }
 
 // other completes o with f, a file that is not regular.
@@ -104,6 +96,9 @@ func (o *openedFile) size() int64 { return o.st.Size }
 // without a further read that would only return 0: unchanged then
 // checks, with another fstat, that it had not grown.
 func (o *openedFile) Read(p []byte) (int, error) {
+	if o.fifo {
+		return o.readFIFO(p)
+	}
 	if o.f != nil {
 		return o.f.Read(p)
 	}
@@ -142,6 +137,7 @@ func (o *openedFile) closeOnDone(ctx context.Context) func() bool {
 	if o.f == nil {
 		return func() bool { return true }
 	}
+	o.ctx = ctx
 	return context.AfterFunc(ctx, func() { o.f.Close() })
 }
 
@@ -183,43 +179,4 @@ func ignoringEINTR(fn func() error) error {
 			return err
 		}
 	}
-}
-
-// openFIFO opens a FIFO for reading, which waits until a writer opens
-// it, on a goroutine. When ctx is done first, it opens the FIFO's write
-// end itself, which ends the wait, and closes both ends: no goroutine
-// stays blocked to take a later writer's data.
-func openFIFO(ctx context.Context, path string) (*os.File, error) {
-	type opened struct {
-		f   *os.File
-		err error
-	}
-	ch := make(chan opened, 1)
-	go func() {
-		f, err := os.Open(path)
-		ch <- opened{f, err}
-	}()
-	select {
-	case o := <-ch:
-		return o.f, o.err
-	case <-ctx.Done():
-	}
-	// The goroutine's open may not have begun: until it returns, keep
-	// opening the write end (which fails while no reader waits).
-	var o opened
-	for o.f == nil && o.err == nil {
-		if w, err := os.OpenFile(path, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
-			o = <-ch
-			w.Close()
-			break
-		}
-		select {
-		case o = <-ch:
-		case <-time.After(time.Millisecond):
-		}
-	}
-	if o.f != nil {
-		o.f.Close()
-	}
-	return nil, &os.PathError{Op: "open", Path: path, Err: ctx.Err()}
 }

@@ -182,6 +182,13 @@ func (a *app) describeFiles(files []string, res []digesters.Result, algs int, o 
 	for k := range parts {
 		g.Go(func() error {
 			lo, hi := k*len(files)/len(parts), (k+1)*len(files)/len(parts)
+			// Sized once: a buffer grown by doubling would be copied,
+			// and its new memory cleared, at every step.
+			size := 0
+			for _, f := range files[lo:hi] {
+				size += len(f) + max(len(o.mediaType), 64) + 160 + 250*(algs-1)
+			}
+			parts[k].Grow(size)
 			enc := json.NewEncoder(&parts[k])
 			enc.SetEscapeHTML(false)
 			for i := lo; i < hi; i++ {

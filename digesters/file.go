@@ -13,7 +13,9 @@ import (
 // digests. The file is read in BufferSize reads, never past the size it
 // had when opened plus one byte; a regular file whose size or
 // modification time changes while it is read is an error wrapping
-// [core.ErrFileChanged]. Errors name the file.
+// [core.ErrFileChanged]. (A file that a single read returns whole, as
+// small files are on Unix systems, is checked by that read alone: it
+// must end at the size the file had when opened.) Errors name the file.
 func DigestFile(ctx context.Context, path string, algs ...digest.Algorithm) (Result, error) {
 	return (&Engine{}).DigestFile(ctx, path, algs...)
 }

@@ -26,6 +26,7 @@ type openedFile struct {
 	ctx  context.Context // closeOnDone's: a FIFO's read ended by it reports it
 	left int64           // bytes of a regular file not yet read (negative once past its size)
 	end  bool            // a regular file was read to the size it had when opened
+	one  bool            // ... by its first read
 }
 
 // openRegular completes o with fd, which is open on path: o.st must be
@@ -122,9 +123,10 @@ func (o *openedFile) Read(p []byte) (int, error) {
 	if n == 0 {
 		return 0, io.EOF
 	}
+	first := o.left == o.st.Size
 	o.left -= int64(n)
 	if o.left == 0 && n < len(p) {
-		o.end = true
+		o.end, o.one = true, first
 		return n, io.EOF
 	}
 	return n, nil
@@ -150,8 +152,14 @@ func (o *openedFile) Close() error {
 
 // unchanged stats a regular file again and describes how it differs
 // from when it was opened, or returns "" when its size and
-// modification time are the same.
+// modification time are the same. A file that one read system call
+// returned whole, up to the size it had when opened and no further, is
+// not stated again: for thousands of small files, that second fstat is
+// a fifth of the system calls.
 func (o *openedFile) unchanged() (string, error) {
+	if o.one {
+		return "", nil
+	}
 	var st syscall.Stat_t
 	if err := ignoringEINTR(func() error { return syscall.Fstat(o.fd, &st) }); err != nil {
 		return "", &os.PathError{Op: "stat", Path: o.path, Err: err}

@@ -369,3 +369,28 @@ func TestReaderPanics(t *testing.T) {
 		}()
 	}
 }
+
+// TestSmallFileChangesBeforeRead: a small file, which one read returns
+// whole, that shrinks or grows between its open and that read is an
+// error wrapping core.ErrFileChanged.
+func TestSmallFileChangesBeforeRead(t *testing.T) {
+	for _, tt := range []struct {
+		name, want string
+		size       int64
+	}{{"shrinks", "could be read", 100}, {"grows", "grew", 4097}} {
+		path := writeFile(t, "small", pattern(4096))
+		err := withFile(context.Background(), path, func(r io.Reader, size int64, check func(int64) error) error {
+			if err := os.Truncate(path, tt.size); err != nil {
+				t.Fatal(err)
+			}
+			n, err := io.Copy(io.Discard, r)
+			if err != nil {
+				return err
+			}
+			return check(n)
+		})
+		if !errors.Is(err, core.ErrFileChanged) || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("withFile(small file that %s before its read) = %v, want core.ErrFileChanged (%q)", tt.name, err, tt.want)
+		}
+	}
+}

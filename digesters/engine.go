@@ -204,6 +204,13 @@ func (e *Engine) newHashSet(algs []digest.Algorithm) (*hashSet, error) {
 	return s, nil
 }
 
+// reset makes the hashes new again, for the next blob.
+func (s *hashSet) reset() {
+	for _, h := range s.hs {
+		h.Reset()
+	}
+}
+
 func (s *hashSet) result(n int64) Result {
 	sums := make([]digest.Digest, len(s.hs))
 	for i, h := range s.hs {

@@ -2,6 +2,4 @@
 
 package digesters
 
-import "os"
-
-func adviseSequential(*os.File) {}
+func adviseSequential(int) {}

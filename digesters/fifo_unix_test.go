@@ -62,7 +62,8 @@ func TestFIFOWaitsHonourCancellation(t *testing.T) {
 			t.Fatal("DigestFile of a stalled FIFO ignored the cancelled context")
 		}
 	})
-	t.Run("whole", func(t *testing.T) {
+	// whole digests the FIFO while write writes to it, then closes it.
+	whole := func(t *testing.T, write func(w *os.File)) Result {
 		done := make(chan Result, 1)
 		go func() {
 			res, err := DigestFile(context.Background(), fifo)
@@ -75,11 +76,22 @@ func TestFIFOWaitsHonourCancellation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		w.Write([]byte("some data"))
+		write(w)
 		w.Close()
-		res := <-done
+		return <-done
+	}
+	t.Run("whole", func(t *testing.T) {
+		res := whole(t, func(w *os.File) { w.Write([]byte("some data")) })
 		if want := "sha256:1307990e6ba5ca145eb35e99182a9bec46531bc54ddf656a602c780fa0240dee"; string(res.Digests[0]) != want || res.Size != 9 {
 			t.Errorf("DigestFile(FIFO of \"some data\") = %d %s, want 9 %s", res.Size, res.Digests[0], want)
+		}
+	})
+	// A writer that opens and closes without writing: an empty blob,
+	// once the writer has come and gone, not before.
+	t.Run("empty", func(t *testing.T) {
+		res := whole(t, func(*os.File) {})
+		if want := "sha256:e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"; string(res.Digests[0]) != want || res.Size != 0 {
+			t.Errorf("DigestFile(FIFO closed without data) = %d %s, want 0 %s", res.Size, res.Digests[0], want)
 		}
 	})
 }

@@ -13,18 +13,21 @@ import (
 // digests. The file is read in BufferSize reads, never past the size it
 // had when opened plus one byte; a regular file whose size or
 // modification time changes while it is read is an error wrapping
-// [core.ErrFileChanged]. Errors name the file.
+// [core.ErrFileChanged]. (A file that a single read returns whole, as
+// small files are on Unix systems, is checked by that read alone: it
+// must end at the size the file had when opened.) Errors name the file.
 func DigestFile(ctx context.Context, path string, algs ...digest.Algorithm) (Result, error) {
 	return (&Engine{}).DigestFile(ctx, path, algs...)
 }
 
 // DigestFile is [DigestFile] with this engine's settings.
 func (e *Engine) DigestFile(ctx context.Context, path string, algs ...digest.Algorithm) (Result, error) {
-	return e.digestFile(ctx, path, algs, 1)
+	return e.digestFile(ctx, path, algs, 1, nil)
 }
 
-func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algorithm, streams int) (Result, error) {
-	hs, err := e.newHashSet(algs)
+// digestFile digests one file, with the hashes of w when it is not nil.
+func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algorithm, streams int, w *worker) (Result, error) {
+	hs, err := w.hashes(e, algs)
 	if err != nil {
 		return Result{}, fmt.Errorf("digesters: file %q: %w", path, err)
 	}
@@ -55,48 +58,34 @@ func withFile(ctx context.Context, path string, fn func(r io.Reader, size int64,
 		return fmt.Errorf("digesters: %w", err)
 	}
 	defer f.Close()
-	before, err := f.Stat()
-	if err != nil {
-		return fmt.Errorf("digesters: file %q: %w", path, err)
-	}
-	if before.IsDir() {
-		return fmt.Errorf("digesters: file %q: %w: it is a folder", path, core.ErrNotRegular)
-	}
-	regular := before.Mode().IsRegular()
-	if !regular {
-		// A read of a FIFO or terminal waits in the runtime's poller;
-		// closing the file wakes it when ctx is done.
-		stop := context.AfterFunc(ctx, func() { f.Close() })
-		defer stop()
-	}
-	var r io.Reader = f
+	// A read of a FIFO or terminal waits in the runtime's poller;
+	// closing the file wakes it when ctx is done.
+	defer f.closeOnDone(ctx)()
 	size := int64(-1)
-	if regular {
-		size = before.Size()
-		if before.Size() > BufferSize {
-			adviseSequential(f) // a system call that small files do without
+	if f.regular() {
+		size = f.size()
+		if size > BufferSize {
+			f.adviseSequential() // a system call that small files do without
 		}
-		r = io.LimitReader(f, before.Size()+1)
 	}
 	check := func(n int64) error {
-		if !regular {
+		if !f.regular() {
 			return nil
 		}
-		if n > before.Size() {
-			return fmt.Errorf("digesters: file %q: %w: it grew past the %d bytes it had when opened", path, core.ErrFileChanged, before.Size())
+		if n > size {
+			return fmt.Errorf("digesters: file %q: %w: it grew past the %d bytes it had when opened", path, core.ErrFileChanged, size)
 		}
-		if n < before.Size() {
-			return fmt.Errorf("digesters: file %q: %w: it had %d bytes when opened, %d could be read", path, core.ErrFileChanged, before.Size(), n)
+		if n < size {
+			return fmt.Errorf("digesters: file %q: %w: it had %d bytes when opened, %d could be read", path, core.ErrFileChanged, size, n)
 		}
-		after, err := f.Stat()
+		change, err := f.unchanged()
 		if err != nil {
 			return fmt.Errorf("digesters: file %q: %w", path, err)
 		}
-		if after.Size() != before.Size() || !after.ModTime().Equal(before.ModTime()) {
-			return fmt.Errorf("digesters: file %q: %w: size %d → %d, modified %s → %s", path, core.ErrFileChanged,
-				before.Size(), after.Size(), before.ModTime().Format("15:04:05.000000000"), after.ModTime().Format("15:04:05.000000000"))
+		if change != "" {
+			return fmt.Errorf("digesters: file %q: %w: %s", path, core.ErrFileChanged, change)
 		}
 		return nil
 	}
-	return fn(r, size, check)
+	return fn(f, size, check)
 }

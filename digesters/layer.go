@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"sync/atomic"
 
@@ -109,6 +110,17 @@ func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c co
 	if err := ctx.Err(); err != nil {
 		return Result{}, Result{}, streamErr(name, 0, err)
 	}
+	var tc *tarCheck
+	if e.CheckTar {
+		tc = newTarCheck()
+	}
+	if c == core.Uncompressed {
+		// Known to be uncompressed: hashed like any blob, its first
+		// DirectLimit bytes on this goroutine.
+		hs := withTar(chs.hs, tc)
+		n, err := e.stream(ctx, r, -1, hs, parallelHashing(len(hs), 1))
+		return plainLayer(name, chs, tc, n, err)
+	}
 	p := startReader(ctx, r)
 	first := <-p.full
 	if c == Detect {
@@ -117,33 +129,16 @@ func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c co
 			c = DetectCompression(first.bytes())
 		}
 	}
-	var tc *tarCheck
-	if e.CheckTar {
-		tc = newTarCheck()
-	}
 	if c == core.Uncompressed {
 		var n int64
-		hs := chs.hs
-		if tc != nil {
-			hs = append(hs[:len(hs):len(hs)], tc)
-		}
+		hs := withTar(chs.hs, tc)
 		if first != nil {
 			n, err = e.consume(ctx, p, hs, parallelHashing(len(hs), 1), first, 0)
 		} else {
 			p.finish()
 			err = p.err
 		}
-		if err != nil {
-			if tc != nil {
-				tc.abort()
-			}
-			return Result{}, Result{}, streamErr(name, n, err)
-		}
-		if err := tarVerdict(name, tc); err != nil {
-			return Result{}, Result{}, err
-		}
-		res := chs.result(n)
-		return res, chs.result(n), nil
+		return plainLayer(name, chs, tc, n, err)
 	}
 	res, ures, err := e.decompressLayer(ctx, name, p, first, c, chs, uhs, tc)
 	if err != nil {
@@ -156,6 +151,31 @@ func (e *Engine) digestLayer(ctx context.Context, name string, r io.Reader, c co
 		return Result{}, Result{}, err
 	}
 	return res, ures, nil
+}
+
+// withTar is hs and, when it is not nil, the tar check, which reads
+// the stream as the hashes do.
+func withTar(hs []hash.Hash, tc *tarCheck) []hash.Hash {
+	if tc == nil {
+		return hs
+	}
+	return append(hs[:len(hs):len(hs)], tc)
+}
+
+// plainLayer gives the results of an uncompressed layer of n bytes,
+// hashed by chs and read by tc, whose read ended with err: one hash
+// gives both results.
+func plainLayer(name string, chs *hashSet, tc *tarCheck, n int64, err error) (Result, Result, error) {
+	if err != nil {
+		if tc != nil {
+			tc.abort()
+		}
+		return Result{}, Result{}, streamErr(name, n, err)
+	}
+	if err := tarVerdict(name, tc); err != nil {
+		return Result{}, Result{}, err
+	}
+	return chs.result(n), chs.result(n), nil
 }
 
 // tarVerdict is the error of a tar check, naming the layer, or nil.

@@ -25,8 +25,8 @@ func DigestFiles(ctx context.Context, paths []string, algs ...digest.Algorithm) 
 
 // DigestFiles is [DigestFiles] with this engine's settings.
 func (e *Engine) DigestFiles(ctx context.Context, paths []string, algs ...digest.Algorithm) ([]Result, error) {
-	return e.many(ctx, len(paths), func(ctx context.Context, sub *Engine, i, streams int) (Result, error) {
-		return sub.digestFile(ctx, paths[i], algs, streams)
+	return e.many(ctx, len(paths), func(ctx context.Context, sub *Engine, w *worker, i, streams int) (Result, error) {
+		return sub.digestFile(ctx, paths[i], algs, streams, w)
 	})
 }
 
@@ -38,14 +38,34 @@ func DigestReaders(ctx context.Context, rs []io.Reader, algs ...digest.Algorithm
 
 // DigestReaders is [DigestReaders] with this engine's settings.
 func (e *Engine) DigestReaders(ctx context.Context, rs []io.Reader, algs ...digest.Algorithm) ([]Result, error) {
-	return e.many(ctx, len(rs), func(ctx context.Context, sub *Engine, i, streams int) (Result, error) {
+	return e.many(ctx, len(rs), func(ctx context.Context, sub *Engine, _ *worker, i, streams int) (Result, error) {
 		return sub.digestReader(ctx, fmt.Sprintf("reader %d", i), rs[i], algs, streams)
 	})
 }
 
-// many runs one job per blob on at most e.workers() goroutines. sub is
-// e with its Progress serialised, since jobs report concurrently.
-func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, sub *Engine, i, streams int) (Result, error)) ([]Result, error) {
+// worker is what one goroutine of many keeps from one blob to the next.
+type worker struct {
+	hs *hashSet // the hashes of the last blob, reset for the next
+}
+
+// hashes returns the hashes of algs, reset, reusing those of the last
+// blob when there was one.
+func (w *worker) hashes(e *Engine, algs []digest.Algorithm) (*hashSet, error) {
+	if w != nil && w.hs != nil {
+		w.hs.reset()
+		return w.hs, nil
+	}
+	hs, err := e.newHashSet(algs)
+	if err == nil && w != nil {
+		w.hs = hs
+	}
+	return hs, err
+}
+
+// many runs one job per blob on at most e.workers() goroutines, each
+// with a worker of its own. sub is e with its Progress serialised,
+// since jobs report concurrently.
+func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, sub *Engine, w *worker, i, streams int) (Result, error)) ([]Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("digesters: %d blobs: %w", n, err)
 	}
@@ -82,12 +102,13 @@ func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			var w worker
 			for wctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {
 					return
 				}
-				res, err := job(wctx, &sub, i, workers)
+				res, err := job(wctx, &sub, &w, i, workers)
 				if err != nil {
 					errOnce.Do(func() { first = err; cancel() })
 					return

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -248,18 +250,34 @@ func (v *verifier) checkBlobs(ctx context.Context) {
 	}
 	slices.SortStableFunc(order, func(i, j int) int { return cmp.Compare(v.blobs[j].d.Size, v.blobs[i].d.Size) })
 	errs := make([]error, len(v.blobs))
-	sem := make(chan struct{}, v.l.opts.workers)
+	workers := v.l.opts.workers
+	sem := make(chan struct{}, workers)
+	// While every core has a big blob of its own to hash, each reads
+	// its blob on its own goroutine, with no reader goroutine beside it
+	// to take turns with the hashes on the same cores (as DigestFiles
+	// does); the last big blobs, which run with cores to spare, read on
+	// a goroutine of their own while they hash.
+	big := 0
+	for _, b := range v.blobs {
+		if b.d.Size > digesters.DefaultDirectLimit {
+			big++
+		}
+	}
 	var wg sync.WaitGroup
 	for _, i := range order {
 		if ctx.Err() != nil {
 			break
+		}
+		direct := big >= workers && workers >= runtime.GOMAXPROCS(0)
+		if v.blobs[i].d.Size > digesters.DefaultDirectLimit {
+			big--
 		}
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			errs[i] = v.checkBlob(ctx, v.blobs[i])
+			errs[i] = v.checkBlob(ctx, v.blobs[i], direct)
 		}()
 	}
 	wg.Wait()
@@ -270,7 +288,9 @@ func (v *verifier) checkBlobs(ctx context.Context) {
 	}
 }
 
-func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
+// checkBlob checks one blob; direct reads a layer on this goroutine
+// only (see checkBlobs).
+func (v *verifier) checkBlob(ctx context.Context, b blobCheck, direct bool) error {
 	d := b.d
 	if d.Data != nil {
 		if err := v.l.algs.VerifyBytes(d.Data, d.Size, d.Digest); err != nil {
@@ -283,7 +303,7 @@ func (v *verifier) checkBlob(ctx context.Context, b blobCheck) error {
 	}
 	d.Data = nil
 	if comp, err := core.LayerCompression(d.MediaType); err == nil && v.layers {
-		return v.checkLayer(ctx, b, name, comp)
+		return v.checkLayer(ctx, b, name, comp, direct)
 	}
 	r, err := v.l.blobs.openFile(ctx, name, d)
 	if err != nil {
@@ -315,7 +335,7 @@ func withRef(err error, ref string) error {
 // checkLayer checks a tar layer in one read: its size and digest, that
 // its (decompressed) stream is a tar archive, and its diffID, kept for
 // checkDiffIDs, in sha256 and in the layer's own algorithm.
-func (v *verifier) checkLayer(ctx context.Context, b blobCheck, name string, comp core.Compression) error {
+func (v *verifier) checkLayer(ctx context.Context, b blobCheck, name string, comp core.Compression, direct bool) error {
 	d := b.d
 	f, err := v.l.blobs.openChecked(ctx, name, d)
 	if err != nil {
@@ -326,6 +346,9 @@ func (v *verifier) checkLayer(ctx context.Context, b blobCheck, name string, com
 	}
 	defer f.Close()
 	eng := &digesters.Engine{Algorithms: v.l.algs}
+	if direct {
+		eng.DirectLimit = math.MaxInt64
+	}
 	if v.progress != nil {
 		eng.Progress = v.advance
 	}

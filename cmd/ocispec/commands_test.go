@@ -361,6 +361,44 @@ func TestValidate(t *testing.T) {
 	fails(t, 1, []string{"descriptor.json: ", "it is a"}, "validate", "--type", "index", p("manifest.json"), p("descriptor.json"))
 }
 
+// TestDigestManyFiles: with more files than one share of the output,
+// the lines still come in the order of the files given, each with the
+// digest sha256sum gives for that file.
+func TestDigestManyFiles(t *testing.T) {
+	t.Parallel()
+	tooltest.Need(t, "sha256sum")
+	dir := t.TempDir()
+	var names []string
+	for i := range 1500 {
+		name := filepath.Join(dir, fmt.Sprintf("f%04d", (i*7919)%1500)) // not in name order
+		writeFile(t, name, fmt.Sprintf("file %d\n", i))
+		names = append(names, name)
+	}
+	r := ok(t, append([]string{"digest"}, names...)...)
+	out, err := exec.Command("sha256sum", names...).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := strings.Split(strings.TrimSpace(string(out)), "\n")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	if len(lines) != len(names) || len(want) != len(names) {
+		t.Fatalf("digest printed %d lines and sha256sum %d for %d files", len(lines), len(want), len(names))
+	}
+	for i, line := range lines {
+		var d struct {
+			Digest      string
+			Annotations map[string]string
+		}
+		if err := json.Unmarshal([]byte(line), &d); err != nil {
+			t.Fatal(err)
+		}
+		sum, name, _ := strings.Cut(want[i], "  ")
+		if d.Digest != "sha256:"+sum || d.Annotations["org.opencontainers.image.title"] != name || name != names[i] {
+			t.Fatalf("line %d = %s, want sha256:%s for %s", i, line, sum, names[i])
+		}
+	}
+}
+
 func TestDigest(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()

@@ -5,6 +5,12 @@
 #   help         ocispec --help                vs an empty Go program, both
 #                built the same way: CGO_ENABLED=0 (static, as the README
 #                recommends building the command)
+#   help-lib, help-oras, help-plugins
+#                a program that links the command's library packages and
+#                cobra (lib), then also the registry bridge (oras), then
+#                also plugin hosting (plugins), and does nothing,
+#                vs the empty program: what linking alone costs at start-up
+#                (cmd/ocispec/internal/linkonly; not in the default rows)
 #   digest       ocispec digest of N 4 KiB files vs openssl dgst -sha256 of them
 #   verify       ocispec verify of an image of L uncompressed layers
 #                                               vs openssl dgst -sha256 of its blobs
@@ -66,6 +72,12 @@ mkdir -p "$w/empty"
 printf 'package main\n\nfunc main() {}\n' >"$w/empty/main.go"
 printf 'module empty\n\ngo 1.21\n' >"$w/empty/go.mod"
 (cd "$w/empty" && CGO_ENABLED=0 go build -o "$w/empty-go" .)
+# linkonly NAME builds cmd/ocispec/internal/linkonly/NAME (once) and
+# prints its path.
+linkonly() {
+	[[ -x $w/linkonly-$1 ]] || (cd "$here/../cmd" && CGO_ENABLED=0 go build -o "$w/linkonly-$1" "./ocispec/internal/linkonly/$1")
+	echo "$w/linkonly-$1"
+}
 
 goroot=$(go env GOROOT)
 mkdir -p "$DATA"
@@ -131,6 +143,9 @@ fi
 for r in "${selected[@]}"; do
 	case $r in
 	help) row help "--help vs an empty Go program" "true" "$oc --help" "true" "$w/empty-go" ;;
+	help-lib | help-oras | help-plugins)
+		row "$r" "a program linking ${r#help-} (cmd/ocispec/internal/linkonly) vs an empty Go program" \
+			"true" "$(linkonly "${r#help-}")" "true" "$w/empty-go" ;;
 	digest) row digest "digest of $SMALL_FILES files of 4 KiB vs openssl dgst -sha256" \
 		"true" "$oc digest $small/*" "true" "openssl dgst -sha256 $small/*" ;;
 	verify) row verify "verify, $LAYERS layers of $LAYER_MIB MiB, vs openssl dgst -sha256 of the blobs" \
@@ -179,7 +194,7 @@ print("| row | what | ours wall s (cpu) | baseline wall s (cpu) | ratio wall | r
 print("|---|---|---|---|---|---|---|---|")
 for line in open(sys.argv[1]):
     name, what, prep_a, cmd_a, prep_b, cmd_b = line.rstrip("\n").split("\t")
-    n = pairs * 10 if name == "help" else pairs
+    n = pairs * 10 if name.startswith("help") else pairs
     for p, c in ((prep_a, cmd_a), (prep_b, cmd_b)):  # untimed first runs
         prep(p); run(c, False)
     a, b = [], []

@@ -289,19 +289,18 @@ func (s *dirSession) dir(name string) (int, error) {
 		}
 		elem, _, _ := cut(rest)
 		next := path.Join(top.name, elem)
-		disk := path.Join(s.sc.root, next)
 		want, ok := s.sc.dirs[next]
 		if !ok {
-			return -1, fmt.Errorf("layer: %s: %w: not a folder when it was scanned", disk, ErrFileChanged)
+			return -1, fmt.Errorf("layer: %s: %w: not a folder when it was scanned", path.Join(s.sc.root, next), ErrFileChanged)
 		}
 		fd, err := openDir(top.fd, elem, true)
 		if err != nil {
-			return -1, fmt.Errorf("layer: %s: %w", disk, changed(err, "since it was scanned"))
+			return -1, fmt.Errorf("layer: %s: %w", path.Join(s.sc.root, next), changed(err, "since it was scanned"))
 		}
 		var st unix.Stat_t
 		if err := unix.Fstat(fd, &st); err != nil || idOf(&st) != want {
 			unix.Close(fd)
-			return -1, fmt.Errorf("layer: %s: %w: the folder was replaced since it was scanned", disk, ErrFileChanged)
+			return -1, fmt.Errorf("layer: %s: %w: the folder was replaced since it was scanned", path.Join(s.sc.root, next), ErrFileChanged)
 		}
 		s.stack = append(s.stack, openFolder{next, fd})
 	}
@@ -317,7 +316,6 @@ func cut(s string) (elem, rest string, ok bool) {
 }
 
 func (s *dirSession) open(it *item) (io.ReadCloser, error) {
-	disk := path.Join(s.sc.root, it.Name)
 	dfd, err := s.dir(path.Dir(it.Name))
 	if err != nil {
 		return nil, err
@@ -330,24 +328,24 @@ func (s *dirSession) open(it *item) (io.ReadCloser, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("layer: %s: %w", disk, changed(err, "since it was scanned"))
+		return nil, fmt.Errorf("layer: %s: %w", s.sc.where(it), changed(err, "since it was scanned"))
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %w", &fs.PathError{Op: "fstat", Path: disk, Err: err})
+		return nil, fmt.Errorf("layer: %w", &fs.PathError{Op: "fstat", Path: s.sc.where(it), Err: err})
 	}
 	now := entryOf(it.Name, &st)
 	switch {
 	case now.Type != TypeRegular:
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %s: %w: a regular file when scanned, a %v now", disk, ErrFileChanged, now.Type)
+		return nil, fmt.Errorf("layer: %s: %w: a regular file when scanned, a %v now", s.sc.where(it), ErrFileChanged, now.Type)
 	case idOf(&st).dev != it.file.dev || idOf(&st).ino != it.file.ino:
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %s: %w: replaced by another file since it was scanned", disk, ErrFileChanged)
+		return nil, fmt.Errorf("layer: %s: %w: replaced by another file since it was scanned", s.sc.where(it), ErrFileChanged)
 	case now.Size != it.Size:
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %s: %w: it had %d bytes when scanned, %d now", disk, ErrFileChanged, it.Size, now.Size)
+		return nil, fmt.Errorf("layer: %s: %w: it had %d bytes when scanned, %d now", s.sc.where(it), ErrFileChanged, it.Size, now.Size)
 	}
 	// O_NONBLOCK does not change reads of a regular file: keep it.
 	return &fdFile{fd: fd}, nil

@@ -186,6 +186,7 @@ func (p *Plan) produce(ctx context.Context, rc *chunker, sessions []session, s s
 	tw := tar.NewWriter(rc)
 	links := map[fileID]string{} // preserve: first name of each inode with several links
 	entries := 0
+	hdr := new(tar.Header) // one for every entry: WriteHeader copies it
 	for i := range p.items {
 		if skip[i] {
 			continue
@@ -195,7 +196,7 @@ func (p *Plan) produce(ctx context.Context, rc *chunker, sessions []session, s s
 		}
 		it := &p.items[i]
 		ss := sessions[it.src]
-		hdr := header(it, s)
+		header(hdr, it, s)
 		var r io.ReadCloser
 		if it.Type == TypeRegular {
 			if s.Mode == Preserve && it.file.known && it.file.nlink > 1 {
@@ -334,9 +335,9 @@ func wrapWrite(ctx context.Context, name string, err error) error {
 	return fmt.Errorf("layer: %s: %w", name, err)
 }
 
-// header returns the tar header of an entry in the mode of s.
-func header(it *item, s settings) *tar.Header {
-	hdr := &tar.Header{Name: it.tar}
+// header sets hdr to the tar header of an entry in the mode of s.
+func header(hdr *tar.Header, it *item, s settings) {
+	*hdr = tar.Header{Name: it.tar}
 	switch it.Type {
 	case TypeDir:
 		hdr.Typeflag = tar.TypeDir
@@ -370,7 +371,7 @@ func header(it *item, s settings) *tar.Header {
 		default:
 			hdr.Mode = FileMode
 		}
-		return hdr
+		return
 	}
 	hdr.Mode = int64(it.Mode.Perm())
 	if it.Mode&os.ModeSetuid != 0 {
@@ -391,5 +392,4 @@ func header(it *item, s settings) *tar.Header {
 	if !it.ModTime.IsZero() {
 		hdr.ModTime = it.ModTime.Truncate(time.Second)
 	}
-	return hdr
 }

@@ -53,9 +53,10 @@ func Build(ctx context.Context, w io.Writer, opts Options, sources ...Source) (L
 // ([ErrUnsupportedFile]) unless opts.SkipUnsupported. A file that is not
 // what Scan saw is an error wrapping [ErrFileChanged], and an entry's
 // content of the wrong length one wrapping [ErrContentSize]; both name
-// the file. The context is checked between chunks: when it is done,
-// Write returns its error (what was written to w is then a truncated
-// layer). An error of w ends the write with that error.
+// the file. The context is checked between chunks and once all is
+// written: when it is done, Write returns its error (what was written
+// to w is then a truncated layer, or a whole one the caller gave up
+// on). An error of w ends the write with that error.
 func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, error) {
 	s, err := opts.check()
 	if err != nil {
@@ -116,6 +117,16 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, err
 		g.fail(perr)
 	}
 	g.wg.Wait()
+	// Every goroutine that read or wrote a chunk has returned.
+	rc.pool.release()
+	if out != nil {
+		out.pool.release()
+	}
+	if g.err == nil && ctx.Err() != nil {
+		// Done while the last chunks were written: what was written may
+		// be whole, but the caller has given up on it.
+		g.err = context.Cause(ctx)
+	}
 	if g.err != nil {
 		if ctx.Err() != nil && errors.Is(g.err, context.Cause(ctx)) {
 			return Layer{}, fmt.Errorf("layer: %w", context.Cause(ctx))

@@ -32,17 +32,22 @@ func (c *chunk) release() {
 // pool hands out at most max chunks; get waits for one to be released
 // when all are in use. One goroutine calls get. The chunks are made as
 // they are first needed, in memory mapped for the pool where the system
-// allows (chunkMemory): free returns it, once every goroutine that used
+// allows (chunkMemory): release returns it, once every goroutine that used
 // a chunk has returned.
 type pool struct {
 	free   chan *chunk
 	made   int
-	mapped bool
+	tryMap bool // chunkMemory is to be called for the first chunk
 	mem    []byte
 	unmap  func()
 }
 
-func newPool(max int) *pool { return &pool{free: make(chan *chunk, max)} }
+// newPool makes a pool of at most max chunks; mapped asks for them in
+// mapped memory, worth its system calls and its 2 MiB first touches
+// only for a stream of several chunks.
+func newPool(max int, mapped bool) *pool {
+	return &pool{free: make(chan *chunk, max), tryMap: mapped}
+}
 
 func (p *pool) get(ctx context.Context) (*chunk, error) {
 	select {
@@ -51,8 +56,8 @@ func (p *pool) get(ctx context.Context) (*chunk, error) {
 	default:
 	}
 	if p.made < cap(p.free) {
-		if !p.mapped {
-			p.mapped = true
+		if p.tryMap {
+			p.tryMap = false
 			p.mem, p.unmap = chunkMemory(cap(p.free) * chunkSize)
 		}
 		var buf []byte

@@ -91,6 +91,8 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, err
 	// Chunks queued for each consumer: enough slack that a stage the
 	// system deschedules for a while does not stall the others at once.
 	const depth = 8
+	// A stream of a few chunks is not worth mapping memory for them.
+	big := p.bytes >= 4*chunkSize
 
 	raw := newFanout(nd+1, depth)
 	diffIDs := startHashes(gctx, g, s.digests, raw)
@@ -103,14 +105,14 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, err
 		outs := newFanout(nd+1, depth)
 		digests = startHashes(gctx, g, s.digests, outs)
 		g.go_(func() error { return writeChunks(gctx, outs[nd], w) })
-		out = &chunker{ctx: gctx, pool: newPool(depth + 2), out: outs}
+		out = &chunker{ctx: gctx, pool: newPool(depth+2, big), out: outs}
 		if s.Compression == core.Gzip {
 			g.go_(func() error { return gzipStream(gctx, raw[nd], out, s.level) })
 		} else {
 			g.go_(func() error { return zstdStream(gctx, raw[nd], out) })
 		}
 	}
-	rc := &chunker{ctx: gctx, pool: newPool(depth + 3*workers + 2), out: raw}
+	rc := &chunker{ctx: gctx, pool: newPool(depth+3*workers+2, big), out: raw}
 	entries, perr := p.produce(gctx, rc, sessions, s, skip)
 	raw.close()
 	if perr != nil {

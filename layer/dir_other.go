@@ -5,6 +5,7 @@ package layer
 import (
 	"context"
 	"fmt"
+	"io"
 	"os"
 )
 
@@ -33,3 +34,9 @@ func (s *rootSource) scan(ctx context.Context, add func(item) error) (scanned, e
 	// The root stays open for the plan's lifetime: Write reads through it.
 	return (&fsSource{fsys: r.FS()}).scan(ctx, add)
 }
+
+// fdFile is Unix's reader of an open file, which Write reads with one
+// read more than its last bytes; no source makes one here.
+type fdFile struct{}
+
+func (*fdFile) Read([]byte) (int, error) { return 0, io.EOF }

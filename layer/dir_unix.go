@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"time"
@@ -63,37 +62,39 @@ func (s *dirSource) scan(ctx context.Context, add func(item) error) (scanned, er
 }
 
 type walker struct {
-	ctx context.Context
-	add func(item) error
-	sc  *dirScanned
-	buf []byte
+	ctx   context.Context
+	add   func(item) error
+	sc    *dirScanned
+	buf   []byte // readlink's
+	dents []byte // getdents'
 }
 
 // walk lists the folder open as fd (named dir inside the layer) and
-// closes fd.
+// closes fd. Paths on disk are joined only for errors.
 func (w *walker) walk(fd int, dir string) error {
-	f := os.NewFile(uintptr(fd), path.Join(w.sc.root, dir))
-	defer f.Close()
-	names, err := f.Readdirnames(-1)
+	defer unix.Close(fd)
+	names, err := w.readNames(fd)
 	if err != nil {
-		return fmt.Errorf("layer: %w", err)
+		return fmt.Errorf("layer: %w", &fs.PathError{Op: "readdirent", Path: path.Join(w.sc.root, dir), Err: err})
 	}
 	slices.Sort(names)
 	for _, name := range names {
 		if err := w.ctx.Err(); err != nil {
 			return fmt.Errorf("layer: %w", err)
 		}
-		rel := path.Join(dir, name)
-		disk := path.Join(w.sc.root, rel)
+		rel := name // a name read from a folder is one element
+		if dir != "." {
+			rel = dir + "/" + name
+		}
 		var st unix.Stat_t
 		if err := unix.Fstatat(fd, name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-			return fmt.Errorf("layer: %w", &fs.PathError{Op: "lstat", Path: disk, Err: err})
+			return fmt.Errorf("layer: %w", &fs.PathError{Op: "lstat", Path: path.Join(w.sc.root, rel), Err: err})
 		}
 		it := item{Entry: entryOf(rel, &st), file: idOf(&st)}
 		switch it.Type {
 		case TypeSymlink:
 			if it.Linkname, err = w.readlink(fd, name); err != nil {
-				return fmt.Errorf("layer: %w", &fs.PathError{Op: "readlink", Path: disk, Err: err})
+				return fmt.Errorf("layer: %w", &fs.PathError{Op: "readlink", Path: path.Join(w.sc.root, rel), Err: err})
 			}
 		case TypeDir:
 			if err := w.add(it); err != nil {
@@ -101,12 +102,12 @@ func (w *walker) walk(fd int, dir string) error {
 			}
 			sub, err := openDir(fd, name, true)
 			if err != nil {
-				return fmt.Errorf("layer: %s: %w", disk, changed(err, "while it was scanned"))
+				return fmt.Errorf("layer: %s: %w", path.Join(w.sc.root, rel), changed(err, "while it was scanned"))
 			}
 			var now unix.Stat_t
 			if err := unix.Fstat(sub, &now); err != nil || idOf(&now) != it.file {
 				unix.Close(sub)
-				return fmt.Errorf("layer: %s: %w: replaced while it was scanned", disk, ErrFileChanged)
+				return fmt.Errorf("layer: %s: %w: replaced while it was scanned", path.Join(w.sc.root, rel), ErrFileChanged)
 			}
 			w.sc.dirs[rel] = it.file
 			if err := w.walk(sub, rel); err != nil {
@@ -119,6 +120,30 @@ func (w *walker) walk(fd int, dir string) error {
 		}
 	}
 	return nil
+}
+
+// readNames returns the names in the folder open as fd, but "." and
+// "..", read with getdents (or getdirentries) into a buffer kept for
+// the whole scan. The slice is new for each folder: a folder's names
+// outlive the walk of its subfolders.
+func (w *walker) readNames(fd int) ([]string, error) {
+	if w.dents == nil {
+		w.dents = make([]byte, 32<<10)
+	}
+	var names []string
+	for {
+		n, err := unix.ReadDirent(fd, w.dents)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		if n <= 0 {
+			return names, nil
+		}
+		_, _, names = unix.ParseDirent(w.dents[:n], -1, names)
+	}
 }
 
 func (w *walker) readlink(fd int, name string) (string, error) {
@@ -264,19 +289,18 @@ func (s *dirSession) dir(name string) (int, error) {
 		}
 		elem, _, _ := cut(rest)
 		next := path.Join(top.name, elem)
-		disk := path.Join(s.sc.root, next)
 		want, ok := s.sc.dirs[next]
 		if !ok {
-			return -1, fmt.Errorf("layer: %s: %w: not a folder when it was scanned", disk, ErrFileChanged)
+			return -1, fmt.Errorf("layer: %s: %w: not a folder when it was scanned", path.Join(s.sc.root, next), ErrFileChanged)
 		}
 		fd, err := openDir(top.fd, elem, true)
 		if err != nil {
-			return -1, fmt.Errorf("layer: %s: %w", disk, changed(err, "since it was scanned"))
+			return -1, fmt.Errorf("layer: %s: %w", path.Join(s.sc.root, next), changed(err, "since it was scanned"))
 		}
 		var st unix.Stat_t
 		if err := unix.Fstat(fd, &st); err != nil || idOf(&st) != want {
 			unix.Close(fd)
-			return -1, fmt.Errorf("layer: %s: %w: the folder was replaced since it was scanned", disk, ErrFileChanged)
+			return -1, fmt.Errorf("layer: %s: %w: the folder was replaced since it was scanned", path.Join(s.sc.root, next), ErrFileChanged)
 		}
 		s.stack = append(s.stack, openFolder{next, fd})
 	}
@@ -292,7 +316,6 @@ func cut(s string) (elem, rest string, ok bool) {
 }
 
 func (s *dirSession) open(it *item) (io.ReadCloser, error) {
-	disk := path.Join(s.sc.root, it.Name)
 	dfd, err := s.dir(path.Dir(it.Name))
 	if err != nil {
 		return nil, err
@@ -305,24 +328,24 @@ func (s *dirSession) open(it *item) (io.ReadCloser, error) {
 		}
 	}
 	if err != nil {
-		return nil, fmt.Errorf("layer: %s: %w", disk, changed(err, "since it was scanned"))
+		return nil, fmt.Errorf("layer: %s: %w", s.sc.where(it), changed(err, "since it was scanned"))
 	}
 	var st unix.Stat_t
 	if err := unix.Fstat(fd, &st); err != nil {
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %w", &fs.PathError{Op: "fstat", Path: disk, Err: err})
+		return nil, fmt.Errorf("layer: %w", &fs.PathError{Op: "fstat", Path: s.sc.where(it), Err: err})
 	}
 	now := entryOf(it.Name, &st)
 	switch {
 	case now.Type != TypeRegular:
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %s: %w: a regular file when scanned, a %v now", disk, ErrFileChanged, now.Type)
+		return nil, fmt.Errorf("layer: %s: %w: a regular file when scanned, a %v now", s.sc.where(it), ErrFileChanged, now.Type)
 	case idOf(&st).dev != it.file.dev || idOf(&st).ino != it.file.ino:
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %s: %w: replaced by another file since it was scanned", disk, ErrFileChanged)
+		return nil, fmt.Errorf("layer: %s: %w: replaced by another file since it was scanned", s.sc.where(it), ErrFileChanged)
 	case now.Size != it.Size:
 		unix.Close(fd)
-		return nil, fmt.Errorf("layer: %s: %w: it had %d bytes when scanned, %d now", disk, ErrFileChanged, it.Size, now.Size)
+		return nil, fmt.Errorf("layer: %s: %w: it had %d bytes when scanned, %d now", s.sc.where(it), ErrFileChanged, it.Size, now.Size)
 	}
 	// O_NONBLOCK does not change reads of a regular file: keep it.
 	return &fdFile{fd: fd}, nil

@@ -30,13 +30,24 @@ func (c *chunk) release() {
 }
 
 // pool hands out at most max chunks; get waits for one to be released
-// when all are in use. One goroutine calls get.
+// when all are in use. One goroutine calls get. The chunks are made as
+// they are first needed, in memory mapped for the pool where the system
+// allows (chunkMemory): release returns it, once every goroutine that used
+// a chunk has returned.
 type pool struct {
-	free chan *chunk
-	made int
+	free   chan *chunk
+	made   int
+	tryMap bool // chunkMemory is to be called for the first chunk
+	mem    []byte
+	unmap  func()
 }
 
-func newPool(max int) *pool { return &pool{free: make(chan *chunk, max)} }
+// newPool makes a pool of at most max chunks; mapped asks for them in
+// mapped memory, worth its system calls and its 2 MiB first touches
+// only for a stream of several chunks.
+func newPool(max int, mapped bool) *pool {
+	return &pool{free: make(chan *chunk, max), tryMap: mapped}
+}
 
 func (p *pool) get(ctx context.Context) (*chunk, error) {
 	select {
@@ -45,14 +56,34 @@ func (p *pool) get(ctx context.Context) (*chunk, error) {
 	default:
 	}
 	if p.made < cap(p.free) {
+		if p.tryMap {
+			p.tryMap = false
+			p.mem, p.unmap = chunkMemory(cap(p.free) * chunkSize)
+		}
+		var buf []byte
+		if p.mem != nil {
+			off := p.made * chunkSize
+			buf = p.mem[off : off : off+chunkSize]
+		} else {
+			buf = make([]byte, 0, chunkSize)
+		}
 		p.made++
-		return &chunk{buf: make([]byte, 0, chunkSize), pool: p}, nil
+		return &chunk{buf: buf, pool: p}, nil
 	}
 	select {
 	case c := <-p.free:
 		return c, nil
 	case <-ctx.Done():
 		return nil, context.Cause(ctx)
+	}
+}
+
+// release returns the pool's mapped memory. Call it only when no
+// goroutine can touch a chunk any more.
+func (p *pool) release() {
+	if p.unmap != nil {
+		p.unmap()
+		p.unmap, p.mem = nil, nil
 	}
 }
 

@@ -73,6 +73,7 @@ type Plan struct {
 // error of a source. The context is checked between entries.
 func Scan(ctx context.Context, sources ...Source) (*Plan, error) {
 	p := &Plan{}
+	var list itemList
 	for i, s := range sources {
 		sc, err := s.scan(ctx, func(it item) error {
 			name, err := cleanName(it.Name, it.Type == TypeOpaqueWhiteout)
@@ -86,7 +87,7 @@ func Scan(ctx context.Context, sources ...Source) (*Plan, error) {
 			if it.Type == TypeRegular {
 				p.bytes += it.Size
 			}
-			p.items = append(p.items, it)
+			list.add(it)
 			return nil
 		})
 		if err != nil {
@@ -94,6 +95,7 @@ func Scan(ctx context.Context, sources ...Source) (*Plan, error) {
 		}
 		p.sources = append(p.sources, sc)
 	}
+	p.items = list.all()
 	byName := func(a, b item) int { return compareNames(a.tar, b.tar) }
 	if !slices.IsSortedFunc(p.items, byName) { // one folder comes sorted
 		slices.SortStableFunc(p.items, byName)
@@ -102,6 +104,37 @@ func Scan(ctx context.Context, sources ...Source) (*Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+// itemList collects a plan's entries in blocks, so that a long list is
+// not copied each time it grows, each copy left behind as garbage on
+// pages faulted in for it: all joins the blocks once.
+type itemList struct {
+	blocks [][]item
+	cur    []item
+	n      int
+}
+
+func (l *itemList) add(it item) {
+	if len(l.cur) == cap(l.cur) {
+		if l.cur != nil {
+			l.blocks = append(l.blocks, l.cur)
+		}
+		l.cur = make([]item, 0, min(max(16, l.n), 1024))
+	}
+	l.cur = append(l.cur, it)
+	l.n++
+}
+
+func (l *itemList) all() []item {
+	if len(l.blocks) == 0 {
+		return l.cur
+	}
+	items := make([]item, 0, l.n)
+	for _, b := range l.blocks {
+		items = append(items, b...)
+	}
+	return append(items, l.cur...)
 }
 
 // compareNames orders tar names: element by element, a parent before

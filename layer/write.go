@@ -53,9 +53,10 @@ func Build(ctx context.Context, w io.Writer, opts Options, sources ...Source) (L
 // ([ErrUnsupportedFile]) unless opts.SkipUnsupported. A file that is not
 // what Scan saw is an error wrapping [ErrFileChanged], and an entry's
 // content of the wrong length one wrapping [ErrContentSize]; both name
-// the file. The context is checked between chunks: when it is done,
-// Write returns its error (what was written to w is then a truncated
-// layer). An error of w ends the write with that error.
+// the file. The context is checked between chunks and once all is
+// written: when it is done, Write returns its error (what was written
+// to w is then a truncated layer, or a whole one the caller gave up
+// on). An error of w ends the write with that error.
 func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, error) {
 	s, err := opts.check()
 	if err != nil {
@@ -90,6 +91,8 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, err
 	// Chunks queued for each consumer: enough slack that a stage the
 	// system deschedules for a while does not stall the others at once.
 	const depth = 8
+	// A stream of a few chunks is not worth mapping memory for them.
+	big := p.bytes >= 4*chunkSize
 
 	raw := newFanout(nd+1, depth)
 	diffIDs := startHashes(gctx, g, s.digests, raw)
@@ -102,20 +105,30 @@ func (p *Plan) Write(ctx context.Context, w io.Writer, opts Options) (Layer, err
 		outs := newFanout(nd+1, depth)
 		digests = startHashes(gctx, g, s.digests, outs)
 		g.go_(func() error { return writeChunks(gctx, outs[nd], w) })
-		out = &chunker{ctx: gctx, pool: newPool(depth + 2), out: outs}
+		out = &chunker{ctx: gctx, pool: newPool(depth+2, big), out: outs}
 		if s.Compression == core.Gzip {
 			g.go_(func() error { return gzipStream(gctx, raw[nd], out, s.level) })
 		} else {
 			g.go_(func() error { return zstdStream(gctx, raw[nd], out) })
 		}
 	}
-	rc := &chunker{ctx: gctx, pool: newPool(depth + 3*workers + 2), out: raw}
+	rc := &chunker{ctx: gctx, pool: newPool(depth+3*workers+2, big), out: raw}
 	entries, perr := p.produce(gctx, rc, sessions, s, skip)
 	raw.close()
 	if perr != nil {
 		g.fail(perr)
 	}
 	g.wg.Wait()
+	// Every goroutine that read or wrote a chunk has returned.
+	rc.pool.release()
+	if out != nil {
+		out.pool.release()
+	}
+	if g.err == nil && ctx.Err() != nil {
+		// Done while the last chunks were written: what was written may
+		// be whole, but the caller has given up on it.
+		g.err = context.Cause(ctx)
+	}
 	if g.err != nil {
 		if ctx.Err() != nil && errors.Is(g.err, context.Cause(ctx)) {
 			return Layer{}, fmt.Errorf("layer: %w", context.Cause(ctx))
@@ -186,6 +199,7 @@ func (p *Plan) produce(ctx context.Context, rc *chunker, sessions []session, s s
 	tw := tar.NewWriter(rc)
 	links := map[fileID]string{} // preserve: first name of each inode with several links
 	entries := 0
+	hdr := new(tar.Header) // one for every entry: WriteHeader copies it
 	for i := range p.items {
 		if skip[i] {
 			continue
@@ -195,7 +209,7 @@ func (p *Plan) produce(ctx context.Context, rc *chunker, sessions []session, s s
 		}
 		it := &p.items[i]
 		ss := sessions[it.src]
-		hdr := header(it, s)
+		header(hdr, it, s)
 		var r io.ReadCloser
 		if it.Type == TypeRegular {
 			if s.Mode == Preserve && it.file.known && it.file.nlink > 1 {
@@ -334,9 +348,9 @@ func wrapWrite(ctx context.Context, name string, err error) error {
 	return fmt.Errorf("layer: %s: %w", name, err)
 }
 
-// header returns the tar header of an entry in the mode of s.
-func header(it *item, s settings) *tar.Header {
-	hdr := &tar.Header{Name: it.tar}
+// header sets hdr to the tar header of an entry in the mode of s.
+func header(hdr *tar.Header, it *item, s settings) {
+	*hdr = tar.Header{Name: it.tar}
 	switch it.Type {
 	case TypeDir:
 		hdr.Typeflag = tar.TypeDir
@@ -370,7 +384,7 @@ func header(it *item, s settings) *tar.Header {
 		default:
 			hdr.Mode = FileMode
 		}
-		return hdr
+		return
 	}
 	hdr.Mode = int64(it.Mode.Perm())
 	if it.Mode&os.ModeSetuid != 0 {
@@ -391,5 +405,4 @@ func header(it *item, s settings) *tar.Header {
 	if !it.ModTime.IsZero() {
 		hdr.ModTime = it.ModTime.Truncate(time.Second)
 	}
-	return hdr
 }

@@ -45,7 +45,31 @@ func (e *Engine) DigestReaders(ctx context.Context, rs []io.Reader, algs ...dige
 
 // worker is what one goroutine of many keeps from one blob to the next.
 type worker struct {
-	hs *hashSet // the hashes of the last blob, reset for the next
+	hs  *hashSet // the hashes of the last blob, reset for the next
+	buf *[]byte  // the direct reads' buffer, from bufPool
+}
+
+// buffer returns w's read buffer, or nil when w is nil.
+func (w *worker) buffer() *[]byte {
+	if w == nil {
+		return nil
+	}
+	if w.buf == nil {
+		// Held from blob to blob: a buffer taken from the pool and put
+		// back for each blob would be dropped from the pool by every
+		// garbage collection and made again, each time in memory the
+		// process may never have touched.
+		w.buf = bufPool.Get().(*[]byte)
+	}
+	return w.buf
+}
+
+// release puts w's buffer back in the pool.
+func (w *worker) release() {
+	if w.buf != nil {
+		bufPool.Put(w.buf)
+		w.buf = nil
+	}
 }
 
 // hashes returns the hashes of algs, reset, reusing those of the last
@@ -103,6 +127,7 @@ func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, 
 		go func() {
 			defer wg.Done()
 			var w worker
+			defer w.release()
 			for wctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {

@@ -260,22 +260,23 @@ func (e *Engine) stream(ctx context.Context, r io.Reader, size int64, hs []hash.
 	return e.streamWith(ctx, r, size, hs, parallel, nil)
 }
 
-// streamWith is stream with the direct reads in *bp when bp is not nil
-// (a buffer of BufferSize bytes that the caller keeps from blob to blob),
-// else in a pooled buffer.
-func (e *Engine) streamWith(ctx context.Context, r io.Reader, size int64, hs []hash.Hash, parallel bool, bp *[]byte) (int64, error) {
+// streamWith is stream with the direct reads in buf when it is not nil
+// (a buffer the caller keeps from blob to blob: for a blob of known
+// size, at least size+1 bytes or BufferSize), else in a pooled buffer.
+func (e *Engine) streamWith(ctx context.Context, r io.Reader, size int64, hs []hash.Hash, parallel bool, buf []byte) (int64, error) {
 	limit := e.directLimit()
 	if limit > 0 && size >= 0 && size <= limit {
 		limit = math.MaxInt64 // no need to look past the end for more
 	}
 	var total int64
 	if limit > 0 {
-		pooled := bp == nil
-		if pooled {
+		var bp *[]byte
+		if buf == nil {
 			bp = bufPool.Get().(*[]byte)
+			buf = *bp
 		}
-		n, end, err := e.direct(ctx, r, limit, hs, *bp)
-		if pooled {
+		n, end, err := e.direct(ctx, r, limit, hs, buf)
+		if bp != nil {
 			bufPool.Put(bp) // before the pipeline takes buffers of its own
 		}
 		if end || err != nil {

@@ -33,7 +33,7 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 	}
 	var res Result
 	err = withFile(ctx, path, func(f *openedFile) error {
-		n, err := e.streamWith(ctx, f, f.expected(), hs.hs, parallelHashing(len(hs.hs), streams), w.buffer())
+		n, err := e.streamWith(ctx, f, f.expected(), hs.hs, parallelHashing(len(hs.hs), streams), w.buffer(f.expected()))
 		if err != nil {
 			return streamErr(fmt.Sprintf("file %q", path), n, err)
 		}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -45,23 +46,39 @@ func (e *Engine) DigestReaders(ctx context.Context, rs []io.Reader, algs ...dige
 
 // worker is what one goroutine of many keeps from one blob to the next.
 type worker struct {
-	hs  *hashSet // the hashes of the last blob, reset for the next
-	buf *[]byte  // the direct reads' buffer, from bufPool
+	hs    *hashSet // the hashes of the last blob, reset for the next
+	buf   *[]byte  // the direct reads' buffer for large blobs, from bufPool
+	small []byte   // ... for small ones
 }
 
-// buffer returns w's read buffer, or nil when w is nil.
-func (w *worker) buffer() *[]byte {
-	if w == nil {
+// smallBuffer is the largest buffer a worker makes for itself, for
+// blobs known to be smaller; larger ones are read into a pooled buffer
+// of BufferSize bytes.
+const smallBuffer = 64 << 10
+
+// buffer returns a buffer for the direct reads of a blob of size bytes
+// (-1 when unknown), or nil when w is nil.
+func (w *worker) buffer(size int64) []byte {
+	switch {
+	case w == nil:
 		return nil
-	}
-	if w.buf == nil {
+	case size >= 0 && size < smallBuffer:
+		// A small file is read whole, and one byte more (which shows it
+		// ended), into a buffer of about its size, kept from blob to blob:
+		// for thousands of small files, no large buffer is made and
+		// cleared for each call.
+		if int64(len(w.small)) <= size {
+			w.small = make([]byte, min(max(2*len(w.small), 1<<bits.Len64(uint64(size))), smallBuffer))
+		}
+		return w.small
+	case w.buf == nil:
 		// Held from blob to blob: a buffer taken from the pool and put
 		// back for each blob would be dropped from the pool by every
 		// garbage collection and made again, each time in memory the
 		// process may never have touched.
 		w.buf = bufPool.Get().(*[]byte)
 	}
-	return w.buf
+	return *w.buf
 }
 
 // release puts w's buffer back in the pool.

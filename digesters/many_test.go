@@ -17,10 +17,12 @@ import (
 )
 
 func TestDigestFiles(t *testing.T) {
-	data := pattern(2*BufferSize + 16)
+	data := pattern(2*BufferSize + 32)
 	var paths []string
 	var blobs [][]byte
-	for i, n := range []int{0, 9, 4096, DefaultDirectLimit + 3, BufferSize, 2*BufferSize + 5, 77} {
+	// Sizes around the workers' own buffers for small files (which grow
+	// from one file to the next, up to smallBuffer) and the pooled ones.
+	for i, n := range []int{0, 9, 4096, 4095, 4097, 8192, smallBuffer - 1, smallBuffer, 1000, smallBuffer + 1, DefaultDirectLimit + 3, BufferSize, 2*BufferSize + 5, 77} {
 		b := data[i : i+n]
 		blobs = append(blobs, b)
 		paths = append(paths, writeFile(t, fmt.Sprintf("f%d", i), b))

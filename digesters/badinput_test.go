@@ -379,7 +379,7 @@ func TestSmallFileChangesBeforeRead(t *testing.T) {
 		size       int64
 	}{{"shrinks", "could be read", 100}, {"grows", "grew", 4097}} {
 		path := writeFile(t, "small", pattern(4096))
-		err := withFile(context.Background(), path, func(f *openedFile) error {
+		err := withFile(context.Background(), path, nil, func(f *openedFile) error {
 			if err := os.Truncate(path, tt.size); err != nil {
 				t.Fatal(err)
 			}

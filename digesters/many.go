@@ -46,9 +46,18 @@ func (e *Engine) DigestReaders(ctx context.Context, rs []io.Reader, algs ...dige
 
 // worker is what one goroutine of many keeps from one blob to the next.
 type worker struct {
-	hs    *hashSet // the hashes of the last blob, reset for the next
-	buf   *[]byte  // the direct reads' buffer for large blobs, from bufPool
-	small []byte   // ... for small ones
+	hs    *hashSet   // the hashes of the last blob, reset for the next
+	buf   *[]byte    // the direct reads' buffer for large blobs, from bufPool
+	small []byte     // ... for small ones
+	f     openedFile // the file being read, filled again for each
+}
+
+// file returns the openedFile for w's next file, or nil when w is nil.
+func (w *worker) file() *openedFile {
+	if w == nil {
+		return nil
+	}
+	return &w.f
 }
 
 // smallBuffer is the largest buffer a worker makes for itself, for

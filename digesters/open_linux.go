@@ -16,8 +16,8 @@ import (
 // blocking open would have, then for data; both waits end when ctx is
 // done. Terminals and devices are read through *os.File, as os.Open's
 // are. A folder is an error wrapping core.ErrNotRegular.
-func openFile(_ context.Context, path string) (*openedFile, error) {
-	o := &openedFile{path: path, fd: -1}
+func openFile(_ context.Context, path string, o *openedFile) (*openedFile, error) {
+	o = newOpenedFile(path, o)
 	fd, err := o.open()
 	if err != nil {
 		return nil, err

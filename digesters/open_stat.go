@@ -18,8 +18,8 @@ import (
 // done; the stat comes first so that no probing open ever takes a FIFO's
 // writer. Terminals and devices are opened as os.Open does. A folder is
 // an error wrapping core.ErrNotRegular.
-func openFile(ctx context.Context, path string) (*openedFile, error) {
-	o := &openedFile{path: path, fd: -1}
+func openFile(ctx context.Context, path string, o *openedFile) (*openedFile, error) {
+	o = newOpenedFile(path, o)
 	if err := ignoringEINTR(func() error { return syscall.Stat(path, &o.st) }); err != nil {
 		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}

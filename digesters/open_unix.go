@@ -29,6 +29,16 @@ type openedFile struct {
 	one  bool            // ... by its first read
 }
 
+// newOpenedFile returns o, or a new openedFile when o is nil, set for
+// path and nothing else.
+func newOpenedFile(path string, o *openedFile) *openedFile {
+	if o == nil {
+		o = new(openedFile)
+	}
+	*o = openedFile{path: path, fd: -1}
+	return o
+}
+
 // openRegular completes o with fd, which is open on path: o.st must be
 // fstat's. A regular file is read with plain system calls; a folder is
 // an error wrapping core.ErrNotRegular.
@@ -140,7 +150,8 @@ func (o *openedFile) closeOnDone(ctx context.Context) func() bool {
 		return func() bool { return true }
 	}
 	o.ctx = ctx
-	return context.AfterFunc(ctx, func() { o.f.Close() })
+	f := o.f // not o's field: o may be used again for another file
+	return context.AfterFunc(ctx, func() { f.Close() })
 }
 
 func (o *openedFile) Close() error {

@@ -153,6 +153,13 @@ func (a *app) digestFiles(eng *digesters.Engine, files []string, algs []digest.A
 			}
 			return err
 		}
+		// Sized once for the lines (unless names need escapes): grown by
+		// appends, the buffer would be made several times over.
+		size := 0
+		for _, f := range chunk {
+			size += len(f) + len(mediaType) + 100 + 150*len(algs)
+		}
+		out = slices.Grow(out, size)
 		for i, r := range res {
 			out = appendDigestLine(out, mediaType, chunk[i], r, digesters.Result{}, len(algs), false)
 		}

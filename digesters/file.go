@@ -32,7 +32,7 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 		return Result{}, fmt.Errorf("digesters: file %q: %w", path, err)
 	}
 	var res Result
-	err = withFile(ctx, path, w.file(), func(f *openedFile) error {
+	err = withFile(ctx, path, w, func(f *openedFile) error {
 		n, err := e.streamWith(ctx, f, f.expected(), hs.hs, parallelHashing(len(hs.hs), streams), w.buffer(f.expected()))
 		if err != nil {
 			return streamErr(fmt.Sprintf("file %q", path), n, err)
@@ -46,15 +46,15 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 	return res, err
 }
 
-// withFile opens path for one sequential read and calls fn with the
-// file (o when it is not nil, filled again), which reads at most one
-// byte past the size it had when opened;
+// withFile opens path for one sequential read (with what w keeps from
+// file to file when it is not nil) and calls fn with the file, which
+// reads at most one byte past the size it had when opened;
 // fn calls its check with the number of bytes read, which fails when
 // the file changed meanwhile. Waits honour ctx: opening a FIFO (which
 // blocks until a writer comes) and reading one or a terminal end when
 // ctx is done.
-func withFile(ctx context.Context, path string, o *openedFile, fn func(f *openedFile) error) error {
-	f, err := openFile(ctx, path, o)
+func withFile(ctx context.Context, path string, w *worker, fn func(f *openedFile) error) error {
+	f, err := openFile(ctx, path, w)
 	if err != nil {
 		return fmt.Errorf("digesters: %w", err)
 	}

@@ -19,7 +19,11 @@ import (
 // finished and is the one returned; the results are then nil. When the
 // workers occupy every core, each reads and hashes its blob on its own
 // goroutine, without the per-blob pipeline (unless
-// [Engine.DirectLimit] is set).
+// [Engine.DirectLimit] is set). On Linux, a worker that opens a run of
+// files from one folder opens the folder too, and the next files of the
+// run relative to it (openat), which spares the lookup of every folder
+// of their paths: a file is then read from the folder its path named
+// when the run began, should the folder be moved or replaced meanwhile.
 func DigestFiles(ctx context.Context, paths []string, algs ...digest.Algorithm) ([]Result, error) {
 	return (&Engine{}).DigestFiles(ctx, paths, algs...)
 }
@@ -46,10 +50,11 @@ func (e *Engine) DigestReaders(ctx context.Context, rs []io.Reader, algs ...dige
 
 // worker is what one goroutine of many keeps from one blob to the next.
 type worker struct {
-	hs    *hashSet   // the hashes of the last blob, reset for the next
-	buf   *[]byte    // the direct reads' buffer for large blobs, from bufPool
-	small []byte     // ... for small ones
-	f     openedFile // the file being read, filled again for each
+	hs    *hashSet    // the hashes of the last blob, reset for the next
+	buf   *[]byte     // the direct reads' buffer for large blobs, from bufPool
+	small []byte      // ... for small ones
+	f     openedFile  // the file being read, filled again for each
+	dirs  folderCache // the folder of the last files, where openFile uses it
 }
 
 // file returns the openedFile for w's next file, or nil when w is nil.
@@ -90,12 +95,13 @@ func (w *worker) buffer(size int64) []byte {
 	return *w.buf
 }
 
-// release puts w's buffer back in the pool.
+// release puts w's buffer back in the pool and closes what it keeps open.
 func (w *worker) release() {
 	if w.buf != nil {
 		bufPool.Put(w.buf)
 		w.buf = nil
 	}
+	w.dirs.close()
 }
 
 // hashes returns the hashes of algs, reset, reusing those of the last

@@ -20,7 +20,7 @@ type openedFile struct {
 	isReg bool
 }
 
-func openFile(ctx context.Context, path string, o *openedFile) (*openedFile, error) {
+func openFile(ctx context.Context, path string, w *worker) (*openedFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -34,6 +34,7 @@ func openFile(ctx context.Context, path string, o *openedFile) (*openedFile, err
 		f.Close()
 		return nil, fmt.Errorf("file %q: %w: it is a folder", path, core.ErrNotRegular)
 	}
+	o := w.file()
 	if o == nil {
 		o = new(openedFile)
 	}

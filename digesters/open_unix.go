@@ -27,6 +27,7 @@ type openedFile struct {
 	left int64           // bytes of a regular file not yet read (negative once past its size)
 	end  bool            // a regular file was read to the size it had when opened
 	one  bool            // ... by its first read
+	dirs *folderCache    // where openPath may open path relative to its folder, or nil
 }
 
 // newOpenedFile returns o, or a new openedFile when o is nil, set for
@@ -66,7 +67,7 @@ const openFlags = syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC | sy
 func (o *openedFile) open() (int, error) {
 	var fd int
 	err := ignoringEINTR(func() (err error) {
-		fd, err = syscall.Open(o.path, openFlags, 0)
+		fd, err = o.openPath()
 		return err
 	})
 	if err != nil {

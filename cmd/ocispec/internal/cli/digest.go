@@ -171,6 +171,9 @@ func (a *app) digestFiles(eng *digesters.Engine, files []string, algs []digest.A
 		}
 	}
 	bar.Finish()
+	if len(out) == 0 {
+		return nil
+	}
 	_, err := a.stdout.Write(out)
 	return err
 }

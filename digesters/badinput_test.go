@@ -379,15 +379,15 @@ func TestSmallFileChangesBeforeRead(t *testing.T) {
 		size       int64
 	}{{"shrinks", "could be read", 100}, {"grows", "grew", 4097}} {
 		path := writeFile(t, "small", pattern(4096))
-		err := withFile(context.Background(), path, func(r io.Reader, size int64, check func(int64) error) error {
+		err := withFile(context.Background(), path, nil, func(f *openedFile) error {
 			if err := os.Truncate(path, tt.size); err != nil {
 				t.Fatal(err)
 			}
-			n, err := io.Copy(io.Discard, r)
+			n, err := io.Copy(io.Discard, f)
 			if err != nil {
 				return err
 			}
-			return check(n)
+			return f.check(n)
 		})
 		if !errors.Is(err, core.ErrFileChanged) || !strings.Contains(err.Error(), tt.want) {
 			t.Errorf("withFile(small file that %s before its read) = %v, want core.ErrFileChanged (%q)", tt.name, err, tt.want)

@@ -176,6 +176,8 @@ type hashSet struct {
 	algs []digest.Algorithm // as asked
 	idx  []int              // algs[i] is hashed by hs[idx[i]]
 	hs   []hash.Hash
+	sum  []byte // result's buffers
+	text []byte
 }
 
 func (e *Engine) newHashSet(algs []digest.Algorithm) (*hashSet, error) {
@@ -212,13 +214,17 @@ func (s *hashSet) reset() {
 }
 
 func (s *hashSet) result(n int64) Result {
-	sums := make([]digest.Digest, len(s.hs))
-	for i, h := range s.hs {
-		sums[i] = encodeDigest(s.algs[indexOf(s.idx, i)], h.Sum(nil))
-	}
 	out := Result{Size: n, Digests: make([]digest.Digest, len(s.algs))}
-	for i := range s.algs {
-		out.Digests[i] = sums[s.idx[i]]
+	for i, alg := range s.algs {
+		if first := indexOf(s.idx, s.idx[i]); first < i {
+			out.Digests[i] = out.Digests[first] // the same algorithm again
+			continue
+		}
+		// The sum and its text are made in buffers kept from blob to
+		// blob: the digest's string is the one allocation.
+		s.sum = s.hs[s.idx[i]].Sum(s.sum[:0])
+		s.text = hex.AppendEncode(append(append(s.text[:0], alg...), ':'), s.sum)
+		out.Digests[i] = digest.Digest(s.text)
 	}
 	return out
 }
@@ -251,35 +257,57 @@ func sizeHint(r io.Reader) int64 {
 // is hashed directly to its end. Its errors are bare (the read error,
 // the context's, or ErrBadReader); callers add the blob's name.
 func (e *Engine) stream(ctx context.Context, r io.Reader, size int64, hs []hash.Hash, parallel bool) (int64, error) {
-	var total int64
+	return e.streamWith(ctx, r, size, hs, parallel, nil)
+}
+
+// streamWith is stream with the direct reads in buf when it is not nil
+// (a buffer the caller keeps from blob to blob: for a blob of known
+// size, at least size+1 bytes or BufferSize), else in a pooled buffer.
+func (e *Engine) streamWith(ctx context.Context, r io.Reader, size int64, hs []hash.Hash, parallel bool, buf []byte) (int64, error) {
 	limit := e.directLimit()
 	if limit > 0 && size >= 0 && size <= limit {
 		limit = math.MaxInt64 // no need to look past the end for more
 	}
+	var total int64
 	if limit > 0 {
-		bp := bufPool.Get().(*[]byte)
-		for total < limit {
-			if err := ctx.Err(); err != nil {
-				bufPool.Put(bp)
-				return total, err
-			}
-			n, err := readFull(r, (*bp)[:min(int64(BufferSize), limit-total)])
-			for _, h := range hs {
-				h.Write((*bp)[:n])
-			}
-			total += int64(n)
-			e.progress(n)
-			if err != nil {
-				bufPool.Put(bp)
-				if err == io.EOF {
-					return total, nil
-				}
-				return total, err
-			}
+		var bp *[]byte
+		if buf == nil {
+			bp = bufPool.Get().(*[]byte)
+			buf = *bp
 		}
-		bufPool.Put(bp)
+		n, end, err := e.direct(ctx, r, limit, hs, buf)
+		if bp != nil {
+			bufPool.Put(bp) // before the pipeline takes buffers of its own
+		}
+		if end || err != nil {
+			return n, err
+		}
+		total = n
 	}
 	return e.pipeline(ctx, r, hs, parallel, total)
+}
+
+// direct hashes the first limit bytes of r on this goroutine, reading
+// them into buf; end says r ended within them.
+func (e *Engine) direct(ctx context.Context, r io.Reader, limit int64, hs []hash.Hash, buf []byte) (total int64, end bool, err error) {
+	for total < limit {
+		if err := ctx.Err(); err != nil {
+			return total, false, err
+		}
+		n, err := readFull(r, buf[:min(int64(len(buf)), limit-total)])
+		for _, h := range hs {
+			h.Write(buf[:n])
+		}
+		total += int64(n)
+		e.progress(n)
+		if err == io.EOF {
+			return total, true, nil
+		}
+		if err != nil {
+			return total, false, err
+		}
+	}
+	return total, false, nil
 }
 
 // readFull reads until buf is full, the reader ends (io.EOF, possibly

@@ -3,7 +3,6 @@ package digesters
 import (
 	"context"
 	"fmt"
-	"io"
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
@@ -25,19 +24,20 @@ func (e *Engine) DigestFile(ctx context.Context, path string, algs ...digest.Alg
 	return e.digestFile(ctx, path, algs, 1, nil)
 }
 
-// digestFile digests one file, with the hashes of w when it is not nil.
+// digestFile digests one file, with the hashes and buffer of w when it
+// is not nil.
 func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algorithm, streams int, w *worker) (Result, error) {
 	hs, err := w.hashes(e, algs)
 	if err != nil {
 		return Result{}, fmt.Errorf("digesters: file %q: %w", path, err)
 	}
 	var res Result
-	err = withFile(ctx, path, func(r io.Reader, size int64, check func(int64) error) error {
-		n, err := e.stream(ctx, r, size, hs.hs, parallelHashing(len(hs.hs), streams))
+	err = withFile(ctx, path, w, func(f *openedFile) error {
+		n, err := e.streamWith(ctx, f, f.expected(), hs.hs, parallelHashing(len(hs.hs), streams), w.buffer(f.expected()))
 		if err != nil {
 			return streamErr(fmt.Sprintf("file %q", path), n, err)
 		}
-		if err := check(n); err != nil {
+		if err := f.check(n); err != nil {
 			return err
 		}
 		res = hs.result(n)
@@ -46,14 +46,15 @@ func (e *Engine) digestFile(ctx context.Context, path string, algs []digest.Algo
 	return res, err
 }
 
-// withFile opens path for one sequential read and calls fn with a
-// reader that stops one byte past the size the file had when opened,
-// that size (-1 for a file that is not regular), and a check to call
-// with the number of bytes read, which fails when the file changed
-// meanwhile. Waits honour ctx: opening a FIFO (which blocks until a
-// writer comes) and reading one or a terminal end when ctx is done.
-func withFile(ctx context.Context, path string, fn func(r io.Reader, size int64, check func(n int64) error) error) error {
-	f, err := openFile(ctx, path)
+// withFile opens path for one sequential read (with what w keeps from
+// file to file when it is not nil) and calls fn with the file, which
+// reads at most one byte past the size it had when opened;
+// fn calls its check with the number of bytes read, which fails when
+// the file changed meanwhile. Waits honour ctx: opening a FIFO (which
+// blocks until a writer comes) and reading one or a terminal end when
+// ctx is done.
+func withFile(ctx context.Context, path string, w *worker, fn func(f *openedFile) error) error {
+	f, err := openFile(ctx, path, w)
 	if err != nil {
 		return fmt.Errorf("digesters: %w", err)
 	}
@@ -61,31 +62,41 @@ func withFile(ctx context.Context, path string, fn func(r io.Reader, size int64,
 	// A read of a FIFO or terminal waits in the runtime's poller;
 	// closing the file wakes it when ctx is done.
 	defer f.closeOnDone(ctx)()
-	size := int64(-1)
-	if f.regular() {
-		size = f.size()
-		if size > BufferSize {
-			f.adviseSequential() // a system call that small files do without
-		}
+	if f.regular() && f.size() > BufferSize {
+		f.adviseSequential() // a system call that small files do without
 	}
-	check := func(n int64) error {
-		if !f.regular() {
-			return nil
-		}
-		if n > size {
-			return fmt.Errorf("digesters: file %q: %w: it grew past the %d bytes it had when opened", path, core.ErrFileChanged, size)
-		}
-		if n < size {
-			return fmt.Errorf("digesters: file %q: %w: it had %d bytes when opened, %d could be read", path, core.ErrFileChanged, size, n)
-		}
-		change, err := f.unchanged()
-		if err != nil {
-			return fmt.Errorf("digesters: file %q: %w", path, err)
-		}
-		if change != "" {
-			return fmt.Errorf("digesters: file %q: %w: %s", path, core.ErrFileChanged, change)
-		}
+	return fn(f)
+}
+
+// expected is the size a regular file had when opened, or -1 for a file
+// that is not regular.
+func (f *openedFile) expected() int64 {
+	if !f.regular() {
+		return -1
+	}
+	return f.size()
+}
+
+// check says whether a regular file of which n bytes were read is
+// unchanged since it was opened: its size then was n, and its size and
+// modification time are still what they were.
+func (f *openedFile) check(n int64) error {
+	if !f.regular() {
 		return nil
 	}
-	return fn(f, size, check)
+	path, size := f.path, f.size()
+	if n > size {
+		return fmt.Errorf("digesters: file %q: %w: it grew past the %d bytes it had when opened", path, core.ErrFileChanged, size)
+	}
+	if n < size {
+		return fmt.Errorf("digesters: file %q: %w: it had %d bytes when opened, %d could be read", path, core.ErrFileChanged, size, n)
+	}
+	change, err := f.unchanged()
+	if err != nil {
+		return fmt.Errorf("digesters: file %q: %w", path, err)
+	}
+	if change != "" {
+		return fmt.Errorf("digesters: file %q: %w: %s", path, core.ErrFileChanged, change)
+	}
+	return nil
 }

@@ -82,11 +82,11 @@ func DigestLayerFile(ctx context.Context, path string, c core.Compression, algs 
 
 // DigestLayerFile is [DigestLayerFile] with this engine's settings.
 func (e *Engine) DigestLayerFile(ctx context.Context, path string, c core.Compression, algs ...digest.Algorithm) (compressed, uncompressed Result, err error) {
-	err = withFile(ctx, path, func(r io.Reader, _ int64, check func(int64) error) error {
+	err = withFile(ctx, path, nil, func(f *openedFile) error {
 		var err error
-		compressed, uncompressed, err = e.digestLayer(ctx, fmt.Sprintf("file %q", path), r, c, algs)
+		compressed, uncompressed, err = e.digestLayer(ctx, fmt.Sprintf("file %q", path), f, c, algs)
 		if err == nil {
-			err = check(compressed.Size)
+			err = f.check(compressed.Size)
 		}
 		return err
 	})

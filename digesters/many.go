@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"math/bits"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -18,7 +19,11 @@ import (
 // finished and is the one returned; the results are then nil. When the
 // workers occupy every core, each reads and hashes its blob on its own
 // goroutine, without the per-blob pipeline (unless
-// [Engine.DirectLimit] is set).
+// [Engine.DirectLimit] is set). On Linux, a worker that opens a run of
+// files from one folder opens the folder too, and the next files of the
+// run relative to it (openat), which spares the lookup of every folder
+// of their paths: a file is then read from the folder its path named
+// when the run began, should the folder be moved or replaced meanwhile.
 func DigestFiles(ctx context.Context, paths []string, algs ...digest.Algorithm) ([]Result, error) {
 	return (&Engine{}).DigestFiles(ctx, paths, algs...)
 }
@@ -45,7 +50,58 @@ func (e *Engine) DigestReaders(ctx context.Context, rs []io.Reader, algs ...dige
 
 // worker is what one goroutine of many keeps from one blob to the next.
 type worker struct {
-	hs *hashSet // the hashes of the last blob, reset for the next
+	hs    *hashSet    // the hashes of the last blob, reset for the next
+	buf   *[]byte     // the direct reads' buffer for large blobs, from bufPool
+	small []byte      // ... for small ones
+	f     openedFile  // the file being read, filled again for each
+	dirs  folderCache // the folder of the last files, where openFile uses it
+}
+
+// file returns the openedFile for w's next file, or nil when w is nil.
+func (w *worker) file() *openedFile {
+	if w == nil {
+		return nil
+	}
+	return &w.f
+}
+
+// smallBuffer is the largest buffer a worker makes for itself, for
+// blobs known to be smaller; larger ones are read into a pooled buffer
+// of BufferSize bytes.
+const smallBuffer = 64 << 10
+
+// buffer returns a buffer for the direct reads of a blob of size bytes
+// (-1 when unknown), or nil when w is nil.
+func (w *worker) buffer(size int64) []byte {
+	switch {
+	case w == nil:
+		return nil
+	case size >= 0 && size < smallBuffer:
+		// A small file is read whole, and one byte more (which shows it
+		// ended), into a buffer of about its size, kept from blob to blob:
+		// for thousands of small files, no large buffer is made and
+		// cleared for each call.
+		if int64(len(w.small)) <= size {
+			w.small = make([]byte, min(max(2*len(w.small), 1<<bits.Len64(uint64(size))), smallBuffer))
+		}
+		return w.small
+	case w.buf == nil:
+		// Held from blob to blob: a buffer taken from the pool and put
+		// back for each blob would be dropped from the pool by every
+		// garbage collection and made again, each time in memory the
+		// process may never have touched.
+		w.buf = bufPool.Get().(*[]byte)
+	}
+	return *w.buf
+}
+
+// release puts w's buffer back in the pool and closes what it keeps open.
+func (w *worker) release() {
+	if w.buf != nil {
+		bufPool.Put(w.buf)
+		w.buf = nil
+	}
+	w.dirs.close()
 }
 
 // hashes returns the hashes of algs, reset, reusing those of the last
@@ -103,6 +159,7 @@ func (e *Engine) many(ctx context.Context, n int, job func(ctx context.Context, 
 		go func() {
 			defer wg.Done()
 			var w worker
+			defer w.release()
 			for wctx.Err() == nil {
 				i := int(next.Add(1) - 1)
 				if i >= n {

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
+	"syscall"
 	"testing"
 
 	"github.com/concil-go/ocispec/core"
@@ -17,10 +19,12 @@ import (
 )
 
 func TestDigestFiles(t *testing.T) {
-	data := pattern(2*BufferSize + 16)
+	data := pattern(2*BufferSize + 32)
 	var paths []string
 	var blobs [][]byte
-	for i, n := range []int{0, 9, 4096, DefaultDirectLimit + 3, BufferSize, 2*BufferSize + 5, 77} {
+	// Sizes around the workers' own buffers for small files (which grow
+	// from one file to the next, up to smallBuffer) and the pooled ones.
+	for i, n := range []int{0, 9, 4096, 4095, 4097, 8192, smallBuffer - 1, smallBuffer, 1000, smallBuffer + 1, DefaultDirectLimit + 3, BufferSize, 2*BufferSize + 5, 77} {
 		b := data[i : i+n]
 		blobs = append(blobs, b)
 		paths = append(paths, writeFile(t, fmt.Sprintf("f%d", i), b))
@@ -127,5 +131,77 @@ func TestDigestFilesCancelled(t *testing.T) {
 	e := &Engine{Progress: func(int64) { cancel() }}
 	if _, err := e.DigestReaders(ctx, []io.Reader{&endless{}, &endless{}, &endless{}}); !errors.Is(err, context.Canceled) {
 		t.Errorf("DigestReaders(cancelled midway) = %v, want context.Canceled", err)
+	}
+}
+
+// TestDigestFilesFolderRuns: files given in runs from one folder (which
+// a worker may open, to open the files relative to it) are read as
+// their whole paths name them, however the folder is spelled: absolute
+// or relative, with "." or ".." or "//", through a symbolic link; a
+// folder part that does not resolve as spelled ("missing/..") fails as
+// the path does, and so does a missing file, or a path through a file,
+// in the middle of a run.
+func TestDigestFilesFolderRuns(t *testing.T) {
+	dir := t.TempDir()
+	sub := filepath.Join(dir, "sub")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(sub, filepath.Join(dir, "link")); err != nil {
+		t.Fatal(err)
+	}
+	const n = 20
+	data := pattern(n * 100)
+	var blobs [][]byte
+	for i := range n {
+		b := data[i*50 : i*50+i*40]
+		blobs = append(blobs, b)
+		if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%02d", i)), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cwd, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	rel, err := filepath.Rel(cwd, sub)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := func(folder string) []string {
+		var paths []string
+		for i := range n {
+			paths = append(paths, folder+fmt.Sprintf("/f%02d", i))
+		}
+		return paths
+	}
+	for _, folder := range []string{sub, rel, dir + "/sub/../sub", dir + "/./sub", dir + "//sub", dir + "/link", sub + "/"} {
+		for _, workers := range []int{1, 2} {
+			got, err := (&Engine{Workers: workers}).DigestFiles(context.Background(), in(folder))
+			if err != nil {
+				t.Fatalf("DigestFiles(%s/..., workers=%d): %v", folder, workers, err)
+			}
+			for i := range got {
+				if want := wantResult(blobs[i], nil); !equalResult(got[i], want) {
+					t.Errorf("DigestFiles(%s/..., workers=%d)[%d] = %v, want %v", folder, workers, i, got[i], want)
+				}
+			}
+		}
+	}
+	for _, tt := range []struct {
+		name  string
+		paths []string
+		bad   string // the path the error names
+		want  error
+	}{
+		{"a missing folder before ..", in(dir + "/missing/../sub"), dir + "/missing/../sub/f00", fs.ErrNotExist},
+		{"a missing file in a run", append(in(sub)[:12], sub+"/none"), sub + "/none", fs.ErrNotExist},
+		{"a path through a file", append(in(sub)[:12], sub+"/f03/x"), sub + "/f03/x", syscall.ENOTDIR},
+	} {
+		_, err := (&Engine{Workers: 1}).DigestFiles(context.Background(), tt.paths)
+		var pe *fs.PathError
+		if !errors.Is(err, tt.want) || !errors.As(err, &pe) || pe.Path != tt.bad {
+			t.Errorf("DigestFiles(%s) = %v, want %v naming %s", tt.name, err, tt.want, tt.bad)
+		}
 	}
 }

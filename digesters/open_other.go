@@ -20,7 +20,7 @@ type openedFile struct {
 	isReg bool
 }
 
-func openFile(ctx context.Context, path string) (*openedFile, error) {
+func openFile(ctx context.Context, path string, w *worker) (*openedFile, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -34,7 +34,11 @@ func openFile(ctx context.Context, path string) (*openedFile, error) {
 		f.Close()
 		return nil, fmt.Errorf("file %q: %w: it is a folder", path, core.ErrNotRegular)
 	}
-	o := &openedFile{path: path, f: f, r: f, st: fi, isReg: fi.Mode().IsRegular()}
+	o := w.file()
+	if o == nil {
+		o = new(openedFile)
+	}
+	*o = openedFile{path: path, f: f, r: f, st: fi, isReg: fi.Mode().IsRegular()}
 	if o.isReg {
 		o.r = io.LimitReader(f, fi.Size()+1)
 	}
@@ -51,7 +55,8 @@ func (o *openedFile) closeOnDone(ctx context.Context) func() bool {
 	if o.isReg {
 		return func() bool { return true }
 	}
-	return context.AfterFunc(ctx, func() { o.f.Close() })
+	f := o.f // not o's field: o may be used again for another file
+	return context.AfterFunc(ctx, func() { f.Close() })
 }
 
 func (o *openedFile) Close() error { return o.f.Close() }

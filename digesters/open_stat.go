@@ -18,8 +18,8 @@ import (
 // done; the stat comes first so that no probing open ever takes a FIFO's
 // writer. Terminals and devices are opened as os.Open does. A folder is
 // an error wrapping core.ErrNotRegular.
-func openFile(ctx context.Context, path string) (*openedFile, error) {
-	o := &openedFile{path: path, fd: -1}
+func openFile(ctx context.Context, path string, w *worker) (*openedFile, error) {
+	o := newOpenedFile(path, w.file())
 	if err := ignoringEINTR(func() error { return syscall.Stat(path, &o.st) }); err != nil {
 		return nil, &os.PathError{Op: "stat", Path: path, Err: err}
 	}
@@ -81,3 +81,6 @@ func openFIFO(ctx context.Context, path string) (*os.File, error) {
 	}
 	return nil, &os.PathError{Op: "open", Path: path, Err: ctx.Err()}
 }
+
+// openPath opens o.path with openFlags.
+func (o *openedFile) openPath() (int, error) { return syscall.Open(o.path, openFlags, 0) }

@@ -27,6 +27,17 @@ type openedFile struct {
 	left int64           // bytes of a regular file not yet read (negative once past its size)
 	end  bool            // a regular file was read to the size it had when opened
 	one  bool            // ... by its first read
+	dirs *folderCache    // where openPath may open path relative to its folder, or nil
+}
+
+// newOpenedFile returns o, or a new openedFile when o is nil, set for
+// path and nothing else.
+func newOpenedFile(path string, o *openedFile) *openedFile {
+	if o == nil {
+		o = new(openedFile)
+	}
+	*o = openedFile{path: path, fd: -1}
+	return o
 }
 
 // openRegular completes o with fd, which is open on path: o.st must be
@@ -56,7 +67,7 @@ const openFlags = syscall.O_RDONLY | syscall.O_NONBLOCK | syscall.O_CLOEXEC | sy
 func (o *openedFile) open() (int, error) {
 	var fd int
 	err := ignoringEINTR(func() (err error) {
-		fd, err = syscall.Open(o.path, openFlags, 0)
+		fd, err = o.openPath()
 		return err
 	})
 	if err != nil {
@@ -140,7 +151,8 @@ func (o *openedFile) closeOnDone(ctx context.Context) func() bool {
 		return func() bool { return true }
 	}
 	o.ctx = ctx
-	return context.AfterFunc(ctx, func() { o.f.Close() })
+	f := o.f // not o's field: o may be used again for another file
+	return context.AfterFunc(ctx, func() { f.Close() })
 }
 
 func (o *openedFile) Close() error {

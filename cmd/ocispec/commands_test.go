@@ -361,7 +361,7 @@ func TestValidate(t *testing.T) {
 	fails(t, 1, []string{"descriptor.json: ", "it is a"}, "validate", "--type", "index", p("manifest.json"), p("descriptor.json"))
 }
 
-// TestDigestManyFiles: with more files than one share of the output,
+// TestDigestManyFiles: with more files than one chunk of the output,
 // the lines still come in the order of the files given, each with the
 // digest sha256sum gives for that file.
 func TestDigestManyFiles(t *testing.T) {

@@ -1,17 +1,18 @@
 package cli
 
 import (
-	"bufio"
-	"bytes"
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"runtime"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/sync/errgroup"
 
+	"github.com/concil-go/ocispec/cmd/ocispec/internal/progress"
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
 	"github.com/concil-go/ocispec/formats/oci"
@@ -40,7 +41,9 @@ the org.opencontainers.image.title annotation. With several --algorithm,
 --layer, the file is a tar layer (gzip and zstd are detected) and
 "diffID" is the digest of its uncompressed stream, computed in the same
 read. Files are hashed in parallel, one per core; "-" reads standard
-input.`,
+input. Lines are printed a thousand files at a time, so a file that
+cannot be read fails the command after the lines of some files before
+it (with a progress bar, after none).`,
 		Example: `  ocispec digest layer.tar.gz
   ocispec digest --algorithm sha256 --algorithm sha512 --algorithm blake3 *.tar
   ocispec digest --layer --media-type tar+gzip layer.tar.gz`,
@@ -52,18 +55,6 @@ input.`,
 	f.StringVar(&o.mediaType, "media-type", "", "media type of the descriptors, or a kind (tar+gzip) translated for OCI (default application/octet-stream, or the OCI layer type with --layer)")
 	f.BoolVar(&o.layer, "layer", false, "treat the files as tar layers and compute their diffID too")
 	return cmd
-}
-
-// digestResult is one line of digest's output: a descriptor with the
-// extra digests.
-type digestResult struct {
-	MediaType   string                   `json:"mediaType"`
-	Digest      digest.Digest            `json:"digest"`
-	Size        int64                    `json:"size"`
-	Annotations map[string]string        `json:"annotations,omitempty"`
-	Digests     map[string]digest.Digest `json:"digests,omitempty"`
-	DiffID      digest.Digest            `json:"diffID,omitempty"`
-	DiffIDs     map[string]digest.Digest `json:"diffIDs,omitempty"`
 }
 
 func (a *app) digest(o *digestOptions, files []string) error {
@@ -103,28 +94,19 @@ func (a *app) digest(o *digestOptions, files []string) error {
 	if !a.progress {
 		total = -1
 	}
-	// One write per thousands of lines, not one per file.
-	out := bufio.NewWriterSize(a.stdout, 64<<10)
-	stdout := a.stdout
-	a.stdout = out
-	defer func() { out.Flush(); a.stdout = stdout }()
 	bar := a.bar(total, "hashing")
 	defer bar.Finish()
-	eng := &digesters.Engine{Progress: bar.Add, CheckTar: o.layer}
+	eng := &digesters.Engine{CheckTar: o.layer}
+	if bar != nil {
+		eng.Progress = bar.Add
+	}
+	mediaType := digestMediaType(o)
 
-	results := make([]digestResult, len(files))
 	if !o.layer && stdin == 0 {
 		// Plain files: the engine's own parallel hashing of many blobs.
-		res, err := eng.DigestFiles(a.ctx, files, algs...)
-		if err != nil {
-			if a.ctx.Err() != nil {
-				return a.ctx.Err()
-			}
-			return err
-		}
-		bar.Finish()
-		return a.describeFiles(files, res, len(algs), o)
+		return a.digestFiles(eng, files, algs, mediaType, bar)
 	}
+	results := make([][]byte, len(files))
 	g, ctx := errgroup.WithContext(a.ctx)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i, f := range files {
@@ -132,8 +114,8 @@ func (a *app) digest(o *digestOptions, files []string) error {
 			if f == "-" {
 				a.debug("reading standard input")
 			}
-			r, err := a.digestOne(ctx, eng, f, algs, o)
-			results[i] = r
+			line, err := a.digestOne(ctx, eng, f, algs, mediaType, o)
+			results[i] = line
 			return err
 		})
 	}
@@ -144,15 +126,59 @@ func (a *app) digest(o *digestOptions, files []string) error {
 		return err
 	}
 	bar.Finish()
-	for _, r := range results {
-		if err := a.result(r); err != nil {
-			return err
-		}
-	}
-	return nil
+	_, err := a.stdout.Write(slices.Concat(results...))
+	return err
 }
 
-func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string, algs []digest.Algorithm, o *digestOptions) (digestResult, error) {
+// digestChunk is how many files digestFiles hashes before it prints
+// their lines: enough that the pause of the workers between two chunks
+// costs nothing, few enough that the results and lines of a chunk fit in
+// memory the process has already touched.
+var digestChunk = 1024
+
+// digestFiles prints the lines of files, plain files, in order: it
+// hashes them digestChunk at a time with the engine's workers and prints
+// each chunk's lines before it hashes the next, in a buffer used again
+// for every chunk, so memory stays that of one chunk whatever the number
+// of files. With a progress bar, which the lines would cut through on a
+// terminal, the lines are kept until the end.
+func (a *app) digestFiles(eng *digesters.Engine, files []string, algs []digest.Algorithm, mediaType string, bar *progress.Bar) error {
+	var out []byte
+	for lo := 0; lo < len(files); lo += digestChunk {
+		chunk := files[lo:min(lo+digestChunk, len(files))]
+		res, err := eng.DigestFiles(a.ctx, chunk, algs...)
+		if err != nil {
+			if a.ctx.Err() != nil {
+				return a.ctx.Err()
+			}
+			return err
+		}
+		// Sized once for the lines (unless names need escapes): grown by
+		// appends, the buffer would be made several times over.
+		size := 0
+		for _, f := range chunk {
+			size += len(f) + len(mediaType) + 100 + 150*len(algs)
+		}
+		out = slices.Grow(out, size)
+		for i, r := range res {
+			out = appendDigestLine(out, mediaType, chunk[i], r, digesters.Result{}, len(algs), false)
+		}
+		if !a.progress {
+			if _, err := a.stdout.Write(out); err != nil {
+				return err
+			}
+			out = out[:0]
+		}
+	}
+	bar.Finish()
+	if len(out) == 0 {
+		return nil
+	}
+	_, err := a.stdout.Write(out)
+	return err
+}
+
+func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string, algs []digest.Algorithm, mediaType string, o *digestOptions) ([]byte, error) {
 	var res, plain digesters.Result
 	var err error
 	switch {
@@ -166,82 +192,84 @@ func (a *app) digestOne(ctx context.Context, eng *digesters.Engine, file string,
 		res, err = eng.DigestFile(ctx, file, algs...)
 	}
 	if err != nil {
-		return digestResult{}, err
+		return nil, err
 	}
-	return describeFile(file, res, plain, len(algs), o), nil
-}
-
-// describeFiles prints the lines of files, whose results are res, in
-// order. The lines are encoded on every core, each encoding a share of
-// them into a buffer of its own, and the buffers written in order: for
-// thousands of small files, encoding them one after another would take
-// a good part of the time that hashing them takes.
-func (a *app) describeFiles(files []string, res []digesters.Result, algs int, o *digestOptions) error {
-	parts := make([]bytes.Buffer, min(runtime.GOMAXPROCS(0), max(len(files)/256, 1)))
-	var g errgroup.Group
-	for k := range parts {
-		g.Go(func() error {
-			lo, hi := k*len(files)/len(parts), (k+1)*len(files)/len(parts)
-			// Sized once: a buffer grown by doubling would be copied,
-			// and its new memory cleared, at every step.
-			size := 0
-			for _, f := range files[lo:hi] {
-				size += len(f) + max(len(o.mediaType), 64) + 160 + 250*(algs-1)
-			}
-			parts[k].Grow(size)
-			enc := json.NewEncoder(&parts[k])
-			enc.SetEscapeHTML(false)
-			for i := lo; i < hi; i++ {
-				if err := enc.Encode(describeFile(files[i], res[i], digesters.Result{}, algs, o)); err != nil {
-					return err
-				}
-			}
-			return nil
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return err
-	}
-	for k := range parts {
-		if _, err := a.stdout.Write(parts[k].Bytes()); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// describeFile makes the output line of one file: res of its bytes,
-// plain of its uncompressed stream (with --layer).
-func describeFile(file string, res, plain digesters.Result, algs int, o *digestOptions) digestResult {
-	mediaType := o.mediaType
-	switch {
-	case mediaType != "":
-		mediaType = oci.Format.Describe().Table.MediaType(mediaType)
-	case o.layer:
+	if o.layer && o.mediaType == "" {
 		mediaType = layerMediaType(file)
-	default:
-		mediaType = "application/octet-stream"
 	}
-	r := digestResult{MediaType: mediaType, Digest: res.Digests[0], Size: res.Size}
+	return appendDigestLine(nil, mediaType, file, res, plain, len(algs), o.layer), nil
+}
+
+// digestMediaType is the media type of digest's lines: --media-type,
+// translated for OCI when it is a kind; else application/octet-stream,
+// or with --layer the OCI layer type (which each file's compression
+// then completes).
+func digestMediaType(o *digestOptions) string {
+	switch {
+	case o.mediaType != "":
+		return oci.Format.Describe().Table.MediaType(o.mediaType)
+	case o.layer:
+		return oci.MediaTypeLayer
+	}
+	return "application/octet-stream"
+}
+
+// appendDigestLine appends the output line of file: res of its bytes,
+// plain of its uncompressed stream (with layer), algs the number of
+// --algorithm. It is written by hand, without reflection, for thousands
+// of small files; it is byte for byte what encoding/json (with
+// SetEscapeHTML(false)) writes for the descriptor
+//
+//	{"mediaType", "digest", "size",
+//	 "annotations": {"org.opencontainers.image.title": file} (not for "-"),
+//	 "digests": {algorithm: digest} (with several algorithms),
+//	 "diffID", "diffIDs" (with layer)}
+//
+// with the keys of the maps sorted, as TestAppendDigestLine checks.
+func appendDigestLine(dst []byte, mediaType, file string, res, plain digesters.Result, algs int, layer bool) []byte {
+	dst = append(dst, `{"mediaType":`...)
+	dst = core.AppendJSONString(dst, mediaType)
+	dst = append(dst, `,"digest":`...)
+	dst = core.AppendJSONString(dst, string(res.Digests[0]))
+	dst = append(dst, `,"size":`...)
+	dst = strconv.AppendInt(dst, res.Size, 10)
 	if file != "-" {
-		r.Annotations = map[string]string{AnnotationTitle: file}
+		dst = append(dst, `,"annotations":{"`+AnnotationTitle+`":`...)
+		dst = core.AppendJSONString(dst, file)
+		dst = append(dst, '}')
 	}
 	if algs > 1 {
-		r.Digests = map[string]digest.Digest{}
-		for _, d := range res.Digests {
-			r.Digests[string(d.Algorithm())] = d
-		}
+		dst = appendDigestMap(append(dst, `,"digests":`...), res.Digests)
 	}
-	if o.layer {
-		r.DiffID = plain.Digests[0]
+	if layer {
+		dst = append(dst, `,"diffID":`...)
+		dst = core.AppendJSONString(dst, string(plain.Digests[0]))
 		if algs > 1 {
-			r.DiffIDs = map[string]digest.Digest{}
-			for _, d := range plain.Digests {
-				r.DiffIDs[string(d.Algorithm())] = d
-			}
+			dst = appendDigestMap(append(dst, `,"diffIDs":`...), plain.Digests)
 		}
 	}
-	return r
+	return append(dst, "}\n"...)
+}
+
+// appendDigestMap appends ds as a JSON object from algorithm to digest,
+// its keys sorted and each once, as encoding/json writes a map.
+func appendDigestMap(dst []byte, ds []digest.Digest) []byte {
+	sorted := slices.SortedFunc(slices.Values(ds), func(x, y digest.Digest) int {
+		return strings.Compare(string(x.Algorithm()), string(y.Algorithm()))
+	})
+	dst = append(dst, '{')
+	for i, d := range sorted {
+		if i > 0 && d.Algorithm() == sorted[i-1].Algorithm() {
+			continue // asked for twice: the same digest
+		}
+		if i > 0 {
+			dst = append(dst, ',')
+		}
+		dst = core.AppendJSONString(dst, string(d.Algorithm()))
+		dst = append(dst, ':')
+		dst = core.AppendJSONString(dst, string(d))
+	}
+	return append(dst, '}')
 }
 
 // layerMediaType gives the OCI layer type of a layer file by the

@@ -6,53 +6,61 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"sync"
+	"iter"
 
 	"github.com/concil-go/ocispec/core"
 	digest "github.com/opencontainers/go-digest"
 )
 
-// tarCheck reads the stream written to it as a tar archive, on a
-// goroutine of its own, so that a layer's tar structure is checked in
-// the read that hashes it. It sits among the hashes of the stream (it
-// is a hash.Hash whose sum is empty); finish says what it found.
+// tarCheck reads the stream written to it as a tar archive, so that a
+// layer's tar structure is checked in the read that hashes it. It sits
+// among the hashes of the stream (it is a hash.Hash whose sum is empty);
+// finish says what it found. archive/tar's reader runs as a coroutine
+// (iter.Pull) of the writer: each Write switches to it until it has used
+// the bytes written, with no goroutine to wake and no channel between
+// them.
 type tarCheck struct {
-	p    *skipPipe
-	done chan struct{}
-	err  error // set before done is closed
-	n    int64
-	end  sync.Once
+	p       *skipPipe
+	next    func() (struct{}, bool)
+	stop    func()
+	running bool  // the reader has not returned
+	err     error // what the reader found wrong
+	n       int64
+	closed  bool
 }
 
 func newTarCheck() *tarCheck {
-	p := &skipPipe{chunks: make(chan []byte), acks: make(chan struct{})}
-	t := &tarCheck{p: p, done: make(chan struct{})}
-	go func() {
-		defer close(t.done)
+	p := &skipPipe{}
+	t := &tarCheck{p: p}
+	t.next, t.stop = iter.Pull(func(yield func(struct{}) bool) {
+		p.yield = yield
 		tr := tar.NewReader(p)
 		entries := 0
 		for {
 			_, err := tr.Next()
 			if err == io.EOF {
-				break
+				return
 			}
 			if err != nil {
 				t.err = fmt.Errorf("%w: entry %d: %w", ErrNotTar, entries, err)
-				break
+				return
 			}
 			entries++
 		}
-		p.drain() // what follows the end, or the rest after a failure
-	}()
+	})
+	// The reader runs up to its first wait for bytes.
+	_, t.running = t.next()
 	return t
 }
 
 // Write hands p to the tar reader and returns once it is done with it.
+// What follows the archive's end, or a failure, is not read.
 func (t *tarCheck) Write(p []byte) (int, error) {
 	t.n += int64(len(p))
-	if len(p) > 0 {
-		t.p.chunks <- p
-		<-t.p.acks
+	if len(p) > 0 && t.running {
+		t.p.cur = p
+		_, t.running = t.next()
+		t.p.cur = nil
 	}
 	return len(p), nil
 }
@@ -74,49 +82,47 @@ func (t *tarCheck) finish() error {
 // abort ends the check without a verdict.
 func (t *tarCheck) abort() { t.close(errors.New("aborted")) }
 
-// close ends the stream with err (nil: its end) and waits for the
-// reader.
+// close ends the stream with err (nil: its end) and lets the reader
+// return.
 func (t *tarCheck) close(err error) {
-	t.end.Do(func() {
-		t.p.werr = err
-		close(t.p.chunks)
-	})
-	<-t.done
+	if t.closed {
+		return
+	}
+	t.closed = true
+	t.p.werr, t.p.ended = err, true
+	if t.running {
+		_, t.running = t.next()
+	}
+	t.stop()
 }
 
-// skipPipe hands the tar reader the chunks written to the check
-// without copying what the reader skips by seeking: the contents of the
-// entries, which archive/tar skips with Seek when it can. A chunk
-// stays the writer's until the reader acknowledges it.
+// skipPipe hands the tar reader the bytes written to the check without
+// copying what the reader skips by seeking: the contents of the
+// entries, which archive/tar skips with Seek when it can. When the
+// bytes written are used up, the reader yields to the writer.
 type skipPipe struct {
-	chunks chan []byte
-	acks   chan struct{}
-	werr   error // how the writer ended the stream (nil: at its end); set before chunks is closed
+	yield func(struct{}) bool
+	werr  error // how the writer ended the stream (nil: at its end); set with ended
+	ended bool  // no more bytes will come
 
-	cur  []byte // what is left of the chunk held
-	held bool   // a chunk is held, not yet acknowledged
+	cur  []byte // what is left of the bytes written
 	skip int64  // bytes to drop before the next read
 	pos  int64  // bytes read or skipped so far
 }
 
-// next makes cur hold unread bytes, taking the next chunk (and
-// acknowledging the one held) when it is empty; false at the end.
+// next makes cur hold unread bytes, yielding to the writer for more
+// when it is empty; false at the end.
 func (p *skipPipe) next() bool {
 	for len(p.cur) == 0 {
-		if p.held {
-			p.acks <- struct{}{}
-			p.held = false
-		}
-		c, ok := <-p.chunks
-		if !ok {
+		if p.ended || !p.yield(struct{}{}) {
+			p.ended = true
 			return false
 		}
-		p.cur, p.held = c, true
 	}
 	return true
 }
 
-func (p *skipPipe) ended() error {
+func (p *skipPipe) endErr() error {
 	if p.werr != nil {
 		return p.werr
 	}
@@ -126,7 +132,7 @@ func (p *skipPipe) ended() error {
 func (p *skipPipe) Read(b []byte) (int, error) {
 	for p.skip > 0 {
 		if !p.next() {
-			return 0, p.ended()
+			return 0, p.endErr()
 		}
 		k := int(min(p.skip, int64(len(p.cur))))
 		p.cur = p.cur[k:]
@@ -137,7 +143,7 @@ func (p *skipPipe) Read(b []byte) (int, error) {
 		return 0, nil
 	}
 	if !p.next() {
-		return 0, p.ended()
+		return 0, p.endErr()
 	}
 	n := copy(b, p.cur)
 	p.cur = p.cur[n:]
@@ -154,14 +160,6 @@ func (p *skipPipe) Seek(off int64, whence int) (int64, error) {
 	}
 	p.skip += off
 	return p.pos + p.skip, nil
-}
-
-// drain acknowledges every chunk to the end of the stream.
-func (p *skipPipe) drain() {
-	p.cur = nil
-	for p.next() {
-		p.cur = nil
-	}
 }
 
 // CheckLayer reads the layer d describes from r once, with the

@@ -287,14 +287,24 @@ func (e *Engine) streamWith(ctx context.Context, r io.Reader, size int64, hs []h
 	return e.pipeline(ctx, r, hs, parallel, total)
 }
 
+// directRead is the most a direct read asks for. Where one goroutine
+// reads and hashes, the bytes a read copies are hashed next from the
+// core's cache when they fit in it: verifying 4 files of 128 MiB took
+// 3-5% less CPU in reads of 256 KiB than of 1 MiB, and touched a quarter
+// of the buffer (a page fault per 4 KiB on first use). The pipeline
+// keeps BufferSize reads: there the hash runs on another core, and
+// smaller chunks cost more hand-overs than they save.
+const directRead = 256 << 10
+
 // direct hashes the first limit bytes of r on this goroutine, reading
-// them into buf; end says r ended within them.
+// them into buf (directRead bytes at a time at most); end says r ended
+// within them.
 func (e *Engine) direct(ctx context.Context, r io.Reader, limit int64, hs []hash.Hash, buf []byte) (total int64, end bool, err error) {
 	for total < limit {
 		if err := ctx.Err(); err != nil {
 			return total, false, err
 		}
-		n, err := readFull(r, buf[:min(int64(len(buf)), limit-total)])
+		n, err := readFull(r, buf[:min(int64(len(buf)), directRead, limit-total)])
 		for _, h := range hs {
 			h.Write(buf[:n])
 		}

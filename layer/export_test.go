@@ -7,3 +7,10 @@ func SetIsRoot(f func() bool) (restore func()) {
 	isRoot = f
 	return func() { isRoot = old }
 }
+
+// WarmPending reports whether a warm-up waits for a Write to take it.
+func WarmPending() bool {
+	warm.mu.Lock()
+	defer warm.mu.Unlock()
+	return warm.enc != nil
+}

@@ -78,3 +78,44 @@ func TestZstdFrame(t *testing.T) {
 		})
 	}
 }
+
+// TestZstdWarmUp: a Write after WarmUp uses the warmed encoder and
+// writes the same bytes as one without, for streams shorter and longer
+// than the encoder's window; WarmUp of another compression does nothing.
+func TestZstdWarmUp(t *testing.T) {
+	layer.WarmUp(core.Gzip)
+	layer.WarmUp(core.Uncompressed)
+	if layer.WarmPending() {
+		t.Fatal("WarmUp of gzip or no compression left an encoder waiting")
+	}
+	for _, n := range []int{0, 100, 1 << 20, 9<<20 + 3} {
+		t.Run(fmt.Sprint(n), func(t *testing.T) {
+			plan, err := layer.Scan(context.Background(), layer.FromEntries(layer.File("f", zstdInput(n))))
+			if err != nil {
+				t.Fatal(err)
+			}
+			var fresh, warmed bytes.Buffer
+			if _, err := plan.Write(context.Background(), &fresh, layer.Options{Compression: core.Zstd}); err != nil {
+				t.Fatal(err)
+			}
+			layer.WarmUp(core.Zstd)
+			layer.WarmUp(core.Zstd) // one warm-up at a time
+			if !layer.WarmPending() {
+				t.Fatal("WarmUp(core.Zstd) readies nothing")
+			}
+			l, err := plan.Write(context.Background(), &warmed, layer.Options{Compression: core.Zstd})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if layer.WarmPending() {
+				t.Fatal("Write did not take the warmed encoder")
+			}
+			if !bytes.Equal(fresh.Bytes(), warmed.Bytes()) {
+				t.Fatalf("after WarmUp the layer (%d bytes) differs from the one without (%d bytes)", warmed.Len(), fresh.Len())
+			}
+			if l.Digest != core.DescriptorFromBytes(core.KindTarZstd, fresh.Bytes()).Digest {
+				t.Fatalf("Write reports digest %s, not that of its bytes", l.Digest)
+			}
+		})
+	}
+}

@@ -495,6 +495,9 @@ func (s *layerSpec) check(ctx context.Context, f core.Format) error {
 			return fmt.Errorf("%w: a folder becomes a tar layer, and %q is not one: use tar, tar+gzip or tar+zstd", ErrKind, s.kind)
 		}
 		s.dir = true
+		// The zstd encoder's memory is readied on another core while
+		// the folder is scanned.
+		layer.WarmUp(s.comp)
 		s.plan, err = layer.Scan(ctx, layer.FromDir(s.path))
 		return err
 	case fi.Mode().IsRegular():

@@ -55,7 +55,8 @@ func TestLinkOnly(t *testing.T) {
 			got := golist(t, imports, "./"+c.prog)
 			slices.Sort(got)
 			if !slices.Equal(got, exp) {
-				t.Errorf("%s imports\n  %v\nwant\n  %v", c.prog, got, exp)
+				t.Errorf("%s imports what the command does not: %v; misses what it does: %v (update the program's import list)",
+					c.prog, minus(got, exp), minus(exp, got))
 			}
 			for _, dep := range golist(t, `{{join .Deps " "}}`, "./"+c.prog) {
 				for _, u := range c.unlinked {
@@ -66,4 +67,9 @@ func TestLinkOnly(t *testing.T) {
 			}
 		})
 	}
+}
+
+// minus returns the elements of a not in b.
+func minus(a, b []string) []string {
+	return slices.DeleteFunc(slices.Clone(a), func(p string) bool { return slices.Contains(b, p) })
 }

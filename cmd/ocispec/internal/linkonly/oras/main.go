@@ -23,6 +23,7 @@ import (
 	_ "runtime"
 	_ "runtime/debug"
 	_ "slices"
+	_ "strconv"
 	_ "strings"
 	_ "sync"
 	_ "syscall"

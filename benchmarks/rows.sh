@@ -21,6 +21,13 @@
 #                ocispec pack --layer tar+zstd=DIR vs tar | zstd -3 -T0 with both hashes
 #   pack-tar     ocispec pack --layer tar=DIR (uncompressed) of the big file
 #                                               vs tar | tee with both hashes
+#   zstd-floor-big, zstd-floor-tree
+#                zstdfloor TAR (benchmarks/cmd/zstdfloor: the zstd encoder
+#                alone, at the options and so the bytes of pack's tar+zstd
+#                layers, on the folder's tar stream read into memory first,
+#                its output thrown away) vs the baseline of pack-zstd-big,
+#                pack-zstd-tree: the serial encoding that any layer of
+#                those bytes costs, so the lowest ratio those rows can reach
 #
 # "Both hashes" is what pack computes in its one read: the sha256 of the tar
 # stream (diffID) and of the compressed stream (digest); the baselines run
@@ -72,6 +79,11 @@ mkdir -p "$w/empty"
 printf 'package main\n\nfunc main() {}\n' >"$w/empty/main.go"
 printf 'module empty\n\ngo 1.21\n' >"$w/empty/go.mod"
 (cd "$w/empty" && CGO_ENABLED=0 go build -o "$w/empty-go" .)
+# zstdfloor builds benchmarks/cmd/zstdfloor (once) and prints its path.
+zstdfloor() {
+	[[ -x $w/zstdfloor ]] || (cd "$here" && CGO_ENABLED=0 go build -o "$w/zstdfloor" ./cmd/zstdfloor)
+	echo "$w/zstdfloor"
+}
 # linkonly NAME builds cmd/ocispec/internal/linkonly/NAME (once) and
 # prints its path.
 linkonly() {
@@ -137,7 +149,7 @@ rows=$w/rows.tsv
 row() { printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$rows"; }
 selected=("$@")
 if ((${#selected[@]} == 0)); then
-	selected=(help digest verify copy pack-pigz pack-zstd-big pack-zstd-tree pack-tar)
+	selected=(help digest verify copy pack-pigz pack-zstd-big pack-zstd-tree zstd-floor-big zstd-floor-tree pack-tar)
 	command -v umoci >/dev/null && selected+=(pack-umoci)
 fi
 for r in "${selected[@]}"; do
@@ -161,6 +173,12 @@ for r in "${selected[@]}"; do
 		"$clean" "$oc pack --layer tar+zstd=$big $w/out" "$clean" "$(tools "$big" "zstd -q -3 -T0")" ;;
 	pack-zstd-tree) row pack-zstd-tree "pack tar+zstd, tree, vs tar | zstd -3 -T0 + both hashes" \
 		"$clean" "$oc pack --layer tar+zstd=$tree $w/out" "$clean" "$(tools "$tree" "zstd -q -3 -T0")" ;;
+	zstd-floor-big | zstd-floor-tree)
+		d=$big
+		[[ $r == zstd-floor-tree ]] && d=$tree
+		[[ -f $d.tar ]] || tar $taropts -C "$d" -cf "$d.tar" .
+		row "$r" "the zstd encoder alone on the ${r#zstd-floor-} layer's tar stream vs tar | zstd -3 -T0 + both hashes" \
+			"$clean" "$(zstdfloor) $d.tar" "$clean" "$(tools "$d" "zstd -q -3 -T0")" ;;
 	pack-tar) row pack-tar "pack --layer tar, $BIG_MIB MiB file, vs tar | tee + both hashes" \
 		"$clean" "$oc pack --layer tar=$big $w/out" "$clean" "$(tools "$big" cat)" ;;
 	*) echo "rows.sh: unknown row $r" >&2; exit 2 ;;

@@ -61,6 +61,7 @@ cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench, orasbridge < cmd/
 
 formats, transport, layer, schema, plugins, benchmarks/internal/benchdata < benchmarks;
 layer, benchmarks/internal/benchdata < benchmarks/cmd/mklayer;
+benchmarks/cmd/zstdfloor;
 `
 
 // graph parses rules into, for each package, the set it may import.

@@ -10,6 +10,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"github.com/concil-go/ocispec/core"
 	"github.com/concil-go/ocispec/digesters"
@@ -255,28 +256,35 @@ func (v *verifier) checkBlobs(ctx context.Context) {
 	// While every core has a big blob of its own to hash, each reads
 	// its blob on its own goroutine, with no reader goroutine beside it
 	// to take turns with the hashes on the same cores (as DigestFiles
-	// does); the last big blobs, which run with cores to spare, read on
-	// a goroutine of their own while they hash.
+	// does). A big blob that starts with cores to spare, counting the
+	// big blobs still being hashed, reads on a goroutine of its own
+	// while it hashes.
 	big := 0
 	for _, b := range v.blobs {
 		if b.d.Size > digesters.DefaultDirectLimit {
 			big++
 		}
 	}
+	var running atomic.Int64 // big blobs being hashed
 	var wg sync.WaitGroup
 	for _, i := range order {
 		if ctx.Err() != nil {
 			break
 		}
-		direct := big >= workers && workers >= runtime.GOMAXPROCS(0)
-		if v.blobs[i].d.Size > digesters.DefaultDirectLimit {
-			big--
-		}
 		sem <- struct{}{}
+		isBig := v.blobs[i].d.Size > digesters.DefaultDirectLimit
+		direct := big+int(running.Load()) >= workers && workers >= runtime.GOMAXPROCS(0)
+		if isBig {
+			big--
+			running.Add(1)
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
+			if isBig {
+				defer running.Add(-1)
+			}
 			errs[i] = v.checkBlob(ctx, v.blobs[i], direct)
 		}()
 	}

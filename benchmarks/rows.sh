@@ -5,10 +5,11 @@
 #   help         ocispec --help                vs an empty Go program, both
 #                built the same way: CGO_ENABLED=0 (static, as the README
 #                recommends building the command)
-#   help-lib, help-oras, help-plugins
+#   help-lib, help-oras, help-plugins, help-goplugin
 #                a program that links the command's library packages and
 #                cobra (lib), then also the registry bridge (oras), then
-#                also plugin hosting (plugins), and does nothing,
+#                also plugin hosting (plugins), or go-plugin alone and
+#                nothing of ocispec (goplugin), and does nothing,
 #                vs the empty program: what linking alone costs at start-up
 #                (cmd/ocispec/internal/linkonly; not in the default rows)
 #   digest       ocispec digest of N 4 KiB files vs openssl dgst -sha256 of them
@@ -155,7 +156,7 @@ fi
 for r in "${selected[@]}"; do
 	case $r in
 	help) row help "--help vs an empty Go program" "true" "$oc --help" "true" "$w/empty-go" ;;
-	help-lib | help-oras | help-plugins)
+	help-lib | help-oras | help-plugins | help-goplugin)
 		row "$r" "a program linking ${r#help-} (cmd/ocispec/internal/linkonly) vs an empty Go program" \
 			"true" "$(linkonly "${r#help-}")" "true" "$w/empty-go" ;;
 	digest) row digest "digest of $SMALL_FILES files of 4 KiB vs openssl dgst -sha256" \

@@ -8,6 +8,7 @@ require (
 	github.com/concil-go/ocispec/orasbridge v0.0.0-00010101000000-000000000000
 	github.com/concil-go/ocispec/plugins v0.0.0-00010101000000-000000000000
 	github.com/concil-go/ocispec/schema v0.0.0-00010101000000-000000000000
+	github.com/hashicorp/go-plugin v1.8.0
 	github.com/opencontainers/go-digest v1.0.0
 	github.com/opencontainers/image-spec v1.1.1
 	github.com/schollz/progressbar/v3 v3.19.1
@@ -22,7 +23,6 @@ require (
 	github.com/fatih/color v1.13.0 // indirect
 	github.com/golang/protobuf v1.5.4 // indirect
 	github.com/hashicorp/go-hclog v1.6.3 // indirect
-	github.com/hashicorp/go-plugin v1.8.0 // indirect
 	github.com/hashicorp/yamux v0.1.2 // indirect
 	github.com/inconshreveable/mousetrap v1.1.0 // indirect
 	github.com/klauspost/compress v1.20.4 // indirect

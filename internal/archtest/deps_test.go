@@ -55,7 +55,7 @@ plugins/sdk < plugins/internal/testplugins/faulty;
 formats, transport, unpack, layer, image, schema, plugins, internal/atomicfile < cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench, orasbridge < cmd/ocispec/internal/cli;
 cmd/ocispec/internal/cli < cmd/ocispec;
-cmd/ocispec/internal/linkonly;
+cmd/ocispec/internal/linkonly, cmd/ocispec/internal/linkonly/goplugin;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench < cmd/ocispec/internal/linkonly/lib;
 cmd/ocispec/internal/progress, cmd/ocispec/internal/hashbench, orasbridge < cmd/ocispec/internal/linkonly/oras, cmd/ocispec/internal/linkonly/plugins;
 

@@ -69,6 +69,22 @@ func TestLinkOnly(t *testing.T) {
 	}
 }
 
+// TestGoPluginAlone checks that program goplugin imports go-plugin
+// only and links no package of this repository.
+func TestGoPluginAlone(t *testing.T) {
+	if _, err := exec.LookPath("go"); err != nil {
+		t.Skip("TestGoPluginAlone needs the go command on PATH")
+	}
+	if got := golist(t, `{{join .Imports " "}}`, "./goplugin"); !slices.Equal(got, []string{"github.com/hashicorp/go-plugin"}) {
+		t.Errorf("goplugin imports %v, want github.com/hashicorp/go-plugin alone", got)
+	}
+	for _, dep := range golist(t, `{{join .Deps " "}}`, "./goplugin") {
+		if strings.HasPrefix(dep, "github.com/concil-go/ocispec") || strings.HasPrefix(dep, "github.com/spf13/") {
+			t.Errorf("goplugin links %s; it should link go-plugin and its dependencies only", dep)
+		}
+	}
+}
+
 // minus returns the elements of a not in b.
 func minus(a, b []string) []string {
 	return slices.DeleteFunc(slices.Clone(a), func(p string) bool { return slices.Contains(b, p) })

@@ -1,11 +1,13 @@
 package digesters
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"errors"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"strings"
 	"testing"
@@ -20,8 +22,14 @@ import (
 
 func TestReaderFailsMidway(t *testing.T) {
 	defer verifyNone(t)
-	tarb := makeTar(t, 3*BufferSize)
-	zsHead, gzHead := zstded(t, tarb)[:1000], gzipped(t, tarb)[:1000]
+	// The compressed layers fail in the middle of a valid stream, so
+	// that the read's error comes before any the decoder could find:
+	// their tar holds noise, which keeps them longer than 2 MiB + 1.
+	noisy := randomTar(t, 3*BufferSize)
+	zs, gz := zstded(t, noisy), gzipped(t, noisy)
+	cut := func(b []byte, r io.Reader) io.Reader {
+		return io.MultiReader(bytes.NewReader(b[:r.(*failing).n]), &failing{})
+	}
 	calls := map[string]func(r io.Reader) error{
 		"DigestReader": func(r io.Reader) error {
 			_, err := DigestReader(context.Background(), r, core.SHA256, core.SHA512)
@@ -36,11 +44,11 @@ func TestReaderFailsMidway(t *testing.T) {
 			return err
 		},
 		"DigestLayer zstd": func(r io.Reader) error {
-			_, _, err := DigestLayer(context.Background(), io.MultiReader(bytes.NewReader(zsHead), r))
+			_, _, err := DigestLayer(context.Background(), cut(zs, r))
 			return err
 		},
 		"DigestLayer gzip": func(r io.Reader) error {
-			_, _, err := DigestLayer(context.Background(), io.MultiReader(bytes.NewReader(gzHead), r))
+			_, _, err := DigestLayer(context.Background(), cut(gz, r))
 			return err
 		},
 		"Verify": func(r io.Reader) error {
@@ -52,6 +60,53 @@ func TestReaderFailsMidway(t *testing.T) {
 			err := call(&failing{n: after})
 			if !errors.Is(err, errBoom) || !strings.HasPrefix(err.Error(), "digesters: ") {
 				t.Errorf("%s(fails after %d) = %v, want an error wrapping %v", name, after, err, errBoom)
+			}
+		}
+	}
+}
+
+// randomTar is a tar stream of one entry of random bytes, about size
+// bytes long.
+func randomTar(t *testing.T, size int) []byte {
+	t.Helper()
+	body := make([]byte, size)
+	rng := rand.New(rand.NewPCG(3, 4))
+	for i := range body {
+		body[i] = byte(rng.Uint32())
+	}
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	if err := tw.WriteHeader(&tar.Header{Name: "noise", Mode: 0o644, Size: int64(size)}); err != nil {
+		t.Fatal(err)
+	}
+	tw.Write(body)
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// TestLayerCorruptEarly: a compressed layer whose decoder fails in its
+// first KiB while many more MiB follow ends with ErrCorruptLayer: the
+// chunks the dead decoder will never take do not hold every buffer of
+// the read (which once left DigestLayer waiting forever).
+func TestLayerCorruptEarly(t *testing.T) {
+	defer verifyNone(t)
+	tarb := makeTar(t, 3*BufferSize)
+	for name, head := range map[string][]byte{"gzip": gzipped(t, tarb)[:1000], "zstd": zstded(t, tarb)[:1000]} {
+		for _, rest := range []int{pipelineDepth * readSize, 20 * BufferSize} {
+			done := make(chan error, 1)
+			go func() {
+				_, _, err := DigestLayer(context.Background(), io.MultiReader(bytes.NewReader(head), bytes.NewReader(make([]byte, rest))))
+				done <- err
+			}()
+			select {
+			case err := <-done:
+				if !errors.Is(err, ErrCorruptLayer) || !strings.HasPrefix(err.Error(), "digesters: ") {
+					t.Errorf("%s head and %d zero bytes: DigestLayer = %v, want an error wrapping ErrCorruptLayer", name, rest, err)
+				}
+			case <-time.After(2 * time.Minute):
+				t.Fatalf("%s head and %d zero bytes: DigestLayer has not returned after 2 minutes", name, rest)
 			}
 		}
 	}

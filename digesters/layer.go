@@ -226,7 +226,29 @@ func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, fi
 		ctotal  int64
 		stopped error
 	)
-	for ch := range withPending(first, p.full) {
+	// The decoder can end before the compressed stream does (a corrupt
+	// stream, or data after its end): the loop then stops the reader at
+	// once, while it waits for the next chunk as well as while it hands
+	// one over, rather than leave the chunks the decoder will never take
+	// holding every buffer the reader has.
+	for ch := first; ; ch = nil {
+		if ch == nil {
+			var ok bool
+			if stopped == nil {
+				select {
+				case ch, ok = <-p.full:
+				case <-uDone:
+					stopped = errDecoderEnded
+					p.halt()
+					continue
+				}
+			} else {
+				ch, ok = <-p.full
+			}
+			if !ok {
+				break
+			}
+		}
 		if stopped != nil {
 			p.free <- ch
 			continue

@@ -9,7 +9,7 @@ import (
 )
 
 // DigestFile reads the file at path once and returns its size and
-// digests. The file is read in BufferSize reads, never past the size it
+// digests. The file is read in reads of 256 KiB, never past the size it
 // had when opened plus one byte; a regular file whose size or
 // modification time changes while it is read is an error wrapping
 // [core.ErrFileChanged]. (A file that a single read returns whole, as

@@ -47,8 +47,9 @@ var bufPool = sync.Pool{New: func() any {
 // requested digest; with no algorithm given, sha256. Blobs larger than
 // DirectLimit go through a pipeline: a goroutine reads into pooled
 // buffers, 256 KiB at a time, while the caller's goroutine hashes the
-// previous ones, and when several algorithms are asked for and there is a core
-// to spare each further algorithm hashes on a goroutine of its own.
+// previous ones, and when several algorithms are asked for and there is
+// a core to spare each further algorithm hashes on a goroutine of its
+// own.
 // Memory stays at a few buffers per blob whatever its size. The context
 // is checked between buffers; a call returns only after every goroutine
 // it started has ended, so a reader that can block forever must be

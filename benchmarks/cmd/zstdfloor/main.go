@@ -11,7 +11,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"os"
@@ -36,30 +35,22 @@ func run(in string) error {
 	if err != nil {
 		return err
 	}
-	return compress(io.Discard, bytes.NewReader(data))
+	return compress(io.Discard, data)
 }
 
-// compress writes r to w as one zstd frame, read in chunks of 1 MiB as
-// package layer hands them to its encoder.
-func compress(w io.Writer, r io.Reader) error {
+// compress writes data to w as one zstd frame, handed to the encoder in
+// writes of 1 MiB as package layer hands it its chunks.
+func compress(w io.Writer, data []byte) error {
 	zw, err := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithEncoderConcurrency(1))
 	if err != nil {
 		return err
 	}
-	buf := make([]byte, 1<<20)
-	for {
-		n, rerr := io.ReadFull(r, buf)
-		if n > 0 {
-			if _, err := zw.Write(buf[:n]); err != nil {
-				return err
-			}
+	for len(data) > 0 {
+		n := min(len(data), 1<<20)
+		if _, err := zw.Write(data[:n]); err != nil {
+			return err
 		}
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF {
-			break
-		}
-		if rerr != nil {
-			return rerr
-		}
+		data = data[n:]
 	}
 	return zw.Close()
 }

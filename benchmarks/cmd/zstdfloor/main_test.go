@@ -45,7 +45,7 @@ func TestSameBytesAsLayer(t *testing.T) {
 	}
 	tarStream, want := build(core.Uncompressed), build(core.Zstd)
 	var got bytes.Buffer
-	if err := compress(&got, bytes.NewReader(tarStream)); err != nil {
+	if err := compress(&got, tarStream); err != nil {
 		t.Fatal(err)
 	}
 	if !bytes.Equal(got.Bytes(), want) {

@@ -233,17 +233,17 @@ func (e *Engine) decompressLayer(ctx context.Context, name string, p *reader, fi
 	// holding every buffer the reader has.
 	for ch := first; ; ch = nil {
 		if ch == nil {
+			decoderDone := uDone
+			if stopped != nil {
+				decoderDone = nil // already stopped: only drain the reader
+			}
 			var ok bool
-			if stopped == nil {
-				select {
-				case ch, ok = <-p.full:
-				case <-uDone:
-					stopped = errDecoderEnded
-					p.halt()
-					continue
-				}
-			} else {
-				ch, ok = <-p.full
+			select {
+			case ch, ok = <-p.full:
+			case <-decoderDone:
+				stopped = errDecoderEnded
+				p.halt()
+				continue
 			}
 			if !ok {
 				break
